@@ -1,0 +1,4 @@
+//! Signal processing on the audio side: oscillators, noise, envelopes,
+//! smoothing, panning and the output limiter.
+
+pub(crate) mod wavetable;

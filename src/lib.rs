@@ -1,0 +1,7 @@
+//! Polyphonica: real-time polyphonic synthesis.
+#![deny(missing_docs)]
+
+mod dsp;
+mod sample;
+
+pub use sample::{SampleData, SampleError};

@@ -1,0 +1,283 @@
+//! `SampleData`: decoded audio shared between voices by reference count.
+
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::wav::decode_wav;
+use super::SampleError;
+
+/// The frames of a sample, never copied once built.
+pub(crate) struct SampleAudio {
+    /// Left (or only) channel.
+    pub(crate) left: Vec<f32>,
+    /// Right channel of a stereo sample.
+    pub(crate) right: Option<Vec<f32>>,
+    /// Frames per second the audio was recorded at.
+    pub(crate) sample_rate: u32,
+}
+
+/// A recorded sound a voice can play at any pitch (`Waveform::Sample`).
+///
+/// The audio is decoded once and shared: cloning a `SampleData` copies a
+/// reference, not the frames, so any number of voices can play one sample.
+/// A note at the base frequency (440 Hz unless set with
+/// [`with_base_frequency`](Self::with_base_frequency)) plays the recording at
+/// its own pitch; at twice that frequency, an octave up; whatever the engine's
+/// sample rate.
+///
+/// ```
+/// use polyphonica::SampleData;
+///
+/// // One second of a 220 Hz tone at 22.05 kHz, played back as "A3".
+/// let frames: Vec<f32> = (0..22_050)
+///     .map(|n| (std::f32::consts::TAU * 220.0 * n as f32 / 22_050.0).sin() * 0.5)
+///     .collect();
+/// let sample = SampleData::from_mono(frames, 22_050)?.with_base_frequency(220.0)?;
+/// assert_eq!(sample.frames(), 22_050);
+/// assert_eq!(sample.channels(), 1);
+/// assert_eq!(sample.base_frequency_hz(), 220.0);
+/// # Ok::<(), polyphonica::SampleError>(())
+/// ```
+#[derive(Clone)]
+pub struct SampleData {
+    pub(crate) audio: Arc<SampleAudio>,
+    base_frequency_hz: f32,
+    loop_frames: Option<(usize, usize)>,
+}
+
+impl SampleData {
+    /// The base frequency a new sample gets: a note at 440 Hz plays it at its
+    /// recorded pitch.
+    pub const DEFAULT_BASE_FREQUENCY_HZ: f32 = 440.0;
+
+    /// Loads a WAV file: 8-bit unsigned, 16, 24 or 32-bit integer, or 32-bit
+    /// float; mono or stereo (channels past the second are ignored); any rate.
+    ///
+    /// This reads the whole file and allocates: call it away from the audio
+    /// thread.
+    ///
+    /// # Errors
+    /// [`SampleError::Io`] when the file cannot be read, and the other
+    /// variants when it is not a WAV file this crate decodes; the message says
+    /// which.
+    ///
+    /// ```
+    /// use polyphonica::SampleData;
+    /// let sample = SampleData::from_wav_file("tests/data/kick.wav")?;
+    /// assert!(sample.frames() > 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_wav_file(path: impl AsRef<Path>) -> Result<Self, SampleError> {
+        let file = std::fs::File::open(path.as_ref())?;
+        Self::from_wav_reader(std::io::BufReader::new(file))
+    }
+
+    /// Decodes a WAV stream; see [`from_wav_file`](Self::from_wav_file).
+    ///
+    /// # Errors
+    /// As [`from_wav_file`](Self::from_wav_file).
+    ///
+    /// ```
+    /// use polyphonica::{SampleData, SampleError};
+    /// let err = SampleData::from_wav_reader(&b"definitely not a wav file"[..]).unwrap_err();
+    /// assert!(matches!(err, SampleError::InvalidWav(_)));
+    /// ```
+    pub fn from_wav_reader<R: Read>(reader: R) -> Result<Self, SampleError> {
+        let decoded = decode_wav(reader)?;
+        let mut channels = decoded.channels.into_iter();
+        let left = channels.next().ok_or(SampleError::Empty)?;
+        let right = channels.next();
+        Self::build(left, right, decoded.sample_rate)
+    }
+
+    /// Builds a mono sample from frames at `sample_rate` frames per second.
+    /// Non-finite values become 0.0.
+    ///
+    /// # Errors
+    /// [`SampleError::Empty`] for no frames, [`SampleError::InvalidParameter`]
+    /// for a zero rate.
+    ///
+    /// ```
+    /// use polyphonica::SampleData;
+    /// assert!(SampleData::from_mono(vec![], 48_000).is_err());
+    /// assert!(SampleData::from_mono(vec![0.0; 4], 0).is_err());
+    /// ```
+    pub fn from_mono(frames: Vec<f32>, sample_rate: u32) -> Result<Self, SampleError> {
+        Self::build(frames, None, sample_rate)
+    }
+
+    /// Builds a stereo sample from two channels of equal length.
+    ///
+    /// # Errors
+    /// As [`from_mono`](Self::from_mono), and
+    /// [`SampleError::InvalidParameter`] when the lengths differ.
+    ///
+    /// ```
+    /// use polyphonica::SampleData;
+    /// let s = SampleData::from_stereo(vec![0.5; 100], vec![-0.5; 100], 44_100)?;
+    /// assert_eq!(s.channels(), 2);
+    /// # Ok::<(), polyphonica::SampleError>(())
+    /// ```
+    pub fn from_stereo(
+        left: Vec<f32>,
+        right: Vec<f32>,
+        sample_rate: u32,
+    ) -> Result<Self, SampleError> {
+        if left.len() != right.len() {
+            return Err(SampleError::InvalidParameter(format!(
+                "left and right channels differ in length ({} and {} frames)",
+                left.len(),
+                right.len()
+            )));
+        }
+        Self::build(left, Some(right), sample_rate)
+    }
+
+    fn build(
+        mut left: Vec<f32>,
+        mut right: Option<Vec<f32>>,
+        sample_rate: u32,
+    ) -> Result<Self, SampleError> {
+        if sample_rate == 0 {
+            return Err(SampleError::InvalidParameter(
+                "the sample rate must be above 0 Hz".into(),
+            ));
+        }
+        if left.is_empty() {
+            return Err(SampleError::Empty);
+        }
+        sanitize(&mut left);
+        if let Some(r) = right.as_mut() {
+            sanitize(r);
+        }
+        Ok(SampleData {
+            audio: Arc::new(SampleAudio {
+                left,
+                right,
+                sample_rate,
+            }),
+            base_frequency_hz: Self::DEFAULT_BASE_FREQUENCY_HZ,
+            loop_frames: None,
+        })
+    }
+
+    /// Sets the frequency at which the sample plays at its recorded pitch.
+    ///
+    /// # Errors
+    /// [`SampleError::InvalidParameter`] unless `frequency_hz` is finite and
+    /// above zero.
+    ///
+    /// ```
+    /// use polyphonica::SampleData;
+    /// let s = SampleData::from_mono(vec![0.0; 10], 8_000)?;
+    /// assert!(s.clone().with_base_frequency(f32::NAN).is_err());
+    /// assert_eq!(s.with_base_frequency(261.63)?.base_frequency_hz(), 261.63);
+    /// # Ok::<(), polyphonica::SampleError>(())
+    /// ```
+    pub fn with_base_frequency(mut self, frequency_hz: f32) -> Result<Self, SampleError> {
+        if !(frequency_hz.is_finite() && frequency_hz > 0.0) {
+            return Err(SampleError::InvalidParameter(format!(
+                "base frequency must be a finite number of Hz above 0, not {frequency_hz}"
+            )));
+        }
+        self.base_frequency_hz = frequency_hz;
+        Ok(self)
+    }
+
+    /// Sets loop points in frames of the file: while its note is held the
+    /// voice plays `start_frame..end_frame` over and over; after release it
+    /// plays on from the loop to the end of the data.
+    ///
+    /// # Errors
+    /// [`SampleError::InvalidParameter`] unless
+    /// `start_frame < end_frame <= frames()`.
+    ///
+    /// ```
+    /// use polyphonica::SampleData;
+    /// let s = SampleData::from_mono(vec![0.0; 1000], 8_000)?;
+    /// assert!(s.clone().with_loop(500, 2000).is_err());
+    /// assert_eq!(s.with_loop(100, 900)?.loop_frames(), Some((100, 900)));
+    /// # Ok::<(), polyphonica::SampleError>(())
+    /// ```
+    pub fn with_loop(mut self, start_frame: usize, end_frame: usize) -> Result<Self, SampleError> {
+        if start_frame >= end_frame || end_frame > self.frames() {
+            return Err(SampleError::InvalidParameter(format!(
+                "loop {start_frame}..{end_frame} must satisfy start < end <= {} frames",
+                self.frames()
+            )));
+        }
+        self.loop_frames = Some((start_frame, end_frame));
+        Ok(self)
+    }
+
+    /// The frequency at which the sample plays at its recorded pitch.
+    pub fn base_frequency_hz(&self) -> f32 {
+        self.base_frequency_hz
+    }
+
+    /// The loop region in frames, if one is set.
+    pub fn loop_frames(&self) -> Option<(usize, usize)> {
+        self.loop_frames
+    }
+
+    /// Frames per second of the recording.
+    pub fn sample_rate(&self) -> u32 {
+        self.audio.sample_rate
+    }
+
+    /// Length in frames (a stereo frame is one left and one right sample).
+    pub fn frames(&self) -> usize {
+        self.audio.left.len()
+    }
+
+    /// 1 for mono, 2 for stereo.
+    pub fn channels(&self) -> usize {
+        if self.audio.right.is_some() {
+            2
+        } else {
+            1
+        }
+    }
+
+    /// Length in seconds at the recording's own rate.
+    pub fn duration_secs(&self) -> f64 {
+        self.frames() as f64 / self.sample_rate() as f64
+    }
+
+    /// Whether both share the same audio frames (one was cloned from the
+    /// other).
+    pub fn shares_audio_with(&self, other: &SampleData) -> bool {
+        Arc::ptr_eq(&self.audio, &other.audio)
+    }
+
+    /// The frames of channel 0 (left) or 1 (right; the left one again for a
+    /// mono sample).
+    pub fn channel(&self, index: usize) -> &[f32] {
+        match (index, &self.audio.right) {
+            (1, Some(r)) => r,
+            _ => &self.audio.left,
+        }
+    }
+}
+
+impl fmt::Debug for SampleData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SampleData")
+            .field("frames", &self.frames())
+            .field("channels", &self.channels())
+            .field("sample_rate", &self.sample_rate())
+            .field("base_frequency_hz", &self.base_frequency_hz)
+            .field("loop_frames", &self.loop_frames)
+            .finish()
+    }
+}
+
+fn sanitize(frames: &mut [f32]) {
+    for f in frames {
+        if !f.is_finite() {
+            *f = 0.0;
+        }
+    }
+}
