@@ -1,4 +1,10 @@
 //! Signal processing on the audio side: oscillators, noise, envelopes,
 //! smoothing, panning and the output limiter.
 
+pub(crate) mod denormal;
+pub(crate) mod envelope;
+pub(crate) mod limiter;
+pub(crate) mod noise;
+pub(crate) mod pan;
+pub(crate) mod slew;
 pub(crate) mod wavetable;

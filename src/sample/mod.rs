@@ -9,3 +9,7 @@ mod wav;
 pub use data::SampleData;
 pub use error::SampleError;
 pub(crate) use playback::SamplePlayhead;
+
+/// Builds any tables sample playback uses, so that the audio side never
+/// builds them. Engines call this when they are made.
+pub(crate) fn prepare() {}

@@ -1,0 +1,350 @@
+//! ADSR envelopes: the settings (`AdsrEnvelope`) and the running state of one
+//! voice (`EnvelopeState`), rendered a block at a time with sample-accurate
+//! phase boundaries.
+
+/// Attack, decay, sustain and release of a note.
+///
+/// Times are in seconds, the sustain level is a fraction of full level. The
+/// level rises linearly from 0 to 1 in `attack_secs`, falls linearly to
+/// `sustain_level` in `decay_secs`, holds until the note is released, then
+/// falls linearly from wherever it is to 0 in `release_secs`.
+///
+/// Values are clamped where they are used: negative times count as 0, the
+/// sustain level is clamped to `0.0..=1.0`. A non-finite field makes the
+/// envelope unplayable (`trigger_note` returns `None`). A sustain level of 0
+/// ends the note when its decay ends, as a pluck or a drum would.
+///
+/// ```
+/// use polyphonica::AdsrEnvelope;
+///
+/// let pad = AdsrEnvelope { attack_secs: 0.1, decay_secs: 0.2, sustain_level: 0.6, release_secs: 0.5 };
+/// assert_eq!(pad, AdsrEnvelope::new(0.1, 0.2, 0.6, 0.5));
+/// assert!(AdsrEnvelope::new(-1.0, 0.0, 2.0, 0.0).sanitized().is_some());
+/// assert!(AdsrEnvelope::new(f32::NAN, 0.0, 1.0, 0.0).sanitized().is_none());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdsrEnvelope {
+    /// Seconds from silence to full level.
+    pub attack_secs: f32,
+    /// Seconds from full level down to the sustain level.
+    pub decay_secs: f32,
+    /// Level held while the note is held, `0.0..=1.0`.
+    pub sustain_level: f32,
+    /// Seconds from the level at release down to silence.
+    pub release_secs: f32,
+}
+
+impl AdsrEnvelope {
+    /// An envelope from its four settings.
+    pub const fn new(attack_secs: f32, decay_secs: f32, sustain_level: f32, release_secs: f32) -> Self {
+        AdsrEnvelope {
+            attack_secs,
+            decay_secs,
+            sustain_level,
+            release_secs,
+        }
+    }
+
+    /// The envelope with every field in range (negative times 0, sustain in
+    /// `0.0..=1.0`), or `None` if a field is NaN or infinite.
+    pub fn sanitized(&self) -> Option<Self> {
+        let fields = [self.attack_secs, self.decay_secs, self.sustain_level, self.release_secs];
+        if fields.iter().any(|f| !f.is_finite()) {
+            return None;
+        }
+        Some(AdsrEnvelope {
+            attack_secs: self.attack_secs.max(0.0),
+            decay_secs: self.decay_secs.max(0.0),
+            sustain_level: self.sustain_level.clamp(0.0, 1.0),
+            release_secs: self.release_secs.max(0.0),
+        })
+    }
+}
+
+impl Default for AdsrEnvelope {
+    /// 10 ms attack, 100 ms decay, sustain 0.7, 200 ms release.
+    fn default() -> Self {
+        AdsrEnvelope::new(0.01, 0.1, 0.7, 0.2)
+    }
+}
+
+/// The phase an envelope is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EnvelopePhase {
+    /// Rising from 0 to full level.
+    Attack,
+    /// Falling from full level to the sustain level.
+    Decay,
+    /// Holding the sustain level until release.
+    Sustain,
+    /// Falling from the level at release to silence.
+    Release,
+    /// Silent: the voice is done.
+    Finished,
+}
+
+/// Converts seconds to whole frames, rounding to the nearest frame.
+pub(crate) fn secs_to_frames(secs: f32, sample_rate: f32) -> u32 {
+    // `as` saturates: huge times become u32::MAX frames (more than a day).
+    (f64::from(secs.max(0.0)) * f64::from(sample_rate)).round() as u32
+}
+
+/// The running envelope of one voice.
+///
+/// Within a phase the level is a straight line evaluated at each frame, so
+/// it does not drift however long the phase is, and every boundary falls on
+/// an exact frame: the attack of `n` frames gives levels `0/n, 1/n, …`,
+/// reaching full level at frame `n`.
+///
+/// ```
+/// use polyphonica::{AdsrEnvelope, EnvelopePhase, EnvelopeState};
+///
+/// // 4-frame attack, 4-frame decay to 0.5, 2-frame release at 1 kHz.
+/// let mut env = EnvelopeState::new(&AdsrEnvelope::new(0.004, 0.004, 0.5, 0.002), 1000.0);
+/// let levels: Vec<f32> = (0..10).map(|_| env.next_level()).collect();
+/// assert_eq!(&levels[..5], &[0.0, 0.25, 0.5, 0.75, 1.0]);
+/// assert_eq!(env.phase(), EnvelopePhase::Sustain);
+/// env.release();
+/// assert_eq!(env.next_level(), 0.5);
+/// assert_eq!(env.next_level(), 0.25);
+/// assert_eq!(env.phase(), EnvelopePhase::Finished);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct EnvelopeState {
+    phase: EnvelopePhase,
+    /// Level of the segment at its first frame.
+    start: f32,
+    /// Level change per frame within the segment.
+    slope: f32,
+    /// Frames of the segment already produced.
+    position: u32,
+    /// Frames in the segment (unused for Sustain and Finished).
+    length: u32,
+    decay_frames: u32,
+    sustain_level: f32,
+    release_frames: u32,
+}
+
+impl EnvelopeState {
+    /// A new envelope at the start of its attack. The settings are
+    /// sanitized (non-finite fields count as 0).
+    pub fn new(envelope: &AdsrEnvelope, sample_rate: f32) -> Self {
+        let e = envelope.sanitized().unwrap_or(AdsrEnvelope::new(0.0, 0.0, 0.0, 0.0));
+        let attack_frames = secs_to_frames(e.attack_secs, sample_rate);
+        let mut state = EnvelopeState {
+            phase: EnvelopePhase::Attack,
+            start: 0.0,
+            slope: 0.0,
+            position: 0,
+            length: attack_frames,
+            decay_frames: secs_to_frames(e.decay_secs, sample_rate),
+            sustain_level: e.sustain_level,
+            release_frames: secs_to_frames(e.release_secs, sample_rate),
+        };
+        if attack_frames == 0 {
+            state.enter_decay();
+        } else {
+            state.slope = 1.0 / attack_frames as f32;
+        }
+        state
+    }
+
+    /// The current phase.
+    pub fn phase(&self) -> EnvelopePhase {
+        self.phase
+    }
+
+    /// The level the next frame will have.
+    pub fn level(&self) -> f32 {
+        match self.phase {
+            EnvelopePhase::Sustain => self.sustain_level,
+            EnvelopePhase::Finished => 0.0,
+            _ => self.start + self.slope * self.position as f32,
+        }
+    }
+
+    /// Whether the envelope has reached the end of its release.
+    pub fn is_finished(&self) -> bool {
+        self.phase == EnvelopePhase::Finished
+    }
+
+    /// Starts the release from the current level (at any phase; a finished
+    /// or already releasing envelope is left alone).
+    pub fn release(&mut self) {
+        match self.phase {
+            EnvelopePhase::Release | EnvelopePhase::Finished => {}
+            _ => {
+                let level = self.level();
+                self.enter(EnvelopePhase::Release, level, self.release_frames, 0.0);
+            }
+        }
+    }
+
+    /// Advances one frame and returns its level.
+    pub fn next_level(&mut self) -> f32 {
+        let mut one = [0.0];
+        self.render(&mut one);
+        one[0]
+    }
+
+    /// Fills `out` with the levels of the next `out.len()` frames and returns
+    /// how many frames came before the envelope finished (`out.len()` if it
+    /// did not); the frames after that are 0.
+    pub fn render(&mut self, out: &mut [f32]) -> usize {
+        let mut done = 0;
+        while done < out.len() {
+            let rest = &mut out[done..];
+            match self.phase {
+                EnvelopePhase::Finished => {
+                    rest.fill(0.0);
+                    return done;
+                }
+                EnvelopePhase::Sustain => {
+                    rest.fill(self.sustain_level);
+                    return out.len();
+                }
+                _ => {
+                    let n = (self.length - self.position).min(rest.len() as u32) as usize;
+                    // Each level comes from its index in the segment alone, so
+                    // any split into blocks gives identical levels.
+                    let (start, slope, first) = (self.start, self.slope, self.position);
+                    for (i, o) in rest[..n].iter_mut().enumerate() {
+                        *o = start + slope * (first + i as u32) as f32;
+                    }
+                    self.position += n as u32;
+                    done += n;
+                    if self.position >= self.length {
+                        self.advance_phase();
+                    }
+                }
+            }
+        }
+        done
+    }
+
+    fn enter(&mut self, phase: EnvelopePhase, start: f32, length: u32, end: f32) {
+        self.phase = phase;
+        self.start = start;
+        self.position = 0;
+        self.length = length;
+        self.slope = if length == 0 {
+            0.0
+        } else {
+            (end - start) / length as f32
+        };
+        if length == 0 {
+            self.advance_phase();
+        }
+    }
+
+    fn enter_decay(&mut self) {
+        self.enter(EnvelopePhase::Decay, 1.0, self.decay_frames, self.sustain_level);
+    }
+
+    fn advance_phase(&mut self) {
+        match self.phase {
+            EnvelopePhase::Attack => self.enter_decay(),
+            EnvelopePhase::Decay if self.sustain_level <= 0.0 => self.phase = EnvelopePhase::Finished,
+            EnvelopePhase::Decay => self.phase = EnvelopePhase::Sustain,
+            EnvelopePhase::Release => self.phase = EnvelopePhase::Finished,
+            EnvelopePhase::Sustain | EnvelopePhase::Finished => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn levels(env: &mut EnvelopeState, frames: usize) -> Vec<f32> {
+        let mut out = vec![0.0; frames];
+        env.render(&mut out);
+        out
+    }
+
+    #[test]
+    fn attack_reaches_full_level_at_exactly_attack_frames() {
+        // 100 ms at 48 kHz = 4800 frames.
+        let mut env = EnvelopeState::new(&AdsrEnvelope::new(0.1, 0.1, 0.5, 0.1), 48_000.0);
+        let out = levels(&mut env, 4801);
+        assert_eq!(out[0], 0.0);
+        assert!((out[2400] - 0.5).abs() < 1e-6);
+        assert!(out[4799] < 1.0);
+        assert_eq!(out[4800], 1.0);
+        assert_eq!(env.phase(), EnvelopePhase::Decay);
+    }
+
+    #[test]
+    fn decay_reaches_sustain_and_holds() {
+        let mut env = EnvelopeState::new(&AdsrEnvelope::new(0.0, 0.01, 0.25, 0.1), 1000.0);
+        let out = levels(&mut env, 30);
+        assert_eq!(out[0], 1.0);
+        assert!((out[5] - (1.0 - 0.75 * 0.5)).abs() < 1e-6);
+        assert!(out[10..].iter().all(|&l| l == 0.25));
+        assert_eq!(env.phase(), EnvelopePhase::Sustain);
+    }
+
+    #[test]
+    fn release_from_mid_attack_starts_at_the_current_level() {
+        let mut env = EnvelopeState::new(&AdsrEnvelope::new(1.0, 0.0, 1.0, 0.004), 1000.0);
+        levels(&mut env, 500);
+        let at = env.level();
+        assert!((at - 0.5).abs() < 1e-6);
+        env.release();
+        let out = levels(&mut env, 6);
+        assert_eq!(out[0], at);
+        assert!(out.windows(2).all(|w| w[1] <= w[0]));
+        assert_eq!(&out[4..], &[0.0, 0.0]);
+        assert!(env.is_finished());
+    }
+
+    #[test]
+    fn render_reports_the_frame_where_it_finished() {
+        let mut env = EnvelopeState::new(&AdsrEnvelope::new(0.0, 0.0, 1.0, 0.003), 1000.0);
+        env.release();
+        let mut out = [9.0; 8];
+        assert_eq!(env.render(&mut out), 3);
+        let expected = [1.0, 2.0 / 3.0, 1.0 / 3.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+        assert!(out.iter().zip(expected).all(|(a, b)| (a - b).abs() < 1e-6), "{out:?}");
+    }
+
+    #[test]
+    fn chunked_rendering_equals_one_render() {
+        let e = AdsrEnvelope::new(0.013, 0.027, 0.4, 0.011);
+        let mut whole = EnvelopeState::new(&e, 44_100.0);
+        let mut parts = whole;
+        let a = levels(&mut whole, 3000);
+        let mut b = Vec::new();
+        for n in [1, 7, 64, 500, 1, 1427, 1000] {
+            b.extend(levels(&mut parts, n));
+        }
+        assert!(a == b[..3000], "chunked levels differ");
+    }
+
+    #[test]
+    fn zero_times_jump_straight_through() {
+        let mut env = EnvelopeState::new(&AdsrEnvelope::new(0.0, 0.0, 0.8, 0.0), 48_000.0);
+        assert_eq!(env.phase(), EnvelopePhase::Sustain);
+        assert_eq!(env.next_level(), 0.8);
+        env.release();
+        assert!(env.is_finished());
+        assert_eq!(env.next_level(), 0.0);
+    }
+
+    #[test]
+    fn zero_sustain_finishes_after_decay() {
+        let mut env = EnvelopeState::new(&AdsrEnvelope::new(0.0, 0.002, 0.0, 1.0), 1000.0);
+        let mut out = [1.0; 4];
+        assert_eq!(env.render(&mut out), 2);
+        assert!(env.is_finished());
+    }
+
+    #[test]
+    fn huge_times_do_not_overflow() {
+        let mut env = EnvelopeState::new(&AdsrEnvelope::new(1e30, 1e30, 0.5, 1e30), 192_000.0);
+        let out = levels(&mut env, 1000);
+        assert!(out.iter().all(|l| (0.0..1e-6).contains(l)));
+        env.release();
+        assert!(levels(&mut env, 1000).iter().all(|l| l.is_finite() && *l >= 0.0));
+    }
+}

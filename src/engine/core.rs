@@ -1,0 +1,325 @@
+//! The engine core: the voice pool, allocation and stealing, event
+//! application and block mixing. Every driver (the direct API, the
+//! lock-free controller, offline rendering, MIDI) runs this same core.
+
+use std::sync::atomic::Ordering::Relaxed;
+
+use super::event::Event;
+use super::note::{clamp_frequency, clamp_or, Note};
+use super::voice::{MixTarget, Scratch, SlotState, Voice, PARAMETER_RAMP_SECS, STEAL_FADE_SECS};
+use super::waveform::clamp_duty_cycle;
+use super::{AtomicF32, VoiceId, MAX_BLOCK_FRAMES};
+use crate::dsp::denormal::DenormalGuard;
+use crate::dsp::limiter::Limiter;
+use crate::dsp::slew::Slew;
+use crate::dsp::wavetable::{wavetables, Wavetables};
+use crate::SampleData;
+
+/// How many samples no longer used by any voice the core keeps before they
+/// are released away from the audio side (see [`EngineCore::take_retired`]).
+const RETIRED_CAPACITY: usize = 256;
+
+/// The audio-side state of an engine.
+#[derive(Debug)]
+pub(crate) struct EngineCore {
+    sample_rate: f32,
+    /// Voices that can play at once (the pool's nominal size).
+    capacity: usize,
+    /// `capacity` playing slots plus as many hidden ones for stolen tails.
+    voices: Box<[Voice]>,
+    notes_started: u64,
+    voices_stolen: u64,
+    master_volume: AtomicF32,
+    master_slew: Slew,
+    limiter: Limiter,
+    tables: &'static Wavetables,
+    /// Samples whose last voice ended, kept so the audio side never frees
+    /// them; one entry per distinct sample.
+    retired: Vec<SampleData>,
+}
+
+impl EngineCore {
+    /// A core with `capacity` voices (at least 1). Allocates everything the
+    /// core will ever use.
+    pub(crate) fn new(sample_rate: f32, capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        crate::sample::prepare();
+        EngineCore {
+            sample_rate,
+            capacity,
+            voices: (0..capacity * 2).map(|_| Voice::new(sample_rate)).collect(),
+            notes_started: 0,
+            voices_stolen: 0,
+            master_volume: AtomicF32::new(1.0),
+            master_slew: Slew::new(1.0, 1.0, PARAMETER_RAMP_SECS * 2.0 * sample_rate),
+            limiter: Limiter::new(sample_rate),
+            tables: wavetables(),
+            retired: Vec::with_capacity(RETIRED_CAPACITY),
+        }
+    }
+
+    pub(crate) fn sample_rate(&self) -> f32 {
+        self.sample_rate
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Applies one event now.
+    pub(crate) fn apply(&mut self, event: Event) {
+        match event {
+            Event::NoteOn { id, note } => {
+                if let Some(note) = note.validated(self.sample_rate) {
+                    self.note_on(id, note);
+                }
+            }
+            Event::NoteOff { id } => self.note_off(id),
+            Event::SetFrequency { id, frequency_hz } => self.set_frequency(id, frequency_hz),
+            Event::SetAmplitude { id, amplitude } => self.set_amplitude(id, amplitude),
+            Event::SetPan { id, pan } => self.set_pan(id, pan),
+            Event::SetDutyCycle { id, duty_cycle } => self.set_duty_cycle(id, duty_cycle),
+            Event::SetMasterVolume { volume } => self.set_master_volume(volume),
+            Event::ReleaseAll => self.release_all(),
+            Event::StopAll => self.stop_all(),
+        }
+    }
+
+    /// Starts a validated note under `id`, stealing a voice if the pool is
+    /// full.
+    pub(crate) fn note_on(&mut self, id: VoiceId, note: Note) {
+        if self.active_voice_count() >= self.capacity {
+            self.steal_one();
+        }
+        let slot = match self.voices.iter().position(|v| v.state == SlotState::Free) {
+            Some(slot) => slot,
+            // Every hidden slot holds a fading tail (more steals in one block
+            // than the pool has voices): cut the quietest tail.
+            None => self.quietest_fading_slot(),
+        };
+        self.notes_started += 1;
+        let old = self.voices[slot].start(id, self.notes_started, note, self.sample_rate);
+        self.retire(old);
+    }
+
+    /// Steals the oldest releasing voice, or else the oldest voice.
+    fn steal_one(&mut self) {
+        let victim = self
+            .voices
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.state == SlotState::Playing)
+            .min_by_key(|(_, v)| (!v.is_releasing(), v.started))
+            .map(|(i, _)| i);
+        if let Some(i) = victim {
+            self.voices[i].steal(STEAL_FADE_SECS * self.sample_rate);
+            self.voices_stolen += 1;
+        }
+    }
+
+    fn quietest_fading_slot(&mut self) -> usize {
+        let mut best = 0;
+        let mut best_level = f32::INFINITY;
+        for (i, v) in self.voices.iter().enumerate() {
+            if v.state == SlotState::Fading && v.fade_level() < best_level {
+                best = i;
+                best_level = v.fade_level();
+            }
+        }
+        let old = self.voices[best].silence();
+        self.retire(old);
+        best
+    }
+
+    fn find(&self, id: VoiceId) -> Option<usize> {
+        self.voices.iter().position(|v| v.id == Some(id))
+    }
+
+    /// The voice playing `id`, if the id is not stale.
+    pub(crate) fn voice(&self, id: VoiceId) -> Option<&Voice> {
+        self.find(id).map(|i| &self.voices[i])
+    }
+
+    /// The voices playing notes.
+    pub(crate) fn active_voices(&self) -> impl Iterator<Item = &Voice> {
+        self.voices.iter().filter(|v| v.state == SlotState::Playing)
+    }
+
+    pub(crate) fn note_off(&mut self, id: VoiceId) {
+        if let Some(i) = self.find(id) {
+            self.voices[i].release();
+        }
+    }
+
+    pub(crate) fn release_all(&mut self) {
+        for v in self.voices.iter_mut().filter(|v| v.state == SlotState::Playing) {
+            v.release();
+        }
+    }
+
+    pub(crate) fn stop_all(&mut self) {
+        for i in 0..self.voices.len() {
+            let old = self.voices[i].silence();
+            self.retire(old);
+        }
+    }
+
+    /// NaN and infinities are ignored; finite values are clamped to
+    /// `0..=Nyquist`.
+    pub(crate) fn set_frequency(&self, id: VoiceId, frequency_hz: f32) {
+        if frequency_hz.is_finite() {
+            if let Some(v) = self.voice(id) {
+                v.set_frequency_hz(clamp_frequency(frequency_hz, self.sample_rate));
+            }
+        }
+    }
+
+    /// NaN and infinities are ignored; finite values are clamped to `0..=1`.
+    pub(crate) fn set_amplitude(&self, id: VoiceId, amplitude: f32) {
+        if amplitude.is_finite() {
+            if let Some(v) = self.voice(id) {
+                v.set_amplitude(clamp_or(amplitude, 0.0, 1.0, 1.0));
+            }
+        }
+    }
+
+    /// NaN and infinities are ignored; finite values are clamped to `-1..=1`.
+    pub(crate) fn set_pan(&self, id: VoiceId, pan: f32) {
+        if pan.is_finite() {
+            if let Some(v) = self.voice(id) {
+                v.set_pan(pan.clamp(-1.0, 1.0));
+            }
+        }
+    }
+
+    /// NaN is ignored; other values are clamped to `0.01..=0.99`.
+    pub(crate) fn set_duty_cycle(&self, id: VoiceId, duty_cycle: f32) {
+        if !duty_cycle.is_nan() {
+            if let Some(v) = self.voice(id) {
+                v.set_duty_cycle(clamp_duty_cycle(duty_cycle));
+            }
+        }
+    }
+
+    /// NaN and infinities are ignored; finite values are clamped to `0..=1`.
+    pub(crate) fn set_master_volume(&self, volume: f32) {
+        if volume.is_finite() {
+            self.master_volume.store(volume.clamp(0.0, 1.0), Relaxed);
+        }
+    }
+
+    pub(crate) fn master_volume(&self) -> f32 {
+        self.master_volume.load(Relaxed)
+    }
+
+    /// Voices playing notes (stolen tails not counted).
+    pub(crate) fn active_voice_count(&self) -> usize {
+        self.voices.iter().filter(|v| v.state == SlotState::Playing).count()
+    }
+
+    /// Notes stolen since the engine was made.
+    pub(crate) fn voices_stolen(&self) -> u64 {
+        self.voices_stolen
+    }
+
+    /// Keeps a sample a voice let go of, so that its memory is never freed
+    /// on the audio side. One reference per distinct sample is kept; a
+    /// second reference to a kept sample is dropped, which cannot free it.
+    fn retire(&mut self, sample: Option<SampleData>) {
+        let Some(sample) = sample else { return };
+        if self.retired.iter().any(|kept| kept.shares_audio_with(&sample)) {
+            return; // `sample` drops here, but `retired` still holds one.
+        }
+        if self.retired.len() == self.retired.capacity() {
+            // Full: make room by dropping the oldest. Documented as the one
+            // case where a sample may be freed on the audio side.
+            self.retired.remove(0);
+        }
+        self.retired.push(sample);
+    }
+
+    /// Hands the kept samples to the caller, away from the audio side, which
+    /// drops the ones no one else holds. Keeps the buffer's capacity.
+    pub(crate) fn take_retired(&mut self, mut release: impl FnMut(SampleData)) {
+        for s in self.retired.drain(..) {
+            release(s);
+        }
+    }
+
+    /// Renders a mono block into `out` (overwriting it).
+    pub(crate) fn render_mono(&mut self, out: &mut [f32]) {
+        let _ftz = DenormalGuard::new();
+        let mut scratch = Scratch::new();
+        for block in out.chunks_mut(MAX_BLOCK_FRAMES) {
+            block.fill(0.0);
+            for i in 0..self.voices.len() {
+                if self.voices[i].state == SlotState::Free {
+                    continue;
+                }
+                let done = self.voices[i].render(
+                    self.sample_rate,
+                    self.tables,
+                    &mut scratch,
+                    MixTarget::Mono(block),
+                );
+                if done {
+                    self.finish(i);
+                }
+            }
+            let (m0, m1) = self.master_slew.advance(self.master_volume.load(Relaxed), block.len());
+            apply_gain(block, m0, m1);
+            self.limiter.process_mono(block);
+        }
+    }
+
+    /// Renders a stereo block into separate `left` and `right` blocks of
+    /// equal length (overwriting them).
+    pub(crate) fn render_stereo(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let _ftz = DenormalGuard::new();
+        let mut scratch = Scratch::new();
+        for (l, r) in left.chunks_mut(MAX_BLOCK_FRAMES).zip(right.chunks_mut(MAX_BLOCK_FRAMES)) {
+            l.fill(0.0);
+            r.fill(0.0);
+            for i in 0..self.voices.len() {
+                if self.voices[i].state == SlotState::Free {
+                    continue;
+                }
+                let done = self.voices[i].render(
+                    self.sample_rate,
+                    self.tables,
+                    &mut scratch,
+                    MixTarget::Stereo(l, r),
+                );
+                if done {
+                    self.finish(i);
+                }
+            }
+            let (m0, m1) = self.master_slew.advance(self.master_volume.load(Relaxed), l.len());
+            apply_gain(l, m0, m1);
+            apply_gain(r, m0, m1);
+            self.limiter.process_stereo(l, r);
+        }
+    }
+
+    fn finish(&mut self, slot: usize) {
+        let old = self.voices[slot].silence();
+        self.retire(old);
+    }
+}
+
+/// Multiplies `block` by a line from `start` toward `end`; exact (and
+/// skipped) at unity.
+fn apply_gain(block: &mut [f32], start: f32, end: f32) {
+    if start == end {
+        if start != 1.0 {
+            for x in block.iter_mut() {
+                *x *= start;
+            }
+        }
+        return;
+    }
+    let step = (end - start) / block.len() as f32;
+    for (i, x) in block.iter_mut().enumerate() {
+        *x *= start + step * i as f32;
+    }
+}

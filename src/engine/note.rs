@@ -1,0 +1,93 @@
+//! `Note`: everything a trigger needs, validated in one place.
+
+use super::waveform::{clamp_duty_cycle, Waveform};
+use crate::AdsrEnvelope;
+
+/// A note to start: what it plays, at which pitch, shaped how, how loud and
+/// where in the stereo field.
+///
+/// [`RealtimeEngine::trigger_note`](crate::RealtimeEngine::trigger_note) is
+/// the short form for amplitude 1 and centre pan;
+/// [`RealtimeEngine::trigger`](crate::RealtimeEngine::trigger) takes a
+/// `Note`.
+///
+/// ```
+/// use polyphonica::{AdsrEnvelope, Note, RealtimeEngine, Waveform};
+///
+/// let mut engine = RealtimeEngine::new(48_000.0);
+/// let note = Note::new(Waveform::Sawtooth, 110.0, AdsrEnvelope::default())
+///     .with_amplitude(0.3)
+///     .with_pan(-0.5);
+/// let id = engine.trigger(note).unwrap();
+/// assert_eq!(engine.voice(id).unwrap().pan(), -0.5);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Note {
+    /// The sound source.
+    pub waveform: Waveform,
+    /// Pitch in Hz; clamped to the engine's Nyquist frequency.
+    pub frequency_hz: f32,
+    /// The ADSR envelope.
+    pub envelope: AdsrEnvelope,
+    /// Level, `0.0..=1.0` (clamped).
+    pub amplitude: f32,
+    /// Stereo position, -1 (left) to 1 (right) (clamped).
+    pub pan: f32,
+}
+
+impl Note {
+    /// A note at amplitude 1, centred.
+    pub fn new(waveform: Waveform, frequency_hz: f32, envelope: AdsrEnvelope) -> Self {
+        Note {
+            waveform,
+            frequency_hz,
+            envelope,
+            amplitude: 1.0,
+            pan: 0.0,
+        }
+    }
+
+    /// The same note at `amplitude`.
+    pub fn with_amplitude(mut self, amplitude: f32) -> Self {
+        self.amplitude = amplitude;
+        self
+    }
+
+    /// The same note at `pan`.
+    pub fn with_pan(mut self, pan: f32) -> Self {
+        self.pan = pan;
+        self
+    }
+
+    /// The note made playable at `sample_rate`, or `None` if it cannot be
+    /// played: a frequency that is NaN, infinite or not above zero, or an
+    /// envelope with a non-finite field. Finite values out of range are
+    /// clamped; a non-finite amplitude counts as 1 and a non-finite pan as 0.
+    pub(crate) fn validated(mut self, sample_rate: f32) -> Option<Note> {
+        if !(self.frequency_hz.is_finite() && self.frequency_hz > 0.0) {
+            return None;
+        }
+        self.envelope = self.envelope.sanitized()?;
+        self.frequency_hz = clamp_frequency(self.frequency_hz, sample_rate);
+        self.amplitude = clamp_or(self.amplitude, 0.0, 1.0, 1.0);
+        self.pan = clamp_or(self.pan, -1.0, 1.0, 0.0);
+        if let Waveform::Pulse { duty_cycle } = &mut self.waveform {
+            *duty_cycle = clamp_duty_cycle(*duty_cycle);
+        }
+        Some(self)
+    }
+}
+
+/// Clamps a finite frequency to `0..=sample_rate / 2`.
+pub(crate) fn clamp_frequency(frequency_hz: f32, sample_rate: f32) -> f32 {
+    frequency_hz.clamp(0.0, 0.5 * sample_rate)
+}
+
+/// `value` clamped to `lo..=hi`, or `fallback` if it is not finite.
+pub(crate) fn clamp_or(value: f32, lo: f32, hi: f32, fallback: f32) -> f32 {
+    if value.is_finite() {
+        value.clamp(lo, hi)
+    } else {
+        fallback
+    }
+}
