@@ -1,0 +1,117 @@
+//! Property tests over arbitrary call sequences: whatever the calls, no
+//! panic, and every sample finite and within [-1, 1].
+
+mod common;
+use common::*;
+use polyphonica::{AdsrEnvelope, Note, RealtimeEngine, SampleData, Waveform};
+use proptest::prelude::*;
+
+#[derive(Clone, Debug)]
+enum Call {
+    Trigger { waveform: u8, frequency: f32, env: [f32; 4], amplitude: f32, pan: f32, duty: f32 },
+    Release(usize),
+    SetFrequency(usize, f32),
+    SetAmplitude(usize, f32),
+    SetPan(usize, f32),
+    SetDuty(usize, f32),
+    Master(f32),
+    ReleaseAll,
+    StopAll,
+    Mono(usize),
+    Stereo(usize),
+}
+
+fn any_f32() -> impl Strategy<Value = f32> {
+    prop_oneof![
+        4 => -2.0f32..2.0,
+        2 => 0.0f32..30_000.0,
+        1 => Just(f32::NAN),
+        1 => Just(f32::INFINITY),
+        1 => Just(f32::NEG_INFINITY),
+        1 => Just(f32::MAX),
+        1 => Just(-f32::MAX),
+        1 => Just(f32::MIN_POSITIVE),
+        1 => Just(0.0f32),
+        1 => proptest::num::f32::ANY,
+    ]
+}
+
+fn call() -> impl Strategy<Value = Call> {
+    prop_oneof![
+        4 => (0u8..7, any_f32(), [any_f32(), any_f32(), any_f32(), any_f32()], any_f32(), any_f32(), any_f32())
+            .prop_map(|(waveform, frequency, env, amplitude, pan, duty)| Call::Trigger { waveform, frequency, env, amplitude, pan, duty }),
+        2 => (0usize..64).prop_map(Call::Release),
+        1 => (0usize..64, any_f32()).prop_map(|(i, v)| Call::SetFrequency(i, v)),
+        1 => (0usize..64, any_f32()).prop_map(|(i, v)| Call::SetAmplitude(i, v)),
+        1 => (0usize..64, any_f32()).prop_map(|(i, v)| Call::SetPan(i, v)),
+        1 => (0usize..64, any_f32()).prop_map(|(i, v)| Call::SetDuty(i, v)),
+        1 => any_f32().prop_map(Call::Master),
+        1 => Just(Call::ReleaseAll),
+        1 => Just(Call::StopAll),
+        3 => (0usize..1500).prop_map(Call::Mono),
+        3 => (0usize..1500).prop_map(Call::Stereo),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_call_sequence_keeps_the_output_bounded(
+        rate in prop_oneof![Just(44_100.0f32), Just(8_000.0), Just(192_000.0), any_f32()],
+        voices in 1usize..40,
+        calls in proptest::collection::vec(call(), 1..120),
+    ) {
+        let sample = SampleData::from_mono(sine_frames(300.0, 22_050, 0.05, 1.0), 22_050).unwrap();
+        let looped = sample.clone().with_loop(10, 500).unwrap();
+        let mut engine = RealtimeEngine::with_voices(rate, voices);
+        let mut ids = Vec::new();
+        let mut buf = vec![0.0f32; 3000];
+        for c in calls {
+            match c {
+                Call::Trigger { waveform, frequency, env, amplitude, pan, duty } => {
+                    let w = match waveform {
+                        0 => Waveform::Sine,
+                        1 => Waveform::Square,
+                        2 => Waveform::Sawtooth,
+                        3 => Waveform::Triangle,
+                        4 => Waveform::Pulse { duty_cycle: duty },
+                        5 => Waveform::Noise,
+                        _ => Waveform::Sample(if duty > 0.0 { looped.clone() } else { sample.clone() }),
+                    };
+                    let note = Note::new(w, frequency, AdsrEnvelope::new(env[0] * 0.01, env[1] * 0.01, env[2], env[3] * 0.01))
+                        .with_amplitude(amplitude)
+                        .with_pan(pan);
+                    if let Some(id) = engine.trigger(note) {
+                        ids.push(id);
+                    }
+                    prop_assert!(engine.get_active_voice_count() <= engine.voice_capacity());
+                }
+                Call::Release(i) => if let Some(id) = ids.get(i) { engine.release_note(*id) },
+                Call::SetFrequency(i, v) => if let Some(id) = ids.get(i) { engine.set_voice_frequency(*id, v) },
+                Call::SetAmplitude(i, v) => if let Some(id) = ids.get(i) { engine.set_voice_amplitude(*id, v) },
+                Call::SetPan(i, v) => if let Some(id) = ids.get(i) { engine.set_voice_pan(*id, v) },
+                Call::SetDuty(i, v) => if let Some(id) = ids.get(i) { engine.set_voice_duty_cycle(*id, v) },
+                Call::Master(v) => {
+                    engine.set_master_volume(v);
+                    let m = engine.get_master_volume();
+                    prop_assert!((0.0..=1.0).contains(&m));
+                }
+                Call::ReleaseAll => engine.release_all_notes(),
+                Call::StopAll => {
+                    engine.stop_all_notes();
+                    prop_assert_eq!(engine.get_active_voice_count(), 0);
+                }
+                Call::Mono(n) => {
+                    engine.process_buffer(&mut buf[..n]);
+                    for s in &buf[..n] { prop_assert!(s.is_finite() && s.abs() <= 1.0, "sample {}", s); }
+                }
+                Call::Stereo(n) => {
+                    engine.process_stereo_buffer(&mut buf[..n]);
+                    for s in &buf[..n] { prop_assert!(s.is_finite() && s.abs() <= 1.0, "sample {}", s); }
+                    if n % 2 == 1 { prop_assert_eq!(buf[n - 1], 0.0); }
+                }
+            }
+        }
+    }
+}
