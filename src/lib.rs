@@ -1,4 +1,134 @@
 //! Polyphonica: real-time polyphonic synthesis.
+//!
+//! A fixed pool of voices (32 by default), each an oscillator — sine,
+//! square, sawtooth, triangle, pulse, noise or a WAV sample played at any
+//! pitch — shaped by an ADSR envelope, allocated and stolen automatically,
+//! controlled by [`VoiceId`], and mixed into mono or interleaved stereo
+//! buffers inside an audio callback without allocating or locking.
+//!
+//! # A first note
+//!
+//! ```
+//! use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+//!
+//! fn play() -> Option<()> {
+//!     let mut engine = RealtimeEngine::new(44100.0);
+//!     let envelope = AdsrEnvelope { attack_secs: 0.1, decay_secs: 0.2, sustain_level: 0.6, release_secs: 0.5 };
+//!
+//!     // Trigger notes and get voice IDs for tracking
+//!     let voice_id = engine.trigger_note(Waveform::Sine, 440.0, envelope)?;
+//!
+//!     // Process audio buffers (CPAL-compatible)
+//!     let mut buffer = vec![0.0; 1024];
+//!     engine.process_buffer(&mut buffer);
+//!
+//!     // Update voice parameters in real time
+//!     engine.set_voice_frequency(voice_id, 880.0);
+//!     engine.set_voice_amplitude(voice_id, 0.5);
+//!     println!("{}", voice_id);
+//!
+//!     engine.release_note(voice_id);
+//!     Some(())
+//! }
+//! play().unwrap();
+//! ```
+//!
+//! # Sharing the engine between threads
+//!
+//! The engine is `Send + Sync`. The simplest way to drive it from a control
+//! thread while an audio callback renders is a mutex, as below. The audio
+//! thread then waits whenever a control thread holds the lock, so keep
+//! those locks brief.
+//!
+//! ```
+//! use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+//! use std::sync::{Arc, Mutex};
+//!
+//! // Create shared engine
+//! let engine = Arc::new(Mutex::new(RealtimeEngine::new(44100.0)));
+//!
+//! // Audio callback (separate thread)
+//! let audio_engine = engine.clone();
+//! let audio_callback = move |output: &mut [f32]| {
+//!     let mut engine = audio_engine.lock().unwrap();
+//!     engine.process_buffer(output);
+//! };
+//!
+//! // Control thread
+//! let control_engine = engine.clone();
+//! std::thread::spawn(move || {
+//!     let mut engine = control_engine.lock().unwrap();
+//!     let envelope = AdsrEnvelope { attack_secs: 0.1, decay_secs: 0.2, sustain_level: 0.6, release_secs: 0.5 };
+//!     // Trigger notes from control logic
+//!     engine.trigger_note(Waveform::Sine, 440.0, envelope);
+//! })
+//! .join()
+//! .unwrap();
+//!
+//! let mut block = [0.0f32; 256];
+//! let mut callback = audio_callback;
+//! callback(&mut block);
+//! assert_eq!(engine.lock().unwrap().get_active_voice_count(), 1);
+//! ```
+//!
+//! # Chords, releases and stealing
+//!
+//! ```
+//! use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+//!
+//! let mut engine = RealtimeEngine::new(48_000.0);
+//! let envelope = AdsrEnvelope::new(0.01, 0.1, 0.7, 0.3);
+//! let chord_notes = &[
+//!     (Waveform::Sine, 261.63), // C
+//!     (Waveform::Sine, 329.63), // E
+//!     (Waveform::Sine, 392.00), // G
+//! ];
+//! let voice_ids = engine.trigger_chord(chord_notes, envelope);
+//! for voice_id in voice_ids {
+//!     engine.release_note(voice_id);
+//! }
+//!
+//! // More notes than voices: the oldest releasing voice is stolen first,
+//! // faded out in 4 ms; every trigger still returns an id.
+//! for i in 0..40 {
+//!     assert!(engine.trigger_note(Waveform::Sawtooth, 100.0 + i as f32, envelope).is_some());
+//! }
+//! assert_eq!(engine.get_active_voice_count(), 32);
+//!
+//! engine.release_all_notes(); // graceful
+//! engine.stop_all_notes();    // immediate
+//! assert_eq!(engine.get_active_voice_count(), 0);
+//! ```
+//!
+//! # Samples
+//!
+//! ```
+//! use polyphonica::{AdsrEnvelope, RealtimeEngine, SampleData, Waveform};
+//! use std::error::Error;
+//!
+//! fn kick() -> Result<(), Box<dyn Error>> {
+//!     let mut engine = RealtimeEngine::new(48_000.0);
+//!     let sample_data = SampleData::from_wav_file("tests/data/kick.wav")?;
+//!     // 440 Hz plays the recording at its own pitch, 880 Hz an octave up.
+//!     engine.trigger_note(Waveform::Sample(sample_data), 440.0, AdsrEnvelope::new(0.0, 0.0, 1.0, 0.05));
+//!     let mut stereo = vec![0.0; 512];
+//!     engine.process_stereo_buffer(&mut stereo);
+//!     Ok(())
+//! }
+//! kick().unwrap();
+//! ```
+//!
+//! # Guarantees
+//!
+//! - Every sample written is finite and within `[-1, 1]`. While the mix stays
+//!   below full scale the output is exactly the mix; above it a peak limiter
+//!   keeps the bound.
+//! - Rendering, triggering, releasing, stopping, the setters and getters
+//!   never allocate, free, lock or block ([`RealtimeEngine::trigger_chord`]
+//!   allocates its returned `Vec`). Denormals are flushed while rendering.
+//! - Bad input never panics: unplayable notes return `None`, out-of-range
+//!   values are clamped, NaN and infinite parameter values are ignored, as
+//!   each method documents.
 #![deny(missing_docs)]
 
 mod dsp;

@@ -6,27 +6,25 @@ use common::*;
 use polyphonica::{AdsrEnvelope, Note, RealtimeEngine, SampleData, Waveform};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Counts allocations, reallocations and frees made by the thread that is
-/// inside `count_allocations`.
+/// inside `count_allocations` (per thread: tests run in parallel).
 struct CountingAllocator;
-
-static EVENTS: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
     static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static EVENTS: Cell<usize> = const { Cell::new(0) };
 }
 
 fn note_event() {
     if COUNTING.with(|c| c.get()) {
-        EVENTS.fetch_add(1, Ordering::SeqCst);
+        EVENTS.with(|e| e.set(e.get() + 1));
     }
 }
 
 // SAFETY: every method forwards to the system allocator unchanged; the
-// bookkeeping touches only an atomic and a const-initialised thread-local
-// (which needs no allocation).
+// bookkeeping touches only const-initialised thread-locals without
+// destructors (which need no allocation).
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         note_event();
@@ -55,11 +53,11 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// Runs `f` and returns how many allocator calls this thread made in it.
 fn count_allocations(f: impl FnOnce()) -> usize {
-    let before = EVENTS.load(Ordering::SeqCst);
+    let before = EVENTS.with(|e| e.get());
     COUNTING.with(|c| c.set(true));
     f();
     COUNTING.with(|c| c.set(false));
-    EVENTS.load(Ordering::SeqCst) - before
+    EVENTS.with(|e| e.get()) - before
 }
 
 #[test]
@@ -101,8 +99,17 @@ fn rendering_and_every_per_note_call_allocate_nothing() {
         for round in 0..5_000usize {
             let w = waveforms[round % waveforms.len()].clone();
             let f = 50.0 + (round % 97) as f32 * 37.0;
-            let env = AdsrEnvelope::new(0.001 * (round % 5) as f32, 0.01, 0.6, 0.002 * (round % 7) as f32);
-            let id = engine.trigger(Note::new(w, f, env).with_amplitude(0.2).with_pan((round % 3) as f32 - 1.0));
+            let env = AdsrEnvelope::new(
+                0.001 * (round % 5) as f32,
+                0.01,
+                0.6,
+                0.002 * (round % 7) as f32,
+            );
+            let id = engine.trigger(
+                Note::new(w, f, env)
+                    .with_amplitude(0.2)
+                    .with_pan((round % 3) as f32 - 1.0),
+            );
             triggers += id.is_some() as usize;
             ids[round % 64] = id;
             if let Some(old) = ids[(round + 17) % 64] {
@@ -129,8 +136,14 @@ fn rendering_and_every_per_note_call_allocate_nothing() {
         }
     });
     assert_eq!(triggers, 5_000);
-    assert!(engine.voices_stolen() > 1_000, "the run must exercise stealing");
-    assert_eq!(events, 0, "the audio path allocated or freed {events} times");
+    assert!(
+        engine.voices_stolen() > 1_000,
+        "the run must exercise stealing"
+    );
+    assert_eq!(
+        events, 0,
+        "the audio path allocated or freed {events} times"
+    );
 }
 
 #[test]
@@ -140,7 +153,9 @@ fn dropped_samples_are_not_freed_on_the_audio_path() {
     for _ in 0..20 {
         // The caller gives the engine its only reference to the sample.
         let only_ref = SampleData::from_mono(vec![0.1; 100], 48_000).unwrap();
-        engine.trigger_note(Waveform::Sample(only_ref), 440.0, AdsrEnvelope::default()).unwrap();
+        engine
+            .trigger_note(Waveform::Sample(only_ref), 440.0, AdsrEnvelope::default())
+            .unwrap();
         let events = count_allocations(|| {
             // The sample ends within this block; its memory must survive.
             engine.process_buffer(&mut buf);
@@ -151,5 +166,8 @@ fn dropped_samples_are_not_freed_on_the_audio_path() {
     }
     // Away from the audio path, the engine lets them go.
     let freed = count_allocations(|| engine.collect_garbage());
-    assert!(freed >= 20 * 2, "collect_garbage frees the kept samples ({freed} frees)");
+    assert!(
+        freed >= 20 * 2,
+        "collect_garbage frees the kept samples ({freed} frees)"
+    );
 }
