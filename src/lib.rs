@@ -133,6 +133,7 @@
 
 mod dsp;
 mod engine;
+pub mod midi;
 mod sample;
 
 pub use dsp::envelope::{AdsrEnvelope, EnvelopePhase, EnvelopeState};

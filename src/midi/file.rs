@@ -1,0 +1,279 @@
+//! Standard MIDI files: parsed with midly, timed with their tempo map, and
+//! rendered by the engine at exact frames.
+
+use std::fmt;
+use std::path::Path;
+
+use midly::{MetaMessage, Smf, Timing, TrackEventKind};
+
+use super::message::MidiMessage;
+use super::synth::MidiSynth;
+use crate::RealtimeEngine;
+
+/// Why a MIDI file could not be read or rendered.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum MidiError {
+    /// The file could not be read or the output not written.
+    Io(std::io::Error),
+    /// The bytes are not a Standard MIDI File; the text says what is wrong.
+    Parse(String),
+    /// A render setting is out of range; the text names it.
+    InvalidParameter(String),
+}
+
+impl fmt::Display for MidiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MidiError::Io(e) => write!(f, "could not read or write a file: {e}"),
+            MidiError::Parse(why) => write!(f, "not a valid MIDI file: {why}"),
+            MidiError::InvalidParameter(why) => write!(f, "invalid setting: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for MidiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            MidiError::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<std::io::Error> for MidiError {
+    fn from(e: std::io::Error) -> Self {
+        MidiError::Io(e)
+    }
+}
+
+/// A channel message at a time in seconds from the start of the song.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimedMessage {
+    /// Seconds from the start.
+    pub time_secs: f64,
+    /// The message.
+    pub message: MidiMessage,
+}
+
+/// A Standard MIDI File (format 0, 1 or 2) as a list of timed channel
+/// messages: every track merged in time order, ticks converted to seconds
+/// through the file's tempo changes (format 2 plays its tracks one after
+/// another).
+///
+/// ```
+/// use polyphonica::midi::MidiFile;
+///
+/// // Format 0, 96 ticks per beat, default tempo (120 bpm): A4 for one beat.
+/// let bytes = [
+///     b'M', b'T', b'h', b'd', 0, 0, 0, 6, 0, 0, 0, 1, 0, 96,
+///     b'M', b'T', b'r', b'k', 0, 0, 0, 12,
+///     0x00, 0x90, 69, 100, // note on at tick 0
+///     0x60, 0x80, 69, 0,   // note off at tick 96
+///     0x00, 0xFF, 0x2F, 0x00,
+/// ];
+/// let song = MidiFile::parse(&bytes)?;
+/// assert_eq!(song.events().len(), 2);
+/// assert_eq!(song.duration_secs(), 0.5);
+/// let audio = song.render_to_vec(48_000)?;
+/// assert!(audio.len() >= 2 * 24_000); // stereo, the song plus its release
+/// # Ok::<(), polyphonica::midi::MidiError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct MidiFile {
+    events: Vec<TimedMessage>,
+    duration_secs: f64,
+    tracks: usize,
+}
+
+/// How long rendering goes on after the last event, waiting for releases
+/// to end, at most.
+pub const MAX_TAIL_SECS: f64 = 30.0;
+
+impl MidiFile {
+    /// Reads and parses a `.mid` file.
+    ///
+    /// # Errors
+    /// [`MidiError::Io`] if the file cannot be read, [`MidiError::Parse`] if
+    /// it is not a Standard MIDI File.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, MidiError> {
+        Self::parse(&std::fs::read(path)?)
+    }
+
+    /// Parses the bytes of a Standard MIDI File.
+    ///
+    /// # Errors
+    /// [`MidiError::Parse`] when the bytes are not a valid file.
+    pub fn parse(bytes: &[u8]) -> Result<Self, MidiError> {
+        let smf = Smf::parse(bytes).map_err(|e| MidiError::Parse(e.to_string()))?;
+        let sequential = smf.header.format == midly::Format::Sequential;
+        // Every event with its absolute tick; ties keep track order, then
+        // file order (a stable sort).
+        let mut all: Vec<(u64, TrackEventKind<'_>)> = Vec::new();
+        let mut offset = 0u64;
+        for track in &smf.tracks {
+            let mut tick = offset;
+            for event in track {
+                tick += u64::from(event.delta.as_int());
+                all.push((tick, event.kind));
+            }
+            if sequential {
+                offset = tick;
+            }
+        }
+        all.sort_by_key(|(tick, _)| *tick);
+
+        let mut events = Vec::new();
+        let mut secs = 0.0f64;
+        let mut last_tick = 0u64;
+        let mut micros_per_beat = 500_000.0f64;
+        let secs_per_tick = |micros_per_beat: f64| match smf.header.timing {
+            Timing::Metrical(per_beat) => {
+                micros_per_beat / 1e6 / f64::from(per_beat.as_int().max(1))
+            }
+            Timing::Timecode(fps, sub) => 1.0 / (f64::from(fps.as_f32()) * f64::from(sub.max(1))),
+        };
+        for (tick, kind) in all {
+            secs += (tick - last_tick) as f64 * secs_per_tick(micros_per_beat);
+            last_tick = tick;
+            match kind {
+                TrackEventKind::Meta(MetaMessage::Tempo(t)) => {
+                    micros_per_beat = f64::from(t.as_int().max(1))
+                }
+                TrackEventKind::Midi { channel, message } => {
+                    if let Some(message) = MidiMessage::from_midly(channel.as_int(), message) {
+                        events.push(TimedMessage {
+                            time_secs: secs,
+                            message,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(MidiFile {
+            events,
+            duration_secs: secs,
+            tracks: smf.tracks.len(),
+        })
+    }
+
+    /// The channel messages in time order.
+    pub fn events(&self) -> &[TimedMessage] {
+        &self.events
+    }
+
+    /// Seconds from the start to the last event of any track (end-of-track
+    /// markers included).
+    pub fn duration_secs(&self) -> f64 {
+        self.duration_secs
+    }
+
+    /// Number of tracks in the file.
+    pub fn tracks(&self) -> usize {
+        self.tracks
+    }
+
+    /// Renders the song as interleaved stereo at `sample_rate`, block by
+    /// block: `on_block` receives each block as it is made, so memory stays
+    /// flat however long the song. Every message applies at frame
+    /// `round(time_secs × sample_rate)`. Rendering goes on after the song
+    /// until every note has finished its release (at most
+    /// [`MAX_TAIL_SECS`]). Uses a 64-voice engine and a default
+    /// [`MidiSynth`]; returns the frames rendered.
+    ///
+    /// # Errors
+    /// [`MidiError::InvalidParameter`] for a sample rate of 0; errors from
+    /// `on_block` are passed on.
+    pub fn render<E>(
+        &self,
+        sample_rate: u32,
+        mut on_block: impl FnMut(&[f32]) -> Result<(), E>,
+    ) -> Result<u64, E>
+    where
+        E: From<MidiError>,
+    {
+        if sample_rate == 0 {
+            return Err(
+                MidiError::InvalidParameter("the sample rate must be above 0 Hz".into()).into(),
+            );
+        }
+        const BLOCK_FRAMES: usize = 256;
+        let mut engine = RealtimeEngine::with_voices(sample_rate as f32, 64);
+        let mut synth = MidiSynth::new();
+        let mut buffer = [0.0f32; BLOCK_FRAMES * 2];
+        let mut frame = 0u64;
+        let rate = f64::from(sample_rate);
+        let mut render_until =
+            |engine: &mut RealtimeEngine, frame: &mut u64, target: u64| -> Result<(), E> {
+                while *frame < target {
+                    let n = ((target - *frame) as usize).min(BLOCK_FRAMES);
+                    engine.process_stereo_buffer(&mut buffer[..n * 2]);
+                    on_block(&buffer[..n * 2])?;
+                    *frame += n as u64;
+                }
+                Ok(())
+            };
+        for event in &self.events {
+            let at = (event.time_secs * rate).round() as u64;
+            render_until(&mut engine, &mut frame, at)?;
+            synth.handle(&mut engine, event.message);
+        }
+        let end = (self.duration_secs * rate).round() as u64;
+        render_until(&mut engine, &mut frame, end)?;
+        // Notes still held at the end are let go, then their releases play.
+        engine.release_all_notes();
+        let tail_end = frame + (MAX_TAIL_SECS * rate) as u64;
+        while engine.get_active_voice_count() > 0 && frame < tail_end {
+            let next = frame + BLOCK_FRAMES as u64;
+            render_until(&mut engine, &mut frame, next)?;
+        }
+        Ok(frame)
+    }
+
+    /// Renders the whole song into memory (interleaved stereo); see
+    /// [`render`](Self::render).
+    ///
+    /// # Errors
+    /// As [`render`](Self::render).
+    pub fn render_to_vec(&self, sample_rate: u32) -> Result<Vec<f32>, MidiError> {
+        let mut out = Vec::new();
+        self.render(sample_rate, |block| {
+            out.extend_from_slice(block);
+            Ok::<(), MidiError>(())
+        })?;
+        Ok(out)
+    }
+
+    /// Renders the song to a 16-bit stereo WAV file, streaming block by
+    /// block. Returns the frames written.
+    ///
+    /// # Errors
+    /// [`MidiError::Io`] when the file cannot be written.
+    pub fn write_wav(&self, path: impl AsRef<Path>, sample_rate: u32) -> Result<u64, MidiError> {
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: sample_rate.max(1),
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut writer = hound::WavWriter::create(path, spec).map_err(hound_to_midi)?;
+        let frames = self.render(sample_rate, |block| {
+            for &s in block {
+                writer
+                    .write_sample((s * 32_767.0).round() as i16)
+                    .map_err(hound_to_midi)?;
+            }
+            Ok::<(), MidiError>(())
+        })?;
+        writer.finalize().map_err(hound_to_midi)?;
+        Ok(frames)
+    }
+}
+
+fn hound_to_midi(e: hound::Error) -> MidiError {
+    match e {
+        hound::Error::IoError(io) => MidiError::Io(io),
+        other => MidiError::Io(std::io::Error::other(other.to_string())),
+    }
+}
