@@ -134,6 +134,8 @@
 mod dsp;
 mod engine;
 pub mod midi;
+#[cfg(feature = "playback")]
+pub mod playback;
 mod sample;
 
 pub use dsp::envelope::{AdsrEnvelope, EnvelopePhase, EnvelopeState};

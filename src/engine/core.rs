@@ -31,6 +31,8 @@ pub(crate) struct EngineCore {
     voices_stolen: u64,
     master_volume: AtomicF32,
     master_slew: Slew,
+    /// Whether the last rendered block had no voice at all.
+    previous_block_silent: bool,
     limiter: Limiter,
     tables: &'static Wavetables,
     /// Samples whose last voice ended, kept so the audio side never frees
@@ -52,6 +54,7 @@ impl EngineCore {
             voices_stolen: 0,
             master_volume: AtomicF32::new(1.0),
             master_slew: Slew::new(1.0, 1.0, PARAMETER_RAMP_SECS * 2.0 * sample_rate),
+            previous_block_silent: true,
             limiter: Limiter::new(sample_rate),
             tables: wavetables(),
             retired: Vec::with_capacity(RETIRED_CAPACITY),
@@ -263,6 +266,7 @@ impl EngineCore {
         let mut scratch = Scratch::new();
         for block in out.chunks_mut(MAX_BLOCK_FRAMES) {
             block.fill(0.0);
+            self.settle_master_if_silent();
             for i in 0..self.voices.len() {
                 if self.voices[i].state == SlotState::Free {
                     continue;
@@ -277,9 +281,7 @@ impl EngineCore {
                     self.finish(i);
                 }
             }
-            let (m0, m1) = self
-                .master_slew
-                .advance(self.master_volume.load(Relaxed), block.len());
+            let (m0, m1) = self.master_gain_ramp(block.len());
             apply_gain(block, m0, m1);
             self.limiter.process_mono(block);
         }
@@ -296,6 +298,7 @@ impl EngineCore {
         {
             l.fill(0.0);
             r.fill(0.0);
+            self.settle_master_if_silent();
             for i in 0..self.voices.len() {
                 if self.voices[i].state == SlotState::Free {
                     continue;
@@ -310,13 +313,28 @@ impl EngineCore {
                     self.finish(i);
                 }
             }
-            let (m0, m1) = self
-                .master_slew
-                .advance(self.master_volume.load(Relaxed), l.len());
+            let (m0, m1) = self.master_gain_ramp(l.len());
             apply_gain(l, m0, m1);
             apply_gain(r, m0, m1);
             self.limiter.process_stereo(l, r);
         }
+    }
+
+    /// After a silent block there is nothing to smooth: the master gain
+    /// jumps to its target, so notes started after a volume change (or
+    /// together with one) start at the level that was set. Records whether
+    /// this block has voices, for the next block.
+    fn settle_master_if_silent(&mut self) {
+        if self.previous_block_silent {
+            self.master_slew.reset(self.master_volume.load(Relaxed));
+        }
+        self.previous_block_silent = self.voices.iter().all(|v| v.state == SlotState::Free);
+    }
+
+    /// The master gain at the start and end of a block of `frames` frames.
+    fn master_gain_ramp(&mut self, frames: usize) -> (f32, f32) {
+        self.master_slew
+            .advance(self.master_volume.load(Relaxed), frames)
     }
 
     fn finish(&mut self, slot: usize) {
