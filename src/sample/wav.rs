@@ -19,8 +19,8 @@
 //! - a redundant field (the byte rate) that disagrees with the others makes
 //!   the whole file unreadable.
 //!
-//! Decisions taken here, also written in [`SampleData::from_wav_file`]'s
-//! documentation:
+//! Decisions taken here, also written in the documentation of
+//! [`SampleData::from_wav_file`](crate::SampleData::from_wav_file):
 //!
 //! - Supported: format tag PCM (1) with 8-bit unsigned, 16, 24 and 32-bit
 //!   signed samples; IEEE float (3) with 32-bit samples; and the same two
