@@ -4,4 +4,4 @@
 mod dsp;
 mod sample;
 
-pub use sample::{SampleData, SampleError};
+pub use sample::{Interpolation, SampleData, SampleError};

@@ -3,9 +3,17 @@
 
 mod data;
 mod error;
+mod interpolation;
 mod playback;
+#[cfg(test)]
+mod quality_tests;
 mod wav;
 
 pub use data::SampleData;
 pub use error::SampleError;
+pub use interpolation::Interpolation;
+// The voice engine (merged separately) calls these.
+#[allow(unused_imports)]
+pub(crate) use interpolation::prepare;
+#[allow(unused_imports)]
 pub(crate) use playback::SamplePlayhead;
