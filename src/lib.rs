@@ -142,4 +142,4 @@ pub use dsp::envelope::{AdsrEnvelope, EnvelopePhase, EnvelopeState};
 pub use engine::{
     AtomicF32, Event, Note, RealtimeEngine, Voice, VoiceId, Waveform, MAX_CAPACITY, MAX_VOICES,
 };
-pub use sample::{SampleData, SampleError};
+pub use sample::{Interpolation, SampleData, SampleError};

@@ -5,8 +5,9 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::interpolation::prepare;
 use super::wav::decode_wav;
-use super::SampleError;
+use super::{Interpolation, SampleError};
 
 /// The frames of a sample, never copied once built.
 pub(crate) struct SampleAudio {
@@ -45,28 +46,53 @@ pub struct SampleData {
     pub(crate) audio: Arc<SampleAudio>,
     base_frequency_hz: f32,
     loop_frames: Option<(usize, usize)>,
+    interpolation: Interpolation,
 }
 
 impl SampleData {
     /// The base frequency a new sample gets: a note at 440 Hz plays it at its
     /// recorded pitch.
+    ///
+    /// ```
+    /// use polyphonica::SampleData;
+    /// assert_eq!(SampleData::DEFAULT_BASE_FREQUENCY_HZ, 440.0);
+    /// ```
     pub const DEFAULT_BASE_FREQUENCY_HZ: f32 = 440.0;
 
     /// Loads a WAV file: 8-bit unsigned, 16, 24 or 32-bit integer, or 32-bit
-    /// float; mono or stereo (channels past the second are ignored); any rate.
+    /// float samples (plain or `WAVE_FORMAT_EXTENSIBLE` headers), mono or
+    /// stereo, at any rate.
+    ///
+    /// - Files with more than two channels keep the first two (front left
+    ///   and right in the standard layouts); the others are dropped.
+    /// - Integers are scaled by 2^(bits-1): the most negative value is -1.0
+    ///   and the most positive just below +1.0. Float samples are clamped to
+    ///   `-1.0..=1.0`, and NaN or infinite ones become 0.0.
+    /// - 24-bit samples in 4-byte containers are read left- or
+    ///   right-justified as the data shows (see the `wav` module).
+    /// - Strict about the audio: a data chunk shorter than its header says (a
+    ///   truncated file), an empty one, or one that is not a whole number of
+    ///   frames is an error. Lenient about redundant fields: the RIFF length
+    ///   and byte rate are not checked, chunks after the data are not read.
     ///
     /// This reads the whole file and allocates: call it away from the audio
     /// thread.
     ///
     /// # Errors
-    /// [`SampleError::Io`] when the file cannot be read, and the other
-    /// variants when it is not a WAV file this crate decodes; the message says
-    /// which.
+    /// [`SampleError::Io`] when the file cannot be read;
+    /// [`SampleError::InvalidWav`] when it is not a well-formed WAV file
+    /// (garbage, empty, truncated, missing chunks, inconsistent header);
+    /// [`SampleError::Unsupported`] for WAV encodings not listed above
+    /// (big-endian RIFX, RF64, 64-bit float, µ-law, A-law, ADPCM, MP3…,
+    /// named in the message); [`SampleError::Empty`] for a data chunk
+    /// without frames.
     ///
     /// ```
     /// use polyphonica::SampleData;
     /// let sample = SampleData::from_wav_file("tests/data/kick.wav")?;
-    /// assert!(sample.frames() > 0);
+    /// assert_eq!(sample.channels(), 1);
+    /// assert_eq!(sample.sample_rate(), 44_100);
+    /// assert!(sample.duration_secs() < 0.25);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_wav_file(path: impl AsRef<Path>) -> Result<Self, SampleError> {
@@ -93,7 +119,7 @@ impl SampleData {
     }
 
     /// Builds a mono sample from frames at `sample_rate` frames per second.
-    /// Non-finite values become 0.0.
+    /// Values are clamped to `-1.0..=1.0` and non-finite ones become 0.0.
     ///
     /// # Errors
     /// [`SampleError::Empty`] for no frames, [`SampleError::InvalidParameter`]
@@ -152,6 +178,9 @@ impl SampleData {
         if let Some(r) = right.as_mut() {
             sanitize(r);
         }
+        // Samples are built away from the audio thread: build the playback
+        // tables now, so playback never has to.
+        prepare();
         Ok(SampleData {
             audio: Arc::new(SampleAudio {
                 left,
@@ -160,6 +189,7 @@ impl SampleData {
             }),
             base_frequency_hz: Self::DEFAULT_BASE_FREQUENCY_HZ,
             loop_frames: None,
+            interpolation: Interpolation::default(),
         })
     }
 
@@ -212,27 +242,94 @@ impl SampleData {
         Ok(self)
     }
 
+    /// Chooses how the sample is read between its frames when it plays at
+    /// another pitch; see [`Interpolation`] for the cost and quality of each.
+    /// The default is [`Interpolation::Sinc`]. Clones made before keep their
+    /// own choice; the audio stays shared.
+    ///
+    /// ```
+    /// use polyphonica::{Interpolation, SampleData};
+    /// let hq = SampleData::from_mono(vec![0.1; 64], 44_100)?;
+    /// let cheap = hq.clone().with_interpolation(Interpolation::Cubic);
+    /// assert_eq!(cheap.interpolation(), Interpolation::Cubic);
+    /// assert_eq!(hq.interpolation(), Interpolation::Sinc);
+    /// assert!(cheap.shares_audio_with(&hq));
+    /// # Ok::<(), polyphonica::SampleError>(())
+    /// ```
+    pub fn with_interpolation(mut self, interpolation: Interpolation) -> Self {
+        self.interpolation = interpolation;
+        self
+    }
+
+    /// How the sample is read between its frames (see
+    /// [`with_interpolation`](Self::with_interpolation)).
+    ///
+    /// ```
+    /// use polyphonica::{Interpolation, SampleData};
+    /// let s = SampleData::from_mono(vec![0.0; 8], 8_000)?;
+    /// assert_eq!(s.interpolation(), Interpolation::Sinc);
+    /// # Ok::<(), polyphonica::SampleError>(())
+    /// ```
+    pub fn interpolation(&self) -> Interpolation {
+        self.interpolation
+    }
+
     /// The frequency at which the sample plays at its recorded pitch.
+    ///
+    /// ```
+    /// use polyphonica::SampleData;
+    /// let s = SampleData::from_mono(vec![0.0; 8], 8_000)?;
+    /// assert_eq!(s.base_frequency_hz(), SampleData::DEFAULT_BASE_FREQUENCY_HZ);
+    /// # Ok::<(), polyphonica::SampleError>(())
+    /// ```
     pub fn base_frequency_hz(&self) -> f32 {
         self.base_frequency_hz
     }
 
     /// The loop region in frames, if one is set.
+    ///
+    /// ```
+    /// use polyphonica::SampleData;
+    /// let s = SampleData::from_mono(vec![0.0; 8], 8_000)?;
+    /// assert_eq!(s.loop_frames(), None);
+    /// assert_eq!(s.with_loop(2, 6)?.loop_frames(), Some((2, 6)));
+    /// # Ok::<(), polyphonica::SampleError>(())
+    /// ```
     pub fn loop_frames(&self) -> Option<(usize, usize)> {
         self.loop_frames
     }
 
     /// Frames per second of the recording.
+    ///
+    /// ```
+    /// use polyphonica::SampleData;
+    /// let s = SampleData::from_mono(vec![0.0; 8], 22_050)?;
+    /// assert_eq!(s.sample_rate(), 22_050);
+    /// # Ok::<(), polyphonica::SampleError>(())
+    /// ```
     pub fn sample_rate(&self) -> u32 {
         self.audio.sample_rate
     }
 
     /// Length in frames (a stereo frame is one left and one right sample).
+    ///
+    /// ```
+    /// use polyphonica::SampleData;
+    /// let s = SampleData::from_stereo(vec![0.0; 8], vec![0.0; 8], 8_000)?;
+    /// assert_eq!(s.frames(), 8);
+    /// # Ok::<(), polyphonica::SampleError>(())
+    /// ```
     pub fn frames(&self) -> usize {
         self.audio.left.len()
     }
 
     /// 1 for mono, 2 for stereo.
+    ///
+    /// ```
+    /// use polyphonica::SampleData;
+    /// assert_eq!(SampleData::from_mono(vec![0.0; 8], 8_000)?.channels(), 1);
+    /// # Ok::<(), polyphonica::SampleError>(())
+    /// ```
     pub fn channels(&self) -> usize {
         if self.audio.right.is_some() {
             2
@@ -242,18 +339,43 @@ impl SampleData {
     }
 
     /// Length in seconds at the recording's own rate.
+    ///
+    /// ```
+    /// use polyphonica::SampleData;
+    /// let s = SampleData::from_mono(vec![0.0; 4_000], 8_000)?;
+    /// assert_eq!(s.duration_secs(), 0.5);
+    /// # Ok::<(), polyphonica::SampleError>(())
+    /// ```
     pub fn duration_secs(&self) -> f64 {
         self.frames() as f64 / self.sample_rate() as f64
     }
 
     /// Whether both share the same audio frames (one was cloned from the
     /// other).
+    ///
+    /// ```
+    /// use polyphonica::SampleData;
+    /// let a = SampleData::from_mono(vec![0.0; 8], 8_000)?;
+    /// let b = a.clone().with_base_frequency(220.0)?;
+    /// let c = SampleData::from_mono(vec![0.0; 8], 8_000)?;
+    /// assert!(a.shares_audio_with(&b));
+    /// assert!(!a.shares_audio_with(&c));
+    /// # Ok::<(), polyphonica::SampleError>(())
+    /// ```
     pub fn shares_audio_with(&self, other: &SampleData) -> bool {
         Arc::ptr_eq(&self.audio, &other.audio)
     }
 
     /// The frames of channel 0 (left) or 1 (right; the left one again for a
     /// mono sample).
+    ///
+    /// ```
+    /// use polyphonica::SampleData;
+    /// let s = SampleData::from_stereo(vec![0.5; 4], vec![-0.25; 4], 8_000)?;
+    /// assert_eq!(s.channel(0), &[0.5; 4]);
+    /// assert_eq!(s.channel(1), &[-0.25; 4]);
+    /// # Ok::<(), polyphonica::SampleError>(())
+    /// ```
     pub fn channel(&self, index: usize) -> &[f32] {
         match (index, &self.audio.right) {
             (1, Some(r)) => r,
@@ -270,14 +392,19 @@ impl fmt::Debug for SampleData {
             .field("sample_rate", &self.sample_rate())
             .field("base_frequency_hz", &self.base_frequency_hz)
             .field("loop_frames", &self.loop_frames)
+            .field("interpolation", &self.interpolation)
             .finish()
     }
 }
 
+/// Makes every frame finite and within full scale, so interpolation can
+/// never overflow.
 fn sanitize(frames: &mut [f32]) {
     for f in frames {
-        if !f.is_finite() {
-            *f = 0.0;
-        }
+        *f = if f.is_finite() {
+            f.clamp(-1.0, 1.0)
+        } else {
+            0.0
+        };
     }
 }

@@ -3,13 +3,14 @@
 
 mod data;
 mod error;
+mod interpolation;
 mod playback;
+#[cfg(test)]
+mod quality_tests;
 mod wav;
 
 pub use data::SampleData;
 pub use error::SampleError;
+pub(crate) use interpolation::prepare;
+pub use interpolation::Interpolation;
 pub(crate) use playback::SamplePlayhead;
-
-/// Builds any tables sample playback uses, so that the audio side never
-/// builds them. Engines call this when they are made.
-pub(crate) fn prepare() {}

@@ -1,12 +1,19 @@
 //! Reading a sample at any speed: the playhead of one voice.
 
-use super::SampleData;
+use super::interpolation::{
+    sinc_table, CubicKernel, Kernel, LinearKernel, ScaledSincKernel, SincKernel, MAX_TAPS,
+};
+use super::{Interpolation, SampleData};
 
 /// Where a voice is in its sample, in source frames (fractional).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct SamplePlayhead {
     position: f64,
     ended: bool,
+    /// Whether the playhead has wrapped from the loop end to the loop start
+    /// at least once: from then on, the frames before the loop start read as
+    /// the end of the loop.
+    looped: bool,
 }
 
 impl SamplePlayhead {
@@ -15,6 +22,7 @@ impl SamplePlayhead {
         SamplePlayhead {
             position: 0.0,
             ended: false,
+            looped: false,
         }
     }
 
@@ -24,15 +32,24 @@ impl SamplePlayhead {
     }
 
     /// Renders up to `left.len()` frames, advancing `step` source frames per
-    /// output frame (`step` must be finite and above zero). While `held` and
-    /// the sample has a loop, the loop region repeats.
+    /// output frame (`step` must be finite and above zero; defensively, NaN
+    /// and values at or below zero hold the playhead still and +∞ ends the
+    /// data). While `held` and the sample has a loop, the loop region
+    /// repeats, and the interpolator reads across its seam as if the data
+    /// went on from the loop start. Once released, playback goes on from
+    /// where it is to the end of the data.
     ///
-    /// `left` receives the left channel, or the mono mix-down of a stereo
-    /// sample when `right` is `None`; `right` (same length as `left`) receives
-    /// the right channel (the mono channel again for a mono sample).
+    /// `left` receives the left channel, or the mono mix-down
+    /// (`(left + right) / 2`) of a stereo sample when `right` is `None`;
+    /// `right` (same length as `left`) receives the right channel (the mono
+    /// channel again for a mono sample).
     ///
     /// Returns the frames written: fewer than `left.len()` means the data
     /// ended at that frame; the frames after it are set to zero.
+    ///
+    /// Real-time safe: no allocation, no lock, and work bounded by the
+    /// output length (at most `MAX_TAPS` taps per channel and frame, loop
+    /// wrapping by arithmetic) whatever the step and loop.
     pub(crate) fn render(
         &mut self,
         sample: &SampleData,
@@ -41,62 +58,166 @@ impl SamplePlayhead {
         left: &mut [f32],
         mut right: Option<&mut [f32]>,
     ) -> usize {
-        let frames = left.len();
-        let audio = &*sample.audio;
-        let len = audio.left.len();
-        let loop_region = if held { sample.loop_frames() } else { None };
-        let mut written = 0;
-        while written < frames {
-            if let Some((start, end)) = loop_region {
-                let end_f = end as f64;
-                if self.position >= end_f {
-                    let span = (end - start) as f64;
-                    self.position = start as f64 + (self.position - end_f) % span;
-                }
+        debug_assert!(right.as_ref().is_none_or(|r| r.len() == left.len()));
+        let frames = right
+            .as_ref()
+            .map_or(left.len(), |r| r.len().min(left.len()));
+        let step = if step.is_nan() || step <= 0.0 {
+            0.0
+        } else {
+            step.min(f64::MAX)
+        };
+        let out = Output {
+            left: &mut left[..frames],
+            right: right.as_deref_mut().map(|r| &mut r[..frames]),
+        };
+        let written = match sample.interpolation() {
+            Interpolation::Linear => self.run(&LinearKernel, sample, step, held, out),
+            Interpolation::Cubic => self.run(&CubicKernel, sample, step, held, out),
+            Interpolation::Sinc if step > 1.0 => {
+                let kernel = ScaledSincKernel::new(sinc_table(), step);
+                self.run(&kernel, sample, step, held, out)
             }
-            if self.ended || self.position >= len as f64 {
-                self.ended = true;
-                break;
-            }
-            let index = self.position as usize;
-            let frac = (self.position - index as f64) as f32;
-            let l = hermite(&audio.left, index, frac);
-            match (&mut right, &audio.right) {
-                (Some(r_out), Some(r)) => {
-                    left[written] = l;
-                    r_out[written] = hermite(r, index, frac);
-                }
-                (Some(r_out), None) => {
-                    left[written] = l;
-                    r_out[written] = l;
-                }
-                (None, Some(r)) => left[written] = 0.5 * (l + hermite(r, index, frac)),
-                (None, None) => left[written] = l,
-            }
-            self.position += step;
-            written += 1;
-        }
+            Interpolation::Sinc => self.run(&SincKernel(sinc_table()), sample, step, held, out),
+        };
         left[written..].fill(0.0);
         if let Some(r) = right {
             r[written..].fill(0.0);
         }
         written
     }
+
+    /// The render loop for one kernel; returns the frames written.
+    fn run<K: Kernel>(
+        &mut self,
+        kernel: &K,
+        sample: &SampleData,
+        step: f64,
+        held: bool,
+        out: Output<'_>,
+    ) -> usize {
+        if self.ended {
+            return 0;
+        }
+        let audio = &*sample.audio;
+        let source = Source {
+            left: &audio.left,
+            right: audio.right.as_deref(),
+            loop_region: if held { sample.loop_frames() } else { None },
+        };
+        let len = source.left.len() as f64;
+        let mut weights = [0.0f32; MAX_TAPS];
+        let mut scratch = [0.0f32; MAX_TAPS];
+        let Output { left, mut right } = out;
+        for n in 0..left.len() {
+            if let Some((start, end)) = source.loop_region {
+                let end_f = end as f64;
+                if self.position >= end_f {
+                    // One division, whatever the step: never a loop of
+                    // subtractions.
+                    self.position = start as f64 + (self.position - end_f) % (end - start) as f64;
+                    self.looped = true;
+                }
+            }
+            if self.position >= len {
+                self.ended = true;
+                return n;
+            }
+            let index = self.position as usize;
+            let frac = self.position - index as f64;
+            let (first, taps) = kernel.weights(frac, &mut weights);
+            let w = &weights[..taps];
+            let lo = index as isize + first;
+            let direct = source.direct_range(self.looped);
+            let read = |data: &[f32], scratch: &mut [f32; MAX_TAPS]| -> f32 {
+                if lo >= direct.0 && lo + taps as isize <= direct.1 {
+                    let lo = lo as usize;
+                    dot(w, &data[lo..lo + taps])
+                } else {
+                    for (t, s) in scratch[..taps].iter_mut().enumerate() {
+                        *s = source.at(data, lo + t as isize, self.looped);
+                    }
+                    dot(w, &scratch[..taps])
+                }
+            };
+            let l = read(source.left, &mut scratch);
+            match (right.as_deref_mut(), source.right) {
+                (Some(r_out), Some(r_data)) => {
+                    left[n] = l;
+                    r_out[n] = read(r_data, &mut scratch);
+                }
+                (Some(r_out), None) => {
+                    left[n] = l;
+                    r_out[n] = l;
+                }
+                (None, Some(r_data)) => left[n] = 0.5 * (l + read(r_data, &mut scratch)),
+                (None, None) => left[n] = l,
+            }
+            self.position += step;
+        }
+        left.len()
+    }
 }
 
-/// 4-point, 3rd-order Hermite interpolation; frames outside the data are 0.
-fn hermite(data: &[f32], index: usize, frac: f32) -> f32 {
-    let at = |i: isize| -> f32 {
-        if i < 0 {
+/// The output buffers of one render call, of equal length.
+struct Output<'a> {
+    left: &'a mut [f32],
+    right: Option<&'a mut [f32]>,
+}
+
+/// The sample's frames as the interpolator sees them: zero outside the
+/// data, and, while a loop is active, the loop region repeating.
+struct Source<'a> {
+    left: &'a [f32],
+    right: Option<&'a [f32]>,
+    loop_region: Option<(usize, usize)>,
+}
+
+impl Source<'_> {
+    /// The frame indices that read as themselves.
+    #[inline]
+    fn direct_range(&self, looped: bool) -> (isize, isize) {
+        match self.loop_region {
+            Some((start, end)) if looped => (start as isize, end as isize),
+            Some((_, end)) => (0, end as isize),
+            None => (0, self.left.len() as isize),
+        }
+    }
+
+    /// The frame at `index` of `data` (one of the channels).
+    fn at(&self, data: &[f32], index: isize, looped: bool) -> f32 {
+        let index = match self.loop_region {
+            Some((start, end)) if index >= end as isize || (looped && index < start as isize) => {
+                let (start, span) = (start as isize, (end - start) as isize);
+                start + (index - start).rem_euclid(span)
+            }
+            _ => index,
+        };
+        if index < 0 {
             0.0
         } else {
-            data.get(i as usize).copied().unwrap_or(0.0)
+            data.get(index as usize).copied().unwrap_or(0.0)
         }
-    };
-    let i = index as isize;
-    let (xm1, x0, x1, x2) = (at(i - 1), at(i), at(i + 1), at(i + 2));
-    let c1 = 0.5 * (x1 - xm1);
-    let c2 = xm1 - 2.5 * x0 + 2.0 * x1 - 0.5 * x2;
-    let c3 = 0.5 * (x2 - xm1) + 1.5 * (x0 - x1);
-    ((c3 * frac + c2) * frac + c1) * frac + x0
+    }
 }
+
+/// Dot product in 8 independent lanes (so it vectorises).
+#[inline]
+fn dot(w: &[f32], x: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let (wc, xc) = (w.chunks_exact(8), x.chunks_exact(8));
+    let (wr, xr) = (wc.remainder(), xc.remainder());
+    for (a, b) in wc.zip(xc) {
+        for k in 0..8 {
+            acc[k] += a[k] * b[k];
+        }
+    }
+    let mut sum = acc.iter().sum::<f32>();
+    for (a, b) in wr.iter().zip(xr) {
+        sum += a * b;
+    }
+    sum
+}
+
+#[cfg(test)]
+mod tests;
