@@ -171,3 +171,49 @@ fn dropped_samples_are_not_freed_on_the_audio_path() {
         "collect_garbage frees the kept samples ({freed} frees)"
     );
 }
+
+#[test]
+fn live_midi_on_the_audio_side_allocates_nothing() {
+    use polyphonica::midi::{midi_queue, LiveSynth};
+    let (mut sender, inbox) = midi_queue(4096);
+    let mut live = LiveSynth::new(RealtimeEngine::new(48_000.0), inbox);
+    let mut block = vec![0.0f32; 512];
+    let mut events = 0;
+    for round in 0..2_000u32 {
+        let key = (36 + round % 48) as u8;
+        let channel = (round % 16) as u8;
+        // Note on, a controller, a bend and a program change, then note off
+        // (the input side's parsing may allocate; only the audio side is
+        // measured).
+        sender.send_bytes(&[
+            0x90 | channel,
+            key,
+            100,
+            0xB0 | channel,
+            7,
+            90,
+            0xE0 | channel,
+            0,
+            0x50,
+        ]);
+        sender.send_bytes(&[
+            0xC0 | channel,
+            (round % 128) as u8,
+            0xB0 | channel,
+            64,
+            (round % 2 * 127) as u8,
+        ]);
+        if round % 3 == 0 {
+            sender.send_bytes(&[0x80 | channel, key, 0]);
+        }
+        events += count_allocations(|| live.render_stereo(&mut block));
+    }
+    assert!(
+        live.engine().voices_stolen() > 100,
+        "the run must steal voices"
+    );
+    assert_eq!(
+        events, 0,
+        "the audio side allocated or freed {events} times"
+    );
+}

@@ -2,11 +2,17 @@
 //! General MIDI presets, and Standard MIDI File rendering.
 
 mod file;
+#[cfg(feature = "midi-input")]
+mod input;
+mod live;
 mod message;
 mod presets;
 mod synth;
 
 pub use file::{MidiError, MidiFile, TimedMessage, MAX_TAIL_SECS};
+#[cfg(feature = "midi-input")]
+pub use input::{connect_input, input_port_names, MidiInputConnection, MidiInputError};
+pub use live::{midi_queue, LiveSynth, MidiInbox, MidiSender, QueueFull};
 pub use message::{MidiMessage, MidiParser};
 pub use presets::{drum_preset, program_preset, Preset};
 pub use synth::{key_to_hz, MidiSynth, VoiceControl, PERCUSSION_CHANNEL};
