@@ -2,3 +2,6 @@
 //! smoothing, panning and the output limiter.
 
 pub(crate) mod wavetable;
+
+#[cfg(test)]
+pub(crate) mod spectrum_test_util;
