@@ -8,3 +8,6 @@ pub(crate) mod noise;
 pub(crate) mod pan;
 pub(crate) mod slew;
 pub(crate) mod wavetable;
+
+#[cfg(test)]
+pub(crate) mod spectrum_test_util;
