@@ -66,17 +66,17 @@ use tables::{build_level, harmonic_counts, log2_segments, Level, Series, MAX_LOG
 /// The Wilbraham-Gibbs overshoot `(2/π) Si(π)` of a unit saw's partial sums.
 const GIBBS_PEAK: f64 = 1.178_979_744_472_167;
 
-/// Scale of the saw: every level peaks at or below 1.0.
-#[allow(dead_code)] // for the engine (in progress): the saw's full level
+/// Scale of the saw: every level peaks at or below 1.0 (the tables apply
+/// it; the tests check against it).
+#[cfg(test)]
 pub(crate) const SAW_SCALE: f32 = (1.0 / GIBBS_PEAK) as f32;
 
 /// Scale of the square and of the (DC-free) pulse: half the saw's, since a
 /// pulse is the difference of two scaled saws, halved.
-#[allow(dead_code)] // for the engine (in progress): the square's full level
+#[cfg(test)]
 pub(crate) const SQUARE_SCALE: f32 = (0.5 / GIBBS_PEAK) as f32;
 
 /// The periodic shapes an oscillator can render.
-#[allow(dead_code)] // called by the engine (in progress on its own branch)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Shape {
     /// Pure sine, amplitude 1, starting at 0 and rising.
@@ -139,7 +139,6 @@ static TABLES: OnceLock<Wavetables> = OnceLock::new();
 
 /// The process-wide tables; the first call builds them (and allocates), so
 /// engines call it when they are created, never first on the audio thread.
-#[allow(dead_code)] // called by the engine (in progress on its own branch)
 pub(crate) fn wavetables() -> &'static Wavetables {
     TABLES.get_or_init(Wavetables::build)
 }
@@ -147,7 +146,6 @@ pub(crate) fn wavetables() -> &'static Wavetables {
 /// The `u32` phase increment per frame for `frequency_hz` at
 /// `sample_rate_hz` (2^32 = one cycle per frame), clamped to
 /// `0..=0.5` cycles per frame (0 for NaN).
-#[allow(dead_code)] // called by the engine (in progress on its own branch)
 pub(crate) fn phase_increment(frequency_hz: f64, sample_rate_hz: f64) -> u32 {
     let cycles = (frequency_hz / sample_rate_hz).clamp(0.0, 0.5);
     // A NaN casts to 0.
@@ -249,7 +247,6 @@ impl Wavetables {
     /// Renders `out.len()` frames of `shape`, advancing `phase` (u32,
     /// 2^32 = one cycle) by `increment` per frame. The level is chosen once
     /// for the block from `increment`; the output is within [-1, 1].
-    #[allow(dead_code)] // called by the engine (in progress on its own branch)
     pub(crate) fn render(&self, shape: Shape, phase: &mut u32, increment: u32, out: &mut [f32]) {
         let levels = match shape {
             Shape::Sine => &self.sine,
@@ -280,7 +277,6 @@ impl Wavetables {
     /// The pulse is half the difference of two saws `duty` apart, so a new
     /// duty moves the falling edge and shifts both levels by the change in
     /// the mean, nothing else: changing it between calls does not click.
-    #[allow(dead_code)] // called by the engine (in progress on its own branch)
     pub(crate) fn render_pulse(&self, phase: &mut u32, increment: u32, duty: f32, out: &mut [f32]) {
         let duty = if duty.is_nan() {
             0.5
