@@ -103,6 +103,20 @@ impl OutputDevice {
         Self::from_cpal(device)
     }
 
+    /// The default output of a running JACK server (cargo feature `jack`).
+    ///
+    /// # Errors
+    /// [`PlaybackError::NoDevice`] when no JACK server answers.
+    #[cfg(feature = "jack")]
+    pub fn jack_default() -> Result<Self, PlaybackError> {
+        let host = cpal::host_from_id(cpal::HostId::Jack)
+            .map_err(|e| PlaybackError::NoDevice(format!("(JACK is not available: {e})")))?;
+        let device = host
+            .default_output_device()
+            .ok_or_else(|| PlaybackError::NoDevice("(no JACK server is running)".into()))?;
+        Self::from_cpal(device)
+    }
+
     /// The output device whose name contains `name` (case-insensitive).
     ///
     /// # Errors
