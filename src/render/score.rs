@@ -541,9 +541,22 @@ impl Builder<'_> {
         }
         let mut events = Vec::with_capacity(self.raw.notes.len());
         let mut positions = Vec::with_capacity(self.raw.notes.len());
+        // Notes come in order: find their lines in one pass over the text.
+        let (mut line, mut line_start, mut scanned) = (1, 0, 0);
         for note in &self.raw.notes {
             events.push(self.event(note)?);
-            positions.push(line_column(self.text, note.span().start));
+            let offset = note.span().start.min(self.text.len());
+            if offset < scanned {
+                (line, line_start, scanned) = (1, 0, 0);
+            }
+            for (i, b) in self.text.as_bytes()[scanned..offset].iter().enumerate() {
+                if *b == b'\n' {
+                    line += 1;
+                    line_start = scanned + i + 1;
+                }
+            }
+            scanned = offset;
+            positions.push((line, self.text[line_start..offset].chars().count() + 1));
         }
         let last_end = events
             .iter()
