@@ -425,3 +425,24 @@ fn the_streaming_renderer_gives_the_same_audio_in_any_block_size() {
     let (_, right) = split_stereo(&whole);
     assert_eq!(peak(&right[..3_000]), 0.0);
 }
+
+#[test]
+fn the_engine_sweeps_a_live_voice_and_a_set_frequency_ends_the_sweep() {
+    let mut engine = polyphonica::RealtimeEngine::new(RATE as f32);
+    let id = engine
+        .trigger_note(Waveform::Sine, 220.0, FLAT_ENVELOPE)
+        .unwrap();
+    engine.sweep_voice_frequency(id, 880.0, 1.0);
+    assert_eq!(engine.voice(id).unwrap().frequency_hz(), 880.0);
+    let first = render_mono(&mut engine, 24_000, 256);
+    // Half-way through the first half second: 220 + 660 × 0.25.
+    assert!(
+        (pitch_at(&first, 0.25, 0.01) - 385.0).abs() < 1.0,
+        "{}",
+        pitch_at(&first, 0.25, 0.01)
+    );
+    engine.set_voice_frequency(id, 330.0);
+    let after = render_mono(&mut engine, 24_000, 256);
+    assert!((zero_crossing_hz(&after[256..], RATE as f32) - 330.0).abs() < 0.5);
+    assert!(max_step(&after) < std::f32::consts::TAU * 700.0 / RATE as f32);
+}
