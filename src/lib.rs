@@ -136,10 +136,18 @@ mod engine;
 pub mod midi;
 #[cfg(feature = "playback")]
 pub mod playback;
+mod render;
 mod sample;
 
 pub use dsp::envelope::{AdsrEnvelope, EnvelopePhase, EnvelopeState};
 pub use engine::{
     AtomicF32, Event, Note, RealtimeEngine, Voice, VoiceId, Waveform, MAX_CAPACITY, MAX_VOICES,
 };
+pub use render::{
+    apply_envelope, generate_wave, midi_frequency, note_frequency, parse_pitch, render_event,
+    render_timeline, write_wav, Channels, RenderError, SoundEvent, TimelineEvent, TimelineRenderer,
+    WavEncoding, WavFormat, WavSink, FLAT_ENVELOPE, MAX_IN_MEMORY_SAMPLES, MAX_SAMPLE_RATE,
+};
+#[cfg(feature = "score")]
+pub use render::{Score, ScoreError};
 pub use sample::{Interpolation, SampleData, SampleError};

@@ -79,6 +79,11 @@ impl EngineCore {
             }
             Event::NoteOff { id } => self.note_off(id),
             Event::SetFrequency { id, frequency_hz } => self.set_frequency(id, frequency_hz),
+            Event::SweepFrequency {
+                id,
+                to_frequency_hz,
+                over_frames,
+            } => self.sweep_frequency(id, to_frequency_hz, over_frames),
             Event::SetAmplitude { id, amplitude } => self.set_amplitude(id, amplitude),
             Event::SetPan { id, pan } => self.set_pan(id, pan),
             Event::SetDutyCycle { id, duty_cycle } => self.set_duty_cycle(id, duty_cycle),
@@ -177,6 +182,17 @@ impl EngineCore {
         if frequency_hz.is_finite() {
             if let Some(v) = self.voice(id) {
                 v.set_frequency_hz(clamp_frequency(frequency_hz, self.sample_rate));
+            }
+        }
+    }
+
+    /// Starts a linear sweep to `to_hz` over `frames` frames. NaN and
+    /// infinities are ignored; finite targets are clamped to `0..=Nyquist`.
+    pub(crate) fn sweep_frequency(&mut self, id: VoiceId, to_hz: f32, frames: u32) {
+        if to_hz.is_finite() {
+            let to_hz = clamp_frequency(to_hz, self.sample_rate);
+            if let Some(i) = self.find(id) {
+                self.voices[i].sweep_to(to_hz, frames);
             }
         }
     }

@@ -30,6 +30,20 @@ pub enum Event {
         /// New frequency in Hz.
         frequency_hz: f32,
     },
+    /// Sweep a note's frequency linearly from where it is to
+    /// `to_frequency_hz` over the next `over_frames` frames, keeping the
+    /// phase continuous: frame `k` of the sweep plays at
+    /// `from + (to - from)·k/over_frames`, then the note stays at the target.
+    /// 0 frames changes the frequency at once, as `SetFrequency` does. A later
+    /// `SetFrequency` or `SweepFrequency` replaces the sweep.
+    SweepFrequency {
+        /// The note.
+        id: VoiceId,
+        /// Frequency in Hz at the end of the sweep (clamped to Nyquist).
+        to_frequency_hz: f32,
+        /// Length of the sweep in frames.
+        over_frames: u32,
+    },
     /// Change a note's amplitude (smoothed).
     SetAmplitude {
         /// The note.

@@ -194,6 +194,37 @@ impl RealtimeEngine {
         self.core.set_frequency(id, hz);
     }
 
+    /// Sweeps a note's frequency linearly from where it is to `to_hz` over
+    /// `over_secs` seconds (rounded to whole frames), keeping the oscillator's
+    /// phase continuous: the pitch heard at time `t` into the sweep is the
+    /// interpolated frequency at `t`. The frequency is updated every 16
+    /// frames within a block. A later
+    /// [`set_voice_frequency`](Self::set_voice_frequency) or sweep replaces
+    /// it; [`Voice::frequency_hz`] reports the target. NaN and infinite
+    /// targets, a non-finite time and stale ids are ignored; a time of 0 or
+    /// less jumps at once.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    /// let mut engine = RealtimeEngine::new(48_000.0);
+    /// let id = engine.trigger_note(Waveform::Sine, 220.0, AdsrEnvelope::new(0.0, 0.0, 1.0, 0.1)).unwrap();
+    /// engine.sweep_voice_frequency(id, 440.0, 1.0);
+    /// assert_eq!(engine.voice(id).unwrap().frequency_hz(), 440.0);
+    /// let mut second = vec![0.0; 48_000];
+    /// engine.process_buffer(&mut second); // rises from 220 Hz to 440 Hz
+    /// ```
+    pub fn sweep_voice_frequency(&mut self, id: VoiceId, to_hz: f32, over_secs: f32) {
+        if over_secs.is_nan() || over_secs.is_infinite() {
+            return;
+        }
+        let over_frames = crate::dsp::envelope::secs_to_frames(over_secs, self.core.sample_rate());
+        self.core.apply(Event::SweepFrequency {
+            id,
+            to_frequency_hz: to_hz,
+            over_frames,
+        });
+    }
+
     /// Changes a note's amplitude, clamped to `0.0..=1.0`, smoothed over
     /// about 5 ms. NaN and infinities are ignored, and so is a stale id.
     pub fn set_voice_amplitude(&self, id: VoiceId, amplitude: f32) {

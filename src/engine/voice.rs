@@ -22,6 +22,13 @@ pub(crate) const PARAMETER_RAMP_SECS: f32 = 0.005;
 /// Seconds a stolen note takes to fade out.
 pub(crate) const STEAL_FADE_SECS: f32 = 0.004;
 
+/// Frames per oscillator call while a voice sweeps its frequency. Each
+/// sub-block runs at the frequency of its midpoint, which for a linear sweep
+/// makes the phase at every sub-block boundary exactly the integral of the
+/// frequency; within a sub-block the phase strays by less than
+/// `Δf·16²/8` cycles (Δf per frame), far below anything audible.
+pub(crate) const SWEEP_SUB_BLOCK: usize = 16;
+
 /// What a slot is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum SlotState {
@@ -41,6 +48,26 @@ enum Source {
     Pulse,
     Noise,
     Sample,
+}
+
+/// A linear frequency sweep in progress (audio side only).
+#[derive(Clone, Copy, Debug)]
+struct Sweep {
+    from_hz: f64,
+    /// The sweep's target, which the voice's frequency control holds while
+    /// it runs; a control that no longer holds it means someone set the
+    /// frequency, which ends the sweep.
+    to_hz: f32,
+    frames: u32,
+    position: u32,
+}
+
+impl Sweep {
+    /// The frequency at `frame` (fractional) frames into the sweep.
+    fn hz_at(&self, frame: f64) -> f64 {
+        let t = (frame / f64::from(self.frames)).clamp(0.0, 1.0);
+        self.from_hz + (f64::from(self.to_hz) - self.from_hz) * t
+    }
 }
 
 /// Scratch buffers on the audio side's stack, one block long.
@@ -103,6 +130,7 @@ pub struct Voice {
     playhead: SamplePlayhead,
     pub(crate) sample: Option<SampleData>,
     envelope: EnvelopeState,
+    sweep: Option<Sweep>,
     amplitude_slew: Slew,
     pan_slew: Slew,
     /// Gain of a stolen note's fade-out, 1.0 until stolen.
@@ -127,6 +155,7 @@ impl Voice {
             playhead: SamplePlayhead::new(),
             sample: None,
             envelope: EnvelopeState::new(&Default::default(), sample_rate),
+            sweep: None,
             amplitude_slew: Slew::new(1.0, 1.0, ramp_frames),
             pan_slew: Slew::new(0.0, 2.0, ramp_frames),
             fade: 1.0,
@@ -145,7 +174,8 @@ impl Voice {
         self.state == SlotState::Playing
     }
 
-    /// The frequency last set, in Hz.
+    /// The frequency last set, in Hz (during a sweep, the frequency the
+    /// sweep ends at).
     pub fn frequency_hz(&self) -> f32 {
         self.frequency_hz.load(Relaxed)
     }
@@ -212,6 +242,7 @@ impl Voice {
         self.fade = 1.0;
         self.fade_step = 0.0;
         self.phase = 0;
+        self.sweep = None;
         self.envelope = EnvelopeState::new(&note.envelope, sample_rate);
         let mut new_sample = None;
         self.source = match note.waveform {
@@ -234,6 +265,29 @@ impl Voice {
             }
         };
         std::mem::replace(&mut self.sample, new_sample)
+    }
+
+    /// Starts a linear sweep from the current frequency to `to_hz` (already
+    /// clamped) over the next `frames` frames; 0 frames jumps at once. The
+    /// frequency of frame `k` of the sweep is `from + (to - from)·k/frames`.
+    pub(crate) fn sweep_to(&mut self, to_hz: f32, frames: u32) {
+        let from_hz = self.current_hz(self.frequency_hz());
+        self.set_frequency_hz(to_hz);
+        self.sweep = (frames > 0).then_some(Sweep {
+            from_hz,
+            to_hz,
+            frames,
+            position: 0,
+        });
+    }
+
+    /// The frequency the next frame plays at, given the control's value:
+    /// the sweep's if one runs and the control still holds its target.
+    fn current_hz(&self, control_hz: f32) -> f64 {
+        match self.sweep {
+            Some(s) if s.to_hz.to_bits() == control_hz.to_bits() => s.hz_at(f64::from(s.position)),
+            _ => f64::from(control_hz),
+        }
     }
 
     /// Starts the release of the note.
@@ -292,43 +346,45 @@ impl Voice {
         let mut alive = self.envelope.render(gain);
 
         let frequency_hz = self.frequency_hz.load(Relaxed);
+        if matches!(self.sweep, Some(s) if s.to_hz.to_bits() != frequency_hz.to_bits()) {
+            self.sweep = None; // the frequency was set: it applies at once
+        }
         let mut two_channels = false;
-        match self.source {
-            Source::Periodic(shape) => {
-                let inc = phase_increment(f64::from(frequency_hz), f64::from(sample_rate));
-                tables.render(shape, &mut self.phase, inc, left);
-            }
-            Source::Pulse => {
-                let inc = phase_increment(f64::from(frequency_hz), f64::from(sample_rate));
-                let duty = clamp_duty_cycle(self.duty_cycle.load(Relaxed));
-                tables.render_pulse(&mut self.phase, inc, duty, left);
-            }
-            Source::Noise => self.noise.render(left),
-            Source::Sample => {
-                if let Some(sample) = &self.sample {
-                    let step = f64::from(frequency_hz) / f64::from(sample.base_frequency_hz())
-                        * f64::from(sample.sample_rate())
-                        / f64::from(sample_rate);
-                    let held = !self.is_releasing() && self.state == SlotState::Playing;
-                    let written = if step.is_finite() && step > 0.0 {
-                        let r = if stereo && sample.channels() == 2 {
-                            two_channels = true;
-                            Some(&mut *right)
-                        } else {
-                            None
-                        };
-                        self.playhead.render(sample, step, held, left, r)
-                    } else {
-                        left.fill(0.0);
-                        0
-                    };
-                    if self.playhead.has_ended() || written < frames {
-                        alive = alive.min(written);
+        // Without a sweep the block is one piece at the control's frequency;
+        // during one, pieces of SWEEP_SUB_BLOCK frames at their midpoints.
+        let mut done = 0;
+        while done < frames {
+            let (n, hz) = match &mut self.sweep {
+                Some(s) => {
+                    let n = SWEEP_SUB_BLOCK
+                        .min(frames - done)
+                        .min((s.frames - s.position) as usize);
+                    let hz = s.hz_at(f64::from(s.position) + (n as f64 - 1.0) / 2.0);
+                    s.position += n as u32;
+                    if s.position >= s.frames {
+                        self.sweep = None;
                     }
-                } else {
-                    alive = 0;
+                    (n, hz)
                 }
+                None => (frames - done, f64::from(frequency_hz)),
+            };
+            let range = done..done + n;
+            let written = self.render_source(
+                hz,
+                sample_rate,
+                tables,
+                stereo,
+                &mut left[range.clone()],
+                &mut right[range],
+                &mut two_channels,
+            );
+            if written < n {
+                alive = alive.min(done + written);
+                left[done + n..].fill(0.0);
+                right[done + n..].fill(0.0);
+                break;
             }
+            done += n;
         }
 
         // Per-frame gain: envelope × smoothed amplitude × steal fade.
@@ -363,6 +419,63 @@ impl Voice {
             }
         }
         alive < frames
+    }
+
+    /// Renders the oscillator (or sample) at `hz` into `left` (and `right`
+    /// for a stereo sample in a stereo mix, setting `two_channels`). Returns
+    /// the frames written: fewer than `left.len()` means the sample ended
+    /// (the rest is silence).
+    #[allow(clippy::too_many_arguments)]
+    fn render_source(
+        &mut self,
+        hz: f64,
+        sample_rate: f32,
+        tables: &Wavetables,
+        stereo: bool,
+        left: &mut [f32],
+        right: &mut [f32],
+        two_channels: &mut bool,
+    ) -> usize {
+        match self.source {
+            Source::Periodic(shape) => {
+                let inc = phase_increment(hz, f64::from(sample_rate));
+                tables.render(shape, &mut self.phase, inc, left);
+                left.len()
+            }
+            Source::Pulse => {
+                let inc = phase_increment(hz, f64::from(sample_rate));
+                let duty = clamp_duty_cycle(self.duty_cycle.load(Relaxed));
+                tables.render_pulse(&mut self.phase, inc, duty, left);
+                left.len()
+            }
+            Source::Noise => {
+                self.noise.render(left);
+                left.len()
+            }
+            Source::Sample => {
+                let held = !self.is_releasing() && self.state == SlotState::Playing;
+                let Some(sample) = self.sample.as_ref().filter(|_| !self.playhead.has_ended())
+                else {
+                    left.fill(0.0);
+                    return 0;
+                };
+                let step = hz / f64::from(sample.base_frequency_hz())
+                    * f64::from(sample.sample_rate())
+                    / f64::from(sample_rate);
+                if step.is_finite() && step > 0.0 {
+                    let r = if stereo && sample.channels() == 2 {
+                        *two_channels = true;
+                        Some(right)
+                    } else {
+                        None
+                    };
+                    self.playhead.render(sample, step, held, left, r)
+                } else {
+                    left.fill(0.0);
+                    0
+                }
+            }
+        }
     }
 }
 

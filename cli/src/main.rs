@@ -1,0 +1,457 @@
+//! `polyphonica`: render waveforms, sweeps, samples and TOML scores to WAV
+//! files with the Polyphonica engine, and describe WAV files.
+//!
+//! ```text
+//! polyphonica wave sine A4 -d 2 -o tone.wav
+//! polyphonica sweep saw 110 880 -d 3 --attack 0.01 --release 0.5 -o sweep.wav
+//! polyphonica render examples/scores/demo.toml -o demo.wav
+//! polyphonica sample tests/data/kick.wav --note C5 -o kick-up.wav
+//! polyphonica info demo.wav
+//! ```
+//!
+//! Every error is one sentence on standard error and exit status 1.
+
+mod info;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use polyphonica::{
+    parse_pitch, AdsrEnvelope, Channels, SampleData, Score, SoundEvent, TimelineEvent,
+    TimelineRenderer, WavEncoding, WavFormat, WavSink, Waveform, FLAT_ENVELOPE,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "polyphonica",
+    version,
+    about = "Render synthesizer sounds and scores to WAV files, and describe WAV files.",
+    after_help = "Pitches are note names (C4 = 261.63 Hz, F#3, Bb2) or frequencies in Hz (440, 440Hz)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render a waveform at one pitch, at full level.
+    Wave(WaveArgs),
+    /// Render one note sweeping linearly from one pitch to another, shaped by an envelope.
+    Sweep(SweepArgs),
+    /// Render a TOML score (see examples/scores/).
+    Render(RenderArgs),
+    /// Play a WAV sample at a pitch.
+    Sample(SampleArgs),
+    /// Describe a WAV file: encoding, channels, sample rate, length, peak and RMS level.
+    Info(InfoArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Shape {
+    Sine,
+    Square,
+    #[value(alias = "sawtooth")]
+    Saw,
+    Triangle,
+    Pulse,
+    Noise,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// 16-bit integer
+    #[value(name = "int16", alias = "16")]
+    Int16,
+    /// 24-bit integer
+    #[value(name = "int24", alias = "24")]
+    Int24,
+    /// 32-bit float
+    #[value(name = "float32", alias = "32", alias = "f32")]
+    Float32,
+}
+
+impl From<Format> for WavEncoding {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Int16 => WavEncoding::Int16,
+            Format::Int24 => WavEncoding::Int24,
+            Format::Float32 => WavEncoding::Float32,
+        }
+    }
+}
+
+#[derive(Args)]
+struct Output {
+    /// The WAV file to write.
+    #[arg(short, long, value_name = "FILE.wav")]
+    output: PathBuf,
+    /// Sample encoding.
+    #[arg(short, long, value_enum, default_value_t = Format::Int16)]
+    format: Format,
+}
+
+#[derive(Args)]
+#[command(allow_negative_numbers = true)]
+struct WaveArgs {
+    /// The waveform.
+    #[arg(value_enum)]
+    waveform: Shape,
+    /// The pitch: a note name (A4) or Hz (440).
+    #[arg(value_parser = pitch)]
+    pitch: f32,
+    /// Length in seconds.
+    #[arg(short, long, default_value_t = 1.0, value_parser = seconds)]
+    duration: f32,
+    /// Sample rate in Hz.
+    #[arg(short, long, default_value_t = 44_100)]
+    rate: u32,
+    /// Pulse width of the pulse waveform, between 0 and 1.
+    #[arg(long, default_value_t = 0.5, value_parser = fraction)]
+    duty: f32,
+    /// Write two (identical) channels instead of one.
+    #[arg(long)]
+    stereo: bool,
+    #[command(flatten)]
+    output: Output,
+}
+
+#[derive(Args)]
+#[command(allow_negative_numbers = true)]
+struct SweepArgs {
+    /// The waveform.
+    #[arg(value_enum)]
+    waveform: Shape,
+    /// The pitch at the start: a note name (A2) or Hz (110).
+    #[arg(value_parser = pitch)]
+    from: f32,
+    /// The pitch at the end.
+    #[arg(value_parser = pitch)]
+    to: f32,
+    /// Length in seconds, release included.
+    #[arg(short, long, default_value_t = 2.0, value_parser = seconds)]
+    duration: f32,
+    /// Attack time in seconds.
+    #[arg(long, default_value_t = 0.01, value_parser = seconds)]
+    attack: f32,
+    /// Decay time in seconds.
+    #[arg(long, default_value_t = 0.1, value_parser = seconds)]
+    decay: f32,
+    /// Sustain level, 0 to 1.
+    #[arg(long, default_value_t = 0.7, value_parser = level)]
+    sustain: f32,
+    /// Release time in seconds (it ends with the note).
+    #[arg(long, default_value_t = 0.2, value_parser = seconds)]
+    release: f32,
+    /// Level, 0 to 1.
+    #[arg(long, default_value_t = 1.0, value_parser = level)]
+    amplitude: f32,
+    /// Sample rate in Hz.
+    #[arg(short, long, default_value_t = 44_100)]
+    rate: u32,
+    /// Pulse width of the pulse waveform, between 0 and 1.
+    #[arg(long, default_value_t = 0.5, value_parser = fraction)]
+    duty: f32,
+    /// Write two (identical) channels instead of one.
+    #[arg(long)]
+    stereo: bool,
+    #[command(flatten)]
+    output: Output,
+}
+
+#[derive(Args)]
+struct RenderArgs {
+    /// The score (TOML).
+    score: PathBuf,
+    /// Sample rate in Hz.
+    #[arg(short, long, default_value_t = 44_100)]
+    rate: u32,
+    /// Write one channel instead of two (pan is then ignored).
+    #[arg(long)]
+    mono: bool,
+    #[command(flatten)]
+    output: Output,
+}
+
+#[derive(Args)]
+#[command(allow_negative_numbers = true)]
+struct SampleArgs {
+    /// The WAV sample.
+    file: PathBuf,
+    /// The pitch to play it at: a note name (C5) or Hz (523.25). By default
+    /// the pitch at which it plays as recorded.
+    #[arg(short, long, visible_alias = "note", value_parser = pitch)]
+    pitch: Option<f32>,
+    /// The pitch at which the sample plays as recorded.
+    #[arg(long, default_value = "A4", value_parser = pitch)]
+    base: f32,
+    /// Length in seconds (by default the sample's own, at the pitch played).
+    #[arg(short, long, value_parser = seconds)]
+    duration: Option<f32>,
+    /// Fade-out at the end, in seconds.
+    #[arg(long, default_value_t = 0.0, value_parser = seconds)]
+    release: f32,
+    /// Sample rate in Hz (by default the sample's).
+    #[arg(short, long)]
+    rate: Option<u32>,
+    /// Write one channel (by default, as many as the sample has).
+    #[arg(long)]
+    mono: bool,
+    #[command(flatten)]
+    output: Output,
+}
+
+#[derive(Args)]
+struct InfoArgs {
+    /// The WAV file.
+    file: PathBuf,
+}
+
+fn pitch(text: &str) -> Result<f32, String> {
+    parse_pitch(text).map_err(|e| e.to_string())
+}
+
+fn number(text: &str, what: &str, valid: fn(f32) -> bool) -> Result<f32, String> {
+    match text.trim().parse::<f32>() {
+        Ok(v) if v.is_finite() && valid(v) => Ok(v),
+        _ => Err(format!("expected {what}")),
+    }
+}
+
+fn seconds(text: &str) -> Result<f32, String> {
+    number(text, "a number of seconds, 0 or more", |v| v >= 0.0)
+}
+
+fn level(text: &str) -> Result<f32, String> {
+    number(text, "a level from 0 to 1", |v| (0.0..=1.0).contains(&v))
+}
+
+fn fraction(text: &str) -> Result<f32, String> {
+    number(text, "a number between 0 and 1", |v| v > 0.0 && v < 1.0)
+}
+
+/// An error for the user: one sentence.
+struct Failure(String);
+
+impl<E: std::error::Error> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+fn fail<T>(message: impl Into<String>) -> Result<T, Failure> {
+    Err(Failure(message.into()))
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Wave(a) => wave(a),
+        Command::Sweep(a) => sweep(a),
+        Command::Render(a) => render(a),
+        Command::Sample(a) => sample(a),
+        Command::Info(a) => info::describe(&a.file),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn waveform(shape: Shape, duty: f32) -> Waveform {
+    match shape {
+        Shape::Sine => Waveform::Sine,
+        Shape::Square => Waveform::Square,
+        Shape::Saw => Waveform::Sawtooth,
+        Shape::Triangle => Waveform::Triangle,
+        Shape::Pulse => Waveform::Pulse { duty_cycle: duty },
+        Shape::Noise => Waveform::Noise,
+    }
+}
+
+/// The sample rate is one the engine runs at.
+fn check_rate(rate: u32) -> Result<(), Failure> {
+    if rate == 0 || rate > polyphonica::MAX_SAMPLE_RATE {
+        return fail(format!(
+            "the sample rate {rate} Hz is not usable; expected 1 to {} Hz",
+            polyphonica::MAX_SAMPLE_RATE
+        ));
+    }
+    Ok(())
+}
+
+/// The pitch is one the sample rate can play.
+fn check_pitch(what: &str, hz: f32, rate: u32) -> Result<(), Failure> {
+    let nyquist = rate as f32 / 2.0;
+    if hz > nyquist {
+        return fail(format!(
+            "{what} {hz} Hz is above {nyquist} Hz, the highest a sample rate of {rate} Hz can play; \
+             lower it or raise the rate with --rate"
+        ));
+    }
+    Ok(())
+}
+
+fn wave(a: WaveArgs) -> Result<(), Failure> {
+    check_rate(a.rate)?;
+    check_pitch("the pitch", a.pitch, a.rate)?;
+    let event = SoundEvent::new(
+        waveform(a.waveform, a.duty),
+        a.pitch,
+        a.duration,
+        FLAT_ENVELOPE,
+    );
+    let channels = if a.stereo {
+        Channels::Stereo
+    } else {
+        Channels::Mono
+    };
+    write(
+        &[TimelineEvent::new(0.0, event)],
+        a.duration,
+        a.rate,
+        channels,
+        &a.output,
+    )
+}
+
+fn sweep(a: SweepArgs) -> Result<(), Failure> {
+    check_rate(a.rate)?;
+    check_pitch("the start pitch", a.from, a.rate)?;
+    check_pitch("the end pitch", a.to, a.rate)?;
+    let envelope = AdsrEnvelope::new(a.attack, a.decay, a.sustain, a.release);
+    let event = SoundEvent::new(waveform(a.waveform, a.duty), a.from, a.duration, envelope)
+        .sweeping_to(a.to);
+    let channels = if a.stereo {
+        Channels::Stereo
+    } else {
+        Channels::Mono
+    };
+    let placed = TimelineEvent::new(0.0, event).with_amplitude(a.amplitude);
+    write(&[placed], a.duration, a.rate, channels, &a.output)
+}
+
+fn render(a: RenderArgs) -> Result<(), Failure> {
+    check_rate(a.rate)?;
+    let score = Score::from_file(&a.score)?;
+    let renderer = score.renderer(a.rate)?;
+    let channels = if a.mono {
+        Channels::Mono
+    } else {
+        Channels::Stereo
+    };
+    stream(renderer, channels, &a.output)
+}
+
+fn sample(a: SampleArgs) -> Result<(), Failure> {
+    let data = SampleData::from_wav_file(&a.file).map_err(|e| {
+        Failure(format!(
+            "could not use {} as a sample: {e}",
+            a.file.display()
+        ))
+    })?;
+    let data = data.with_base_frequency(a.base)?;
+    let rate = a.rate.unwrap_or(data.sample_rate());
+    check_rate(rate)?;
+    let pitch = a.pitch.unwrap_or(a.base);
+    check_pitch("the pitch", pitch, rate)?;
+    let duration = a
+        .duration
+        .unwrap_or((data.duration_secs() * f64::from(a.base) / f64::from(pitch)) as f32);
+    let channels = if a.mono || data.channels() == 1 {
+        Channels::Mono
+    } else {
+        Channels::Stereo
+    };
+    let envelope = AdsrEnvelope {
+        release_secs: a.release,
+        ..FLAT_ENVELOPE
+    };
+    let event = SoundEvent::new(Waveform::Sample(data), pitch, duration, envelope);
+    write(
+        &[TimelineEvent::new(0.0, event)],
+        duration,
+        rate,
+        channels,
+        &a.output,
+    )
+}
+
+fn write(
+    events: &[TimelineEvent],
+    secs: f32,
+    rate: u32,
+    channels: Channels,
+    out: &Output,
+) -> Result<(), Failure> {
+    let renderer = TimelineRenderer::new(events, secs, rate)?;
+    stream(renderer, channels, out)
+}
+
+/// Renders into the output file block by block, with a progress bar for
+/// renders longer than a second of audio; removes the file on failure.
+fn stream(mut renderer: TimelineRenderer, channels: Channels, out: &Output) -> Result<(), Failure> {
+    let format = WavFormat {
+        sample_rate: renderer.sample_rate(),
+        channels,
+        encoding: out.format.into(),
+    };
+    let path = &out.output;
+    let cannot_write =
+        |e: &dyn std::fmt::Display| Failure(format!("could not write {}: {e}", path.display()));
+    let mut sink = WavSink::create(path, format).map_err(|e| cannot_write(&io_cause(&e)))?;
+    let total = renderer.total_frames();
+    let bar = if total > u64::from(renderer.sample_rate()) {
+        let bar = ProgressBar::new(total);
+        let style = ProgressStyle::with_template(
+            "{spinner} rendering {msg} [{bar:30}] {percent}% ({eta} left)",
+        )
+        .expect("the template is valid")
+        .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_message(file_name(path));
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let result = renderer
+        .render_to(&mut sink, |done, _| bar.set_position(done))
+        .and_then(|()| sink.finalize());
+    bar.finish_and_clear();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(path);
+        return Err(cannot_write(&io_cause(&e)));
+    }
+    Ok(())
+}
+
+/// The operating system's reason for an I/O failure, else the error itself.
+fn io_cause(e: &polyphonica::RenderError) -> String {
+    match e {
+        polyphonica::RenderError::Io(io)
+        | polyphonica::RenderError::Wav(hound::Error::IoError(io)) => io.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}

@@ -1,0 +1,439 @@
+//! Timelines: events placed in time, rendered by the engine run offline,
+//! block by block (`TimelineRenderer`) or into memory (`render_timeline`).
+
+use super::error::RenderError;
+use super::event::{check_sample_rate, SoundEvent};
+use super::wav::WavSink;
+use crate::MAX_CAPACITY;
+use crate::{Event, RealtimeEngine, VoiceId};
+use std::io::{Seek, Write};
+
+/// The most samples an in-memory render returns (2^31, 8 GiB of `f32`;
+/// 13.5 hours of mono at 44.1 kHz). Longer renders stream to a file with
+/// [`TimelineRenderer`].
+pub const MAX_IN_MEMORY_SAMPLES: u64 = 1 << 31;
+
+/// A [`SoundEvent`] placed on a timeline, with its level and stereo position.
+///
+/// ```
+/// use polyphonica::{AdsrEnvelope, SoundEvent, TimelineEvent, Waveform};
+///
+/// let hat = SoundEvent::new(Waveform::Noise, 1000.0, 0.05, AdsrEnvelope::new(0.0, 0.04, 0.0, 0.01));
+/// let placed = TimelineEvent::new(1.5, hat).with_amplitude(0.3).with_pan(0.4);
+/// assert_eq!((placed.start_secs, placed.amplitude, placed.pan), (1.5, 0.3, 0.4));
+/// ```
+#[derive(Clone, Debug)]
+pub struct TimelineEvent {
+    /// When the event starts, in seconds from the start of the timeline.
+    pub start_secs: f32,
+    /// The event.
+    pub event: SoundEvent,
+    /// Level, `0.0..=1.0`.
+    pub amplitude: f32,
+    /// Stereo position, -1 (left) to 1 (right); ignored in mono.
+    pub pan: f32,
+}
+
+impl TimelineEvent {
+    /// `event` at `start_secs`, amplitude 1, centred.
+    pub fn new(start_secs: f32, event: SoundEvent) -> Self {
+        TimelineEvent {
+            start_secs,
+            event,
+            amplitude: 1.0,
+            pan: 0.0,
+        }
+    }
+
+    /// The same at `amplitude`.
+    pub fn with_amplitude(mut self, amplitude: f32) -> Self {
+        self.amplitude = amplitude;
+        self
+    }
+
+    /// The same at `pan`.
+    pub fn with_pan(mut self, pan: f32) -> Self {
+        self.pan = pan;
+        self
+    }
+}
+
+/// What happens at a frame of the timeline.
+#[derive(Clone, Debug)]
+enum Action {
+    /// Start event `index` (its note, and its sweep if it has one).
+    Start(usize),
+    /// Release event `index`.
+    Release(usize),
+}
+
+/// A timeline rendered by the engine, offline, a block at a time.
+///
+/// It is a [`RealtimeEngine`] driven by a schedule: each event's note starts
+/// at frame `round(start_secs × sample_rate)` and is released at its frame,
+/// the render being split at those frames, so every event starts exactly
+/// where it should whatever the block size. The sound is the engine's: its
+/// oscillators, envelopes, sweeps and mixer, and its limiter, which keeps
+/// every sample within `[-1, 1]` (a mix below full scale passes unchanged).
+///
+/// The engine has as many voices as events overlap at most (an event
+/// occupies its frames from start to end, both ends counted), so no note is
+/// stolen; capped at [`MAX_CAPACITY`](crate::MAX_CAPACITY), beyond which the
+/// oldest notes are stolen as in the engine. Events that start after the end
+/// of the timeline are ignored; events that run past it are cut.
+///
+/// Memory stays flat however long the timeline: only the schedule (one
+/// entry per event) and the engine are held, never the output.
+///
+/// ```
+/// use polyphonica::{AdsrEnvelope, SoundEvent, TimelineEvent, TimelineRenderer, Waveform};
+///
+/// let note = SoundEvent::new(Waveform::Sine, 440.0, 0.5, AdsrEnvelope::default());
+/// let events = [TimelineEvent::new(0.0, note.clone()), TimelineEvent::new(0.25, note).with_pan(-1.0)];
+/// let mut renderer = TimelineRenderer::new(&events, 1.0, 48_000)?;
+/// assert_eq!(renderer.total_frames(), 48_000);
+/// let mut block = vec![0.0; 2 * 1024]; // stereo, interleaved
+/// let mut frames = 0;
+/// loop {
+///     let n = renderer.render_stereo(&mut block);
+///     if n == 0 { break; }
+///     frames += n;
+/// }
+/// assert_eq!(frames, 48_000);
+/// # Ok::<(), polyphonica::RenderError>(())
+/// ```
+#[derive(Debug)]
+pub struct TimelineRenderer {
+    engine: RealtimeEngine,
+    events: Vec<TimelineEvent>,
+    ids: Vec<VoiceId>,
+    /// `(frame, action)`, sorted by frame.
+    schedule: Vec<(u64, Action)>,
+    next: usize,
+    frame: u64,
+    total_frames: u64,
+    sample_rate: u32,
+}
+
+impl TimelineRenderer {
+    /// A renderer of `events` over `total_duration_secs` seconds
+    /// (`round(total_duration_secs × sample_rate)` frames).
+    ///
+    /// Every value is checked first: an error names the bad one
+    /// (`events[3].event.start_frequency`, `events[0].start_secs`, …) and
+    /// says what was expected.
+    pub fn new(
+        events: &[TimelineEvent],
+        total_duration_secs: f32,
+        sample_rate: u32,
+    ) -> Result<Self, RenderError> {
+        check_sample_rate(sample_rate)?;
+        check_total("total_duration_secs", total_duration_secs)?;
+        for (i, e) in events.iter().enumerate() {
+            check_placement(&format!("events[{i}]"), e)?;
+            e.event.check(&format!("events[{i}].event"), sample_rate)?;
+        }
+        Self::checked(events, total_duration_secs, sample_rate)
+    }
+
+    /// A renderer of events already checked.
+    pub(crate) fn checked(
+        events: &[TimelineEvent],
+        total_secs: f32,
+        sample_rate: u32,
+    ) -> Result<Self, RenderError> {
+        let total_frames = (f64::from(total_secs) * f64::from(sample_rate)).round() as u64;
+        let mut schedule = Vec::with_capacity(events.len() * 2);
+        let mut spans = Vec::with_capacity(events.len());
+        for (i, e) in events.iter().enumerate() {
+            let start = (f64::from(e.start_secs) * f64::from(sample_rate)).round() as u64;
+            let frames = e.event.frames(sample_rate);
+            if frames == 0 || start >= total_frames {
+                continue;
+            }
+            let (_, release_at) = e.event.to_note(sample_rate);
+            schedule.push((start, Action::Start(i)));
+            schedule.push((start + u64::from(release_at), Action::Release(i)));
+            spans.push((start, start + u64::from(frames)));
+        }
+        // Stable: at one frame, events start and release in the given order.
+        schedule.sort_by_key(|(frame, _)| *frame);
+        let voices = most_overlapping(&mut spans).clamp(1, MAX_CAPACITY);
+        let mut engine = RealtimeEngine::with_voices(sample_rate as f32, voices);
+        let ids = events.iter().map(|_| engine.next_voice_id()).collect();
+        Ok(TimelineRenderer {
+            engine,
+            events: events.to_vec(),
+            ids,
+            schedule,
+            next: 0,
+            frame: 0,
+            total_frames,
+            sample_rate,
+        })
+    }
+
+    /// Frames in the whole timeline.
+    pub fn total_frames(&self) -> u64 {
+        self.total_frames
+    }
+
+    /// Frames rendered so far.
+    pub fn frames_rendered(&self) -> u64 {
+        self.frame
+    }
+
+    /// The sample rate in Hz.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    /// Voices in the engine that renders the timeline.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, SoundEvent, TimelineEvent, TimelineRenderer, Waveform};
+    /// let e = SoundEvent::new(Waveform::Sine, 440.0, 1.0, AdsrEnvelope::default());
+    /// let chord: Vec<_> = (0..3).map(|_| TimelineEvent::new(0.0, e.clone())).collect();
+    /// assert_eq!(TimelineRenderer::new(&chord, 1.0, 44_100)?.voice_capacity(), 3);
+    /// # Ok::<(), polyphonica::RenderError>(())
+    /// ```
+    pub fn voice_capacity(&self) -> usize {
+        self.engine.voice_capacity()
+    }
+
+    /// Renders the next mono frames into `out` (up to its length) and
+    /// returns how many were written: fewer than `out.len()` at the end of
+    /// the timeline, 0 once it is done.
+    pub fn render_mono(&mut self, out: &mut [f32]) -> usize {
+        self.render_with(out, 1, |engine, block| engine.process_buffer(block))
+    }
+
+    /// Renders the next interleaved stereo frames (L R L R …) into `out` (up
+    /// to `out.len() / 2` frames) and returns how many frames were written:
+    /// fewer at the end of the timeline, 0 once it is done.
+    pub fn render_stereo(&mut self, out: &mut [f32]) -> usize {
+        self.render_with(out, 2, |engine, block| engine.process_stereo_buffer(block))
+    }
+
+    fn render_with(
+        &mut self,
+        out: &mut [f32],
+        channels: usize,
+        mut process: impl FnMut(&mut RealtimeEngine, &mut [f32]),
+    ) -> usize {
+        let wanted = (out.len() / channels) as u64;
+        let frames = wanted.min(self.total_frames - self.frame) as usize;
+        let mut done = 0;
+        while done < frames {
+            self.apply_due();
+            let until_next = self
+                .schedule
+                .get(self.next)
+                .map_or(u64::MAX, |(at, _)| at - self.frame);
+            let n = (frames - done).min(until_next.try_into().unwrap_or(usize::MAX));
+            process(
+                &mut self.engine,
+                &mut out[done * channels..(done + n) * channels],
+            );
+            done += n;
+            self.frame += n as u64;
+        }
+        done
+    }
+
+    /// Applies every action scheduled at the current frame.
+    fn apply_due(&mut self) {
+        while let Some((at, action)) = self.schedule.get(self.next) {
+            if *at > self.frame {
+                break;
+            }
+            match *action {
+                Action::Start(i) => {
+                    let placed = &self.events[i];
+                    let (note, _) = placed.event.to_note(self.sample_rate);
+                    let note = note.with_amplitude(placed.amplitude).with_pan(placed.pan);
+                    let id = self.ids[i];
+                    self.engine.apply_event(Event::NoteOn { id, note });
+                    let e = &placed.event;
+                    if e.end_frequency != e.start_frequency {
+                        self.engine.apply_event(Event::SweepFrequency {
+                            id,
+                            to_frequency_hz: e.end_frequency,
+                            over_frames: e.frames(self.sample_rate),
+                        });
+                    }
+                }
+                Action::Release(i) => self.engine.apply_event(Event::NoteOff { id: self.ids[i] }),
+            }
+            self.next += 1;
+        }
+    }
+
+    /// Renders the rest of the timeline into a new mono buffer.
+    pub(crate) fn render_all_mono(&mut self) -> Result<Vec<f32>, RenderError> {
+        let mut out = alloc_samples(self.total_frames - self.frame)?;
+        self.render_mono(&mut out);
+        Ok(out)
+    }
+
+    /// Renders the rest of the timeline into `sink`, a block at a time, in
+    /// the sink's channel count, calling `progress(frames_rendered,
+    /// total_frames)` after each block. Memory stays flat: one block of
+    /// 4096 frames is all the output it holds.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, SoundEvent, TimelineEvent, TimelineRenderer, WavFormat, WavSink, Waveform};
+    /// use std::io::Cursor;
+    ///
+    /// let note = SoundEvent::new(Waveform::Sawtooth, 110.0, 2.0, AdsrEnvelope::default());
+    /// let mut renderer = TimelineRenderer::new(&[TimelineEvent::new(0.0, note)], 2.0, 44_100)?;
+    /// let mut sink = WavSink::new(Cursor::new(Vec::new()), WavFormat::stereo_16(44_100))?;
+    /// let mut calls = 0;
+    /// renderer.render_to(&mut sink, |done, total| { calls += 1; assert!(done <= total); })?;
+    /// assert_eq!(sink.frames_written(), 88_200);
+    /// assert!(calls > 1);
+    /// sink.finalize()?;
+    /// # Ok::<(), polyphonica::RenderError>(())
+    /// ```
+    pub fn render_to<W: Write + Seek>(
+        &mut self,
+        sink: &mut WavSink<W>,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<(), RenderError> {
+        const BLOCK_FRAMES: usize = 4096;
+        let channels = sink.format().channels.count();
+        sink.check_room(self.total_frames - self.frame)?;
+        let mut block = vec![0.0f32; BLOCK_FRAMES * channels];
+        loop {
+            let n = if channels == 2 {
+                self.render_stereo(&mut block)
+            } else {
+                self.render_mono(&mut block)
+            };
+            if n == 0 {
+                return Ok(());
+            }
+            sink.write(&block[..n * channels])?;
+            progress(self.frame, self.total_frames);
+        }
+    }
+}
+
+/// Renders events placed at times (seconds) into a mono buffer of
+/// `round(total_duration_secs × sample_rate)` samples, by running the engine
+/// offline (see [`TimelineRenderer`] for the details).
+///
+/// Each event starts at frame `round(start × sample_rate)` exactly; its
+/// release ends with the event; events past the end are cut. The mix obeys
+/// the engine's output bound: every sample finite and within `[-1, 1]`,
+/// exactly the sum of the events while that stays below full scale, limited
+/// above it. The engine gets as many voices as events overlap at most, so no
+/// note is stolen (up to [`MAX_CAPACITY`](crate::MAX_CAPACITY) overlapping
+/// events).
+///
+/// Bad input is an error naming the value (`events[2].0` is a start time,
+/// `events[2].1.duration_secs` a field of the event).
+///
+/// ```
+/// use polyphonica::{render_timeline, AdsrEnvelope, SoundEvent, Waveform};
+///
+/// let pluck = AdsrEnvelope::new(0.005, 0.1, 0.3, 0.1);
+/// let events = vec![
+///     (0.0, SoundEvent::new(Waveform::Sawtooth, 220.0, 0.5, pluck)),
+///     (0.5, SoundEvent::new(Waveform::Sawtooth, 330.0, 0.5, pluck)),
+/// ];
+/// let mix = render_timeline(&events, 1.0, 44_100)?;
+/// assert_eq!(mix.len(), 44_100);
+/// assert!(mix.iter().all(|s| s.abs() <= 1.0));
+///
+/// let err = render_timeline(&[(-1.0, events[0].1.clone())], 1.0, 44_100).unwrap_err();
+/// assert_eq!(err.to_string(), "events[0].0 is -1; expected a start time in seconds, finite and 0 or more");
+/// # Ok::<(), polyphonica::RenderError>(())
+/// ```
+pub fn render_timeline(
+    events: &[(f32, SoundEvent)],
+    total_duration_secs: f32,
+    sample_rate: u32,
+) -> Result<Vec<f32>, RenderError> {
+    check_sample_rate(sample_rate)?;
+    check_total("total_duration_secs", total_duration_secs)?;
+    for (i, (start, event)) in events.iter().enumerate() {
+        check_start(&format!("events[{i}].0"), *start)?;
+        event.check(&format!("events[{i}].1"), sample_rate)?;
+    }
+    let placed: Vec<TimelineEvent> = events
+        .iter()
+        .map(|(t, e)| TimelineEvent::new(*t, e.clone()))
+        .collect();
+    TimelineRenderer::checked(&placed, total_duration_secs, sample_rate)?.render_all_mono()
+}
+
+/// A zeroed buffer of `samples`, or an error if that is too much.
+pub(crate) fn alloc_samples(samples: u64) -> Result<Vec<f32>, RenderError> {
+    let too_long = || RenderError::TooLong {
+        frames: samples,
+        limit: "in memory",
+    };
+    if samples > MAX_IN_MEMORY_SAMPLES {
+        return Err(too_long());
+    }
+    let mut out = Vec::new();
+    out.try_reserve_exact(samples as usize)
+        .map_err(|_| too_long())?;
+    out.resize(samples as usize, 0.0);
+    Ok(out)
+}
+
+fn check_start(what: &str, secs: f32) -> Result<(), RenderError> {
+    if !(secs.is_finite() && secs >= 0.0) {
+        return Err(RenderError::invalid(
+            what,
+            secs,
+            "a start time in seconds, finite and 0 or more",
+        ));
+    }
+    Ok(())
+}
+
+fn check_total(what: &str, secs: f32) -> Result<(), RenderError> {
+    if !(secs.is_finite() && secs >= 0.0) {
+        return Err(RenderError::invalid(
+            what,
+            secs,
+            "a finite number of seconds, 0 or more",
+        ));
+    }
+    Ok(())
+}
+
+fn check_placement(label: &str, e: &TimelineEvent) -> Result<(), RenderError> {
+    check_start(&format!("{label}.start_secs"), e.start_secs)?;
+    if !(0.0..=1.0).contains(&e.amplitude) {
+        return Err(RenderError::invalid(
+            format!("{label}.amplitude"),
+            e.amplitude,
+            "a level from 0 to 1",
+        ));
+    }
+    if !(-1.0..=1.0).contains(&e.pan) {
+        return Err(RenderError::invalid(
+            format!("{label}.pan"),
+            e.pan,
+            "a position from -1 (left) to 1 (right)",
+        ));
+    }
+    Ok(())
+}
+
+/// The most spans `[start, end]` (both ends counted) that share a frame.
+fn most_overlapping(spans: &mut [(u64, u64)]) -> usize {
+    let mut edges: Vec<(u64, i32)> = spans.iter().flat_map(|&(s, e)| [(s, 1), (e, -1)]).collect();
+    // At one frame, starts before ends: touching spans count as overlapping.
+    edges.sort_by_key(|&(at, delta)| (at, -delta));
+    let (mut now, mut most) = (0i64, 0i64);
+    for (_, delta) in edges {
+        now += i64::from(delta);
+        most = most.max(now);
+    }
+    most as usize
+}

@@ -1,0 +1,261 @@
+//! WAV output: 16-bit or 24-bit integer or 32-bit float, mono or stereo,
+//! written a block at a time.
+
+use std::fs::File;
+use std::io::{BufWriter, Seek, Write};
+use std::path::Path;
+
+use super::error::RenderError;
+use super::event::check_sample_rate;
+
+/// How samples are stored in a WAV file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WavEncoding {
+    /// 16-bit integer PCM (CD quality).
+    Int16,
+    /// 24-bit integer PCM.
+    Int24,
+    /// 32-bit IEEE float.
+    Float32,
+}
+
+impl WavEncoding {
+    /// Bits per sample.
+    ///
+    /// ```
+    /// use polyphonica::WavEncoding;
+    /// assert_eq!(WavEncoding::Int24.bits(), 24);
+    /// ```
+    pub fn bits(self) -> u16 {
+        match self {
+            WavEncoding::Int16 => 16,
+            WavEncoding::Int24 => 24,
+            WavEncoding::Float32 => 32,
+        }
+    }
+}
+
+/// Mono or interleaved stereo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Channels {
+    /// One channel.
+    Mono,
+    /// Two channels, interleaved L R L R ….
+    Stereo,
+}
+
+impl Channels {
+    /// 1 or 2.
+    ///
+    /// ```
+    /// use polyphonica::Channels;
+    /// assert_eq!(Channels::Stereo.count(), 2);
+    /// ```
+    pub fn count(self) -> usize {
+        match self {
+            Channels::Mono => 1,
+            Channels::Stereo => 2,
+        }
+    }
+}
+
+/// The layout of a WAV file to write.
+///
+/// ```
+/// use polyphonica::{Channels, WavEncoding, WavFormat};
+/// let f = WavFormat { sample_rate: 48_000, channels: Channels::Stereo, encoding: WavEncoding::Float32 };
+/// assert_eq!(WavFormat::stereo_16(44_100).encoding, WavEncoding::Int16);
+/// assert_eq!(f.bytes_per_frame(), 8);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct WavFormat {
+    /// Frames per second.
+    pub sample_rate: u32,
+    /// Mono or stereo.
+    pub channels: Channels,
+    /// Sample encoding.
+    pub encoding: WavEncoding,
+}
+
+impl WavFormat {
+    /// Mono 16-bit at `sample_rate`.
+    pub fn mono_16(sample_rate: u32) -> Self {
+        WavFormat {
+            sample_rate,
+            channels: Channels::Mono,
+            encoding: WavEncoding::Int16,
+        }
+    }
+
+    /// Stereo 16-bit at `sample_rate`.
+    pub fn stereo_16(sample_rate: u32) -> Self {
+        WavFormat {
+            sample_rate,
+            channels: Channels::Stereo,
+            encoding: WavEncoding::Int16,
+        }
+    }
+
+    /// Bytes one frame takes in the file.
+    pub fn bytes_per_frame(&self) -> u64 {
+        self.channels.count() as u64 * u64::from(self.encoding.bits() / 8)
+    }
+
+    fn spec(&self) -> hound::WavSpec {
+        hound::WavSpec {
+            channels: self.channels.count() as u16,
+            sample_rate: self.sample_rate,
+            bits_per_sample: self.encoding.bits(),
+            sample_format: match self.encoding {
+                WavEncoding::Float32 => hound::SampleFormat::Float,
+                _ => hound::SampleFormat::Int,
+            },
+        }
+    }
+}
+
+/// The most data bytes a WAV file holds (its sizes are 32-bit), less room
+/// for the header.
+const MAX_WAV_DATA_BYTES: u64 = u32::MAX as u64 - 1024;
+
+/// A WAV file being written, a block at a time.
+///
+/// Samples are `f32` in `[-1, 1]` (clamped); integer encodings round to
+/// the nearest step. Call [`finalize`](Self::finalize) at the end to write
+/// the final sizes into the header.
+///
+/// ```
+/// use polyphonica::{generate_wave, WavFormat, WavSink, Waveform};
+/// use std::io::Cursor;
+///
+/// let mut sink = WavSink::new(Cursor::new(Vec::new()), WavFormat::mono_16(44_100))?;
+/// sink.write(&generate_wave(Waveform::Sine, 440.0, 0.5, 44_100)?)?;
+/// assert_eq!(sink.frames_written(), 22_050);
+/// sink.finalize()?;
+/// # Ok::<(), polyphonica::RenderError>(())
+/// ```
+pub struct WavSink<W: Write + Seek> {
+    writer: hound::WavWriter<W>,
+    format: WavFormat,
+    samples: u64,
+}
+
+impl<W: Write + Seek> std::fmt::Debug for WavSink<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WavSink")
+            .field("format", &self.format)
+            .field("samples", &self.samples)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WavSink<BufWriter<File>> {
+    /// Creates (or truncates) the file at `path`.
+    pub fn create(path: impl AsRef<Path>, format: WavFormat) -> Result<Self, RenderError> {
+        check_sample_rate(format.sample_rate)?;
+        let file = File::create(path)?;
+        Self::new(BufWriter::with_capacity(1 << 16, file), format)
+    }
+}
+
+impl<W: Write + Seek> WavSink<W> {
+    /// Starts a WAV file in `writer`.
+    pub fn new(writer: W, format: WavFormat) -> Result<Self, RenderError> {
+        check_sample_rate(format.sample_rate)?;
+        Ok(WavSink {
+            writer: hound::WavWriter::new(writer, format.spec())?,
+            format,
+            samples: 0,
+        })
+    }
+
+    /// The file's layout.
+    pub fn format(&self) -> WavFormat {
+        self.format
+    }
+
+    /// Whole frames written so far.
+    pub fn frames_written(&self) -> u64 {
+        self.samples / self.format.channels.count() as u64
+    }
+
+    /// An error if `frames` more frames would not fit in the file.
+    pub(crate) fn check_room(&self, frames: u64) -> Result<(), RenderError> {
+        let total = self.frames_written().saturating_add(frames);
+        if total.saturating_mul(self.format.bytes_per_frame()) > MAX_WAV_DATA_BYTES {
+            return Err(RenderError::TooLong {
+                frames: total,
+                limit: "in a WAV file (4 GiB of audio data at most)",
+            });
+        }
+        Ok(())
+    }
+
+    /// Appends interleaved samples (a whole number of frames is expected,
+    /// but a partial frame is completed by the next call).
+    pub fn write(&mut self, interleaved: &[f32]) -> Result<(), RenderError> {
+        let channels = self.format.channels.count() as u64;
+        self.check_room((interleaved.len() as u64).div_ceil(channels))?;
+        match self.format.encoding {
+            WavEncoding::Int16 => {
+                for chunk in interleaved.chunks(8192) {
+                    let mut w = self.writer.get_i16_writer(chunk.len() as u32);
+                    for &s in chunk {
+                        w.write_sample(to_int(s, 32_767.0) as i16);
+                    }
+                    w.flush()?;
+                }
+            }
+            WavEncoding::Int24 => {
+                for &s in interleaved {
+                    self.writer.write_sample(to_int(s, 8_388_607.0))?;
+                }
+            }
+            WavEncoding::Float32 => {
+                for &s in interleaved {
+                    self.writer.write_sample(if s.is_finite() {
+                        s.clamp(-1.0, 1.0)
+                    } else {
+                        0.0
+                    })?;
+                }
+            }
+        }
+        self.samples += interleaved.len() as u64;
+        Ok(())
+    }
+
+    /// Writes the header's final sizes and flushes the file.
+    pub fn finalize(self) -> Result<(), RenderError> {
+        self.writer.finalize()?;
+        Ok(())
+    }
+}
+
+/// `s` (clamped to `[-1, 1]`, NaN as 0) scaled by `full_scale` and rounded.
+fn to_int(s: f32, full_scale: f32) -> i32 {
+    let s = if s.is_nan() { 0.0 } else { s.clamp(-1.0, 1.0) };
+    (s * full_scale).round() as i32
+}
+
+/// Writes `samples` (interleaved if stereo) to a WAV file at `path`.
+///
+/// ```
+/// use polyphonica::{generate_wave, write_wav, WavFormat, Waveform};
+///
+/// let path = std::env::temp_dir().join("polyphonica-doc-write-wav.wav");
+/// let tone = generate_wave(Waveform::Triangle, 220.0, 0.25, 48_000)?;
+/// write_wav(&path, &tone, WavFormat::mono_16(48_000))?;
+/// assert_eq!(hound::WavReader::open(&path).unwrap().duration(), 12_000);
+/// # std::fs::remove_file(&path).ok();
+/// # Ok::<(), polyphonica::RenderError>(())
+/// ```
+pub fn write_wav(
+    path: impl AsRef<Path>,
+    samples: &[f32],
+    format: WavFormat,
+) -> Result<(), RenderError> {
+    let mut sink = WavSink::create(path, format)?;
+    sink.write(samples)?;
+    sink.finalize()
+}

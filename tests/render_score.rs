@@ -1,0 +1,214 @@
+//! Scores: the TOML format, its error messages and the example scores
+//! (feature `score`).
+#![cfg(feature = "score")]
+
+mod common;
+use common::*;
+use polyphonica::{Score, Waveform};
+use std::path::{Path, PathBuf};
+
+fn parse(text: &str) -> Result<Score, polyphonica::ScoreError> {
+    Score::from_toml(text, "test.toml", Path::new(env!("CARGO_MANIFEST_DIR")))
+}
+
+/// The error's `line:column: message`, for comparing.
+fn error_of(text: &str) -> String {
+    let e = parse(text).unwrap_err();
+    e.to_string()
+        .strip_prefix("test.toml:")
+        .unwrap()
+        .to_string()
+}
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/scores")
+        .join(name)
+}
+
+#[test]
+fn times_in_seconds_and_beats_pitches_as_names_and_hz() {
+    let score = parse(
+        r#"
+tempo = 90
+[[note]]
+time = 0.25
+duration = 0.5
+pitch = "F#3"
+[[note]]
+beat = 3
+beats = 1.5
+pitch = 440
+sweep_to = "A5"
+waveform = { pulse = 0.25 }
+amplitude = 0.5
+pan = -1
+"#,
+    )
+    .unwrap();
+    let e = score.events();
+    assert_eq!(e.len(), 2);
+    assert_eq!(e[0].start_secs, 0.25);
+    assert!((e[0].event.start_frequency - 184.997).abs() < 0.01);
+    assert!(matches!(e[0].event.waveform, Waveform::Sine));
+    assert_eq!(e[1].start_secs, 2.0); // beat 3 at 90 bpm
+    assert_eq!(e[1].event.duration_secs, 1.0);
+    assert_eq!(
+        (e[1].event.start_frequency, e[1].event.end_frequency),
+        (440.0, 880.0)
+    );
+    assert!(matches!(e[1].event.waveform, Waveform::Pulse { duty_cycle } if duty_cycle == 0.25));
+    assert_eq!((e[1].amplitude, e[1].pan), (0.5, -1.0));
+    assert_eq!(score.duration_secs(), 3.0); // the end of the last note
+}
+
+#[test]
+fn instruments_supply_settings_that_notes_override() {
+    let score = parse(
+        r#"
+duration = 4
+[instruments.lead]
+waveform = "saw"
+amplitude = 0.3
+envelope = { attack = 0.2, release = 0.4 }
+[[note]]
+instrument = "lead"
+time = 0
+duration = 1
+pitch = "C4"
+envelope = { release = 0.1 }
+"#,
+    )
+    .unwrap();
+    let e = &score.events()[0];
+    assert!(matches!(e.event.waveform, Waveform::Sawtooth));
+    assert_eq!(e.amplitude, 0.3);
+    let env = e.event.envelope;
+    assert_eq!((env.attack_secs, env.release_secs), (0.2, 0.1));
+    assert_eq!(
+        env.sustain_level,
+        polyphonica::AdsrEnvelope::default().sustain_level
+    );
+    assert_eq!(score.duration_secs(), 4.0);
+}
+
+#[test]
+fn a_sample_note_lasts_as_long_as_its_sample_at_its_pitch() {
+    let score = parse(
+        r#"
+[samples]
+kick = { file = "tests/data/kick.wav", base = "C4" }
+[[note]]
+time = 0
+waveform = { sample = "kick" }
+[[note]]
+time = 1
+pitch = "C5"
+waveform = { sample = "kick" }
+"#,
+    )
+    .unwrap();
+    let kick = polyphonica::SampleData::from_wav_file("tests/data/kick.wav").unwrap();
+    let e = score.events();
+    assert!((e[0].event.duration_secs as f64 - kick.duration_secs()).abs() < 1e-4);
+    assert!((e[1].event.duration_secs as f64 - kick.duration_secs() / 2.0).abs() < 1e-4);
+    assert!((e[0].event.start_frequency - 261.63).abs() < 0.01);
+    assert_eq!(e[0].event.envelope, polyphonica::FLAT_ENVELOPE);
+}
+
+#[test]
+fn mistakes_are_reported_where_they_are_with_what_was_expected() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "[[note]]\ntime = 0\nduration = 1\npitch = \"H4\"\n",
+            "4:9: \"H4\" is not a pitch; expected a note name",
+        ),
+        (
+            "[[note]]\ntime = 0\nduration = 1\npitch = \"C4\"\nwaveform = \"sinus\"\n",
+            "5:12: unknown waveform \"sinus\"; expected sine, square, saw, triangle, noise or pulse",
+        ),
+        (
+            "[[note]]\ntime = -1\nduration = 1\npitch = 440\n",
+            "2:8: expected a number of seconds, 0 or more, found -1",
+        ),
+        (
+            "[[note]]\ntime = 0\nduration = 1\npitch = 440\namplitude = 2\n",
+            "5:13: expected a level from 0 to 1, found 2",
+        ),
+        (
+            "[[note]]\ntime = 0\nduration = \"long\"\npitch = 440\n",
+            "3:12: invalid type: string \"long\", expected a number of seconds, 0 or more",
+        ),
+        (
+            "[[note]]\ntime = 0\nduration = 1\npitch = 440\nvolume = 1\n",
+            "5:1: unknown field `volume`",
+        ),
+        (
+            "[[note]]\nbeat = 2\nduration = 1\npitch = 440\n",
+            "1:1: `beat` counts beats, so the score needs a `tempo` (beats per minute) at the top",
+        ),
+        (
+            "[[note]]\ntime = 0\nbeat = 2\nduration = 1\npitch = 440\n",
+            "1:1: this note gives both `time` and `beat`; give one start",
+        ),
+        ("[[note]]\ntime = 0\npitch = 440\n", "1:1: this note has no length"),
+        ("[[note]]\ntime = 0\nduration = 1\n", "1:1: this note has no `pitch`"),
+        (
+            "[instruments.bass]\nwaveform = \"saw\"\n[[note]]\ninstrument = \"lead\"\ntime = 0\nduration = 1\npitch = 40\n",
+            "4:14: there is no instrument named \"lead\"; expected one of: bass",
+        ),
+        (
+            "[[note]]\ntime = 0\nwaveform = { sample = \"snare\" }\n",
+            "3:12: there is no sample named \"snare\"; the score's [samples] table defines none",
+        ),
+        ("[samples]\nsnare = \"no/such.wav\"\n", "2:9: sample file"),
+        ("tempo = 0\n", "1:9: expected a tempo in beats per minute, above 0, found 0"),
+        ("[[note]\ntime = 0\n", "1:8: unclosed array table, expected `]`"),
+    ];
+    let mut wrong = Vec::new();
+    for (text, expected) in cases {
+        let got = error_of(text);
+        if !got.starts_with(expected) {
+            wrong.push(format!(
+                "for {text:?}\n  got      {got}\n  expected {expected}…"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_pitch_too_high_for_the_rate_is_reported_at_its_note() {
+    let score = parse("[[note]]\ntime = 0\nduration = 1\npitch = 30000\n").unwrap();
+    assert!(score.renderer(96_000).is_ok());
+    let err = score.renderer(44_100).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "test.toml:1:1: the pitch 30000 Hz is above 22050 Hz, the highest a sample rate of 44100 Hz can play"
+    );
+}
+
+#[test]
+fn a_missing_score_file_says_so() {
+    let err = Score::from_file("no/such/score.toml").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("no/such/score.toml: could not read the score:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_example_scores_render() {
+    for name in ["demo.toml", "sweeps.toml"] {
+        let score = Score::from_file(example(name)).unwrap_or_else(|e| panic!("{e}"));
+        let mut renderer = score.renderer(22_050).unwrap();
+        let mut out = vec![0.0; (renderer.total_frames() * 2) as usize];
+        assert_eq!(
+            renderer.render_stereo(&mut out) as u64,
+            renderer.total_frames()
+        );
+        assert_bounded(&out);
+        assert!(rms(&out) > 0.02, "{name} is nearly silent");
+    }
+}
