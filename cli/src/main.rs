@@ -6,12 +6,14 @@
 //! polyphonica sweep saw 110 880 -d 3 --attack 0.01 --release 0.5 -o sweep.wav
 //! polyphonica render examples/scores/demo.toml -o demo.wav
 //! polyphonica sample tests/data/kick.wav --note C5 -o kick-up.wav
+//! polyphonica midi song.mid -o song.wav
 //! polyphonica info demo.wav
 //! ```
 //!
 //! Every error is one sentence on standard error and exit status 1.
 
 mod info;
+mod midi;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -45,6 +47,8 @@ enum Command {
     Render(RenderArgs),
     /// Play a WAV sample at a pitch.
     Sample(SampleArgs),
+    /// Render a Standard MIDI File (General MIDI sounds, channel 10 as drums).
+    Midi(midi::MidiArgs),
     /// Describe a WAV file: encoding, channels, sample rate, length, peak and RMS level.
     Info(InfoArgs),
 }
@@ -61,7 +65,7 @@ enum Shape {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum Format {
+pub(crate) enum Format {
     /// 16-bit integer
     #[value(name = "int16", alias = "16")]
     Int16,
@@ -84,13 +88,13 @@ impl From<Format> for WavEncoding {
 }
 
 #[derive(Args)]
-struct Output {
+pub(crate) struct Output {
     /// The WAV file to write.
     #[arg(short, long, value_name = "FILE.wav")]
-    output: PathBuf,
+    pub(crate) output: PathBuf,
     /// Sample encoding.
     #[arg(short, long, value_enum, default_value_t = Format::Int16)]
-    format: Format,
+    pub(crate) format: Format,
 }
 
 #[derive(Args)]
@@ -233,7 +237,7 @@ fn fraction(text: &str) -> Result<f32, String> {
 }
 
 /// An error for the user: one sentence.
-struct Failure(String);
+pub(crate) struct Failure(pub(crate) String);
 
 impl<E: std::error::Error> From<E> for Failure {
     fn from(e: E) -> Self {
@@ -262,6 +266,7 @@ fn main() -> ExitCode {
         Command::Sweep(a) => sweep(a),
         Command::Render(a) => render(a),
         Command::Sample(a) => sample(a),
+        Command::Midi(a) => midi::render(a),
         Command::Info(a) => info::describe(&a.file),
     };
     match result {
@@ -285,7 +290,7 @@ fn waveform(shape: Shape, duty: f32) -> Waveform {
 }
 
 /// The sample rate is one the engine runs at.
-fn check_rate(rate: u32) -> Result<(), Failure> {
+pub(crate) fn check_rate(rate: u32) -> Result<(), Failure> {
     if rate == 0 || rate > polyphonica::MAX_SAMPLE_RATE {
         return fail(format!(
             "the sample rate {rate} Hz is not usable; expected 1 to {} Hz",
@@ -441,7 +446,7 @@ fn stream(mut renderer: TimelineRenderer, channels: Channels, out: &Output) -> R
 }
 
 /// The operating system's reason for an I/O failure, else the error itself.
-fn io_cause(e: &polyphonica::RenderError) -> String {
+pub(crate) fn io_cause(e: &polyphonica::RenderError) -> String {
     match e {
         polyphonica::RenderError::Io(io)
         | polyphonica::RenderError::Wav(hound::Error::IoError(io)) => io.to_string(),
@@ -449,7 +454,7 @@ fn io_cause(e: &polyphonica::RenderError) -> String {
     }
 }
 
-fn file_name(path: &Path) -> String {
+pub(crate) fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),

@@ -465,3 +465,56 @@ fn mistakes_end_with_a_sentence_and_status_1() {
     let e = run_err(&["info", dir.join("missing.wav").to_str().unwrap()]);
     assert!(e.contains("No such file or directory"), "{e}");
 }
+
+/// A shared MIDI test file, beside the repository (CI) or in /work/shared.
+fn shared_midi(name: &str) -> PathBuf {
+    let beside = root().join("../shared/testdata/midi").join(name);
+    if beside.exists() {
+        beside
+    } else {
+        PathBuf::from("/work/shared/testdata/midi").join(name)
+    }
+}
+
+#[test]
+fn midi_renders_a_song_as_long_as_the_song_plus_its_release() {
+    let dir = scratch("midi");
+    let out = dir.join("song.wav");
+    let song = shared_midi("test06.mid");
+    let events = polyphonica::midi::MidiFile::from_file(&song).unwrap();
+    run_ok(&[
+        "midi",
+        song.to_str().unwrap(),
+        "-r",
+        "22050",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let wav = Wav::read(&out);
+    assert_eq!((wav.spec.channels, wav.spec.sample_rate), (2, 22_050));
+    let song_frames = (events.duration_secs() * 22_050.0).round() as usize;
+    assert!(
+        wav.frames() >= song_frames && wav.frames() < song_frames + 22_050 * 31,
+        "{} frames for a {song_frames}-frame song",
+        wav.frames()
+    );
+    assert!(peak(wav.left()) > 0.05 && peak(wav.left()) <= 1.0);
+    let err = run_err(&[
+        "midi",
+        dir.join("missing.mid").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("could not use") && err.contains("MIDI"),
+        "{err}"
+    );
+    let not_midi = root().join("tests/data/kick.wav");
+    let err = run_err(&[
+        "midi",
+        not_midi.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(err.contains("not a valid MIDI file"), "{err}");
+}
