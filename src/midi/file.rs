@@ -25,7 +25,7 @@ pub enum MidiError {
 impl fmt::Display for MidiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            MidiError::Io(e) => write!(f, "could not read or write a file: {e}"),
+            MidiError::Io(e) => write!(f, "file error: {e}"),
             MidiError::Parse(why) => write!(f, "not a valid MIDI file: {why}"),
             MidiError::InvalidParameter(why) => write!(f, "invalid setting: {why}"),
         }
