@@ -8,7 +8,14 @@ use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
 enum Call {
-    Trigger { waveform: u8, frequency: f32, env: [f32; 4], amplitude: f32, pan: f32, duty: f32 },
+    Trigger {
+        waveform: u8,
+        frequency: f32,
+        env: [f32; 4],
+        amplitude: f32,
+        pan: f32,
+        duty: f32,
+    },
     Release(usize),
     SetFrequency(usize, f32),
     SetAmplitude(usize, f32),

@@ -35,7 +35,11 @@ fn with_voices_takes_any_capacity_from_one() {
 fn trigger_returns_distinct_ids_and_counts_voices() {
     let mut engine = RealtimeEngine::new(RATE);
     let ids: Vec<VoiceId> = (0..10)
-        .map(|i| engine.trigger_note(Waveform::Sine, 100.0 + i as f32, held()).unwrap())
+        .map(|i| {
+            engine
+                .trigger_note(Waveform::Sine, 100.0 + i as f32, held())
+                .unwrap()
+        })
         .collect();
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 10);
     assert_eq!(engine.get_active_voice_count(), 10);
@@ -46,7 +50,11 @@ fn trigger_returns_distinct_ids_and_counts_voices() {
 fn unplayable_input_returns_none_and_changes_nothing() {
     let mut engine = RealtimeEngine::new(RATE);
     for f in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.0, -440.0] {
-        assert_eq!(engine.trigger_note(Waveform::Sine, f, held()), None, "frequency {f}");
+        assert_eq!(
+            engine.trigger_note(Waveform::Sine, f, held()),
+            None,
+            "frequency {f}"
+        );
     }
     for bad in [
         AdsrEnvelope::new(f32::NAN, 0.1, 0.5, 0.1),
@@ -54,7 +62,11 @@ fn unplayable_input_returns_none_and_changes_nothing() {
         AdsrEnvelope::new(0.1, 0.1, f32::NAN, 0.1),
         AdsrEnvelope::new(0.1, 0.1, 0.5, f32::NEG_INFINITY),
     ] {
-        assert_eq!(engine.trigger_note(Waveform::Sine, 440.0, bad), None, "{bad:?}");
+        assert_eq!(
+            engine.trigger_note(Waveform::Sine, 440.0, bad),
+            None,
+            "{bad:?}"
+        );
     }
     assert_eq!(engine.get_active_voice_count(), 0);
 }
@@ -63,7 +75,11 @@ fn unplayable_input_returns_none_and_changes_nothing() {
 fn out_of_range_values_are_clamped_not_refused() {
     let mut engine = RealtimeEngine::new(RATE);
     let id = engine
-        .trigger_note(Waveform::Pulse { duty_cycle: 7.0 }, 1e9, AdsrEnvelope::new(-1.0, -1.0, 5.0, -1.0))
+        .trigger_note(
+            Waveform::Pulse { duty_cycle: 7.0 },
+            1e9,
+            AdsrEnvelope::new(-1.0, -1.0, 5.0, -1.0),
+        )
         .unwrap();
     let voice = engine.voice(id).unwrap();
     assert_eq!(voice.frequency_hz(), RATE / 2.0);
@@ -77,7 +93,9 @@ fn ids_are_never_reused() {
     let mut seen = HashSet::new();
     let mut buf = [0.0; 64];
     for i in 0..10_000 {
-        let id = engine.trigger_note(Waveform::Sine, 220.0, AdsrEnvelope::new(0.0, 0.0, 1.0, 0.0)).unwrap();
+        let id = engine
+            .trigger_note(Waveform::Sine, 220.0, AdsrEnvelope::new(0.0, 0.0, 1.0, 0.0))
+            .unwrap();
         assert!(seen.insert(id), "id {id} handed out twice");
         if i % 3 == 0 {
             engine.release_note(id);
@@ -90,11 +108,22 @@ fn ids_are_never_reused() {
 fn stealing_takes_the_oldest_releasing_voice_first() {
     let mut engine = RealtimeEngine::with_voices(RATE, 4);
     let long_release = AdsrEnvelope::new(0.0, 0.0, 1.0, 10.0);
-    let ids: Vec<_> = (0..4).map(|i| engine.trigger_note(Waveform::Sine, 200.0 * (i + 1) as f32, long_release).unwrap()).collect();
+    let ids: Vec<_> = (0..4)
+        .map(|i| {
+            engine
+                .trigger_note(Waveform::Sine, 200.0 * (i + 1) as f32, long_release)
+                .unwrap()
+        })
+        .collect();
     engine.release_note(ids[2]);
     engine.release_note(ids[3]);
-    let newcomer = engine.trigger_note(Waveform::Sine, 1000.0, long_release).unwrap();
-    assert!(engine.voice(ids[2]).is_none(), "oldest releasing voice should be stolen");
+    let newcomer = engine
+        .trigger_note(Waveform::Sine, 1000.0, long_release)
+        .unwrap();
+    assert!(
+        engine.voice(ids[2]).is_none(),
+        "oldest releasing voice should be stolen"
+    );
     for id in [ids[0], ids[1], ids[3], newcomer] {
         assert!(engine.voice(id).is_some(), "{id} should still play");
     }
@@ -105,7 +134,9 @@ fn stealing_takes_the_oldest_releasing_voice_first() {
 #[test]
 fn stealing_takes_the_oldest_voice_when_none_is_releasing() {
     let mut engine = RealtimeEngine::with_voices(RATE, 3);
-    let ids: Vec<_> = (0..3).map(|_| engine.trigger_note(Waveform::Sine, 300.0, held()).unwrap()).collect();
+    let ids: Vec<_> = (0..3)
+        .map(|_| engine.trigger_note(Waveform::Sine, 300.0, held()).unwrap())
+        .collect();
     let d = engine.trigger_note(Waveform::Sine, 400.0, held()).unwrap();
     assert!(engine.voice(ids[0]).is_none());
     let e = engine.trigger_note(Waveform::Sine, 500.0, held()).unwrap();
@@ -138,16 +169,28 @@ fn a_stale_id_never_touches_the_note_that_took_its_voice() {
 fn a_finished_note_frees_its_voice_in_the_same_block_and_its_id_goes_stale() {
     let mut engine = RealtimeEngine::new(RATE);
     // 100-frame release.
-    let id = engine.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::new(0.0, 0.0, 1.0, 100.0 / RATE)).unwrap();
+    let id = engine
+        .trigger_note(
+            Waveform::Sine,
+            440.0,
+            AdsrEnvelope::new(0.0, 0.0, 1.0, 100.0 / RATE),
+        )
+        .unwrap();
     render_mono(&mut engine, 256, 256);
     engine.release_note(id);
-    assert_eq!(engine.voice(id).unwrap().envelope_phase(), EnvelopePhase::Release);
+    assert_eq!(
+        engine.voice(id).unwrap().envelope_phase(),
+        EnvelopePhase::Release
+    );
     let mut block = [0.0; 256];
     engine.process_buffer(&mut block);
     assert_eq!(engine.get_active_voice_count(), 0);
     assert!(engine.voice(id).is_none());
     assert!(block[..95].iter().any(|s| s.abs() > 0.01));
-    assert!(block[100..].iter().all(|&s| s == 0.0), "silent after the release");
+    assert!(
+        block[100..].iter().all(|&s| s == 0.0),
+        "silent after the release"
+    );
     engine.set_voice_frequency(id, 880.0); // stale: nothing happens
     engine.release_note(id);
 }
@@ -168,11 +211,20 @@ fn stop_all_frees_every_voice_at_once() {
 #[test]
 fn release_all_releases_gracefully() {
     let mut engine = RealtimeEngine::new(RATE);
-    let ids: Vec<_> = (0..5).map(|i| engine.trigger_note(Waveform::Triangle, 200.0 + 50.0 * i as f32, held()).unwrap()).collect();
+    let ids: Vec<_> = (0..5)
+        .map(|i| {
+            engine
+                .trigger_note(Waveform::Triangle, 200.0 + 50.0 * i as f32, held())
+                .unwrap()
+        })
+        .collect();
     render_mono(&mut engine, 1024, 256);
     engine.release_all_notes();
     for id in &ids {
-        assert_eq!(engine.voice(*id).unwrap().envelope_phase(), EnvelopePhase::Release);
+        assert_eq!(
+            engine.voice(*id).unwrap().envelope_phase(),
+            EnvelopePhase::Release
+        );
     }
     assert_eq!(engine.get_active_voice_count(), 5);
     let out = render_mono(&mut engine, 4800, 256); // 50 ms release
@@ -183,7 +235,13 @@ fn release_all_releases_gracefully() {
 #[test]
 fn a_burst_of_forty_notes_keeps_thirty_two_and_steals_eight() {
     let mut engine = RealtimeEngine::new(RATE);
-    let ids: Vec<_> = (0..40).map(|i| engine.trigger_note(Waveform::Sine, 110.0 * (1.0 + i as f32 / 10.0), held()).unwrap()).collect();
+    let ids: Vec<_> = (0..40)
+        .map(|i| {
+            engine
+                .trigger_note(Waveform::Sine, 110.0 * (1.0 + i as f32 / 10.0), held())
+                .unwrap()
+        })
+        .collect();
     assert_eq!(engine.get_active_voice_count(), 32);
     assert_eq!(engine.voices_stolen(), 8);
     assert!(ids[..8].iter().all(|id| engine.voice(*id).is_none()));
@@ -209,7 +267,10 @@ fn a_stolen_note_fades_within_a_few_milliseconds_without_a_click_and_the_new_one
     // The old note is gone after 5 ms: only 1 kHz remains.
     let tail = &after[240..];
     let hz = zero_crossing_hz(tail, RATE);
-    assert!((hz - 1000.0).abs() < 2.0, "after the fade only the new note plays: {hz} Hz");
+    assert!(
+        (hz - 1000.0).abs() < 2.0,
+        "after the fade only the new note plays: {hz} Hz"
+    );
     // The new note is audible within its 2 ms attack.
     assert!(peak(&after[96..240]) > 0.5);
 }
@@ -218,7 +279,9 @@ fn a_stolen_note_fades_within_a_few_milliseconds_without_a_click_and_the_new_one
 fn many_steals_in_one_block_stay_bounded_and_counted() {
     let mut engine = RealtimeEngine::with_voices(RATE, 2);
     for i in 0..100 {
-        assert!(engine.trigger_note(Waveform::Square, 100.0 + i as f32, held()).is_some());
+        assert!(engine
+            .trigger_note(Waveform::Square, 100.0 + i as f32, held())
+            .is_some());
     }
     assert_eq!(engine.get_active_voice_count(), 2);
     assert_eq!(engine.voices_stolen(), 98);
@@ -229,7 +292,11 @@ fn many_steals_in_one_block_stay_bounded_and_counted() {
 fn chord_returns_an_id_per_playable_note() {
     let mut engine = RealtimeEngine::new(RATE);
     let ids = engine.trigger_chord(
-        &[(Waveform::Sine, 261.63), (Waveform::Sine, f32::NAN), (Waveform::Sine, 392.0)],
+        &[
+            (Waveform::Sine, 261.63),
+            (Waveform::Sine, f32::NAN),
+            (Waveform::Sine, 392.0),
+        ],
         held(),
     );
     assert_eq!(ids.len(), 2);
@@ -239,7 +306,13 @@ fn chord_returns_an_id_per_playable_note() {
 #[test]
 fn percussive_notes_with_zero_sustain_end_by_themselves() {
     let mut engine = RealtimeEngine::new(RATE);
-    engine.trigger_note(Waveform::Noise, 1.0, AdsrEnvelope::new(0.001, 0.05, 0.0, 0.1)).unwrap();
+    engine
+        .trigger_note(
+            Waveform::Noise,
+            1.0,
+            AdsrEnvelope::new(0.001, 0.05, 0.0, 0.1),
+        )
+        .unwrap();
     render_mono(&mut engine, 2400 + 48 + 256, 256);
     assert_eq!(engine.get_active_voice_count(), 0);
 }
@@ -256,6 +329,9 @@ fn the_engine_is_send_and_sync() {
 fn the_pool_for_32_voices_fits_in_32_kib() {
     // Voices plus the hidden slots for stolen tails.
     let bytes = std::mem::size_of::<polyphonica::Voice>() * 64;
-    println!("voice: {} bytes, pool: {bytes} bytes", std::mem::size_of::<polyphonica::Voice>());
+    println!(
+        "voice: {} bytes, pool: {bytes} bytes",
+        std::mem::size_of::<polyphonica::Voice>()
+    );
     assert!(bytes <= 32 * 1024, "pool is {bytes} bytes");
 }

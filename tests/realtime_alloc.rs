@@ -101,8 +101,17 @@ fn rendering_and_every_per_note_call_allocate_nothing() {
         for round in 0..5_000usize {
             let w = waveforms[round % waveforms.len()].clone();
             let f = 50.0 + (round % 97) as f32 * 37.0;
-            let env = AdsrEnvelope::new(0.001 * (round % 5) as f32, 0.01, 0.6, 0.002 * (round % 7) as f32);
-            let id = engine.trigger(Note::new(w, f, env).with_amplitude(0.2).with_pan((round % 3) as f32 - 1.0));
+            let env = AdsrEnvelope::new(
+                0.001 * (round % 5) as f32,
+                0.01,
+                0.6,
+                0.002 * (round % 7) as f32,
+            );
+            let id = engine.trigger(
+                Note::new(w, f, env)
+                    .with_amplitude(0.2)
+                    .with_pan((round % 3) as f32 - 1.0),
+            );
             triggers += id.is_some() as usize;
             ids[round % 64] = id;
             if let Some(old) = ids[(round + 17) % 64] {
@@ -129,8 +138,14 @@ fn rendering_and_every_per_note_call_allocate_nothing() {
         }
     });
     assert_eq!(triggers, 5_000);
-    assert!(engine.voices_stolen() > 1_000, "the run must exercise stealing");
-    assert_eq!(events, 0, "the audio path allocated or freed {events} times");
+    assert!(
+        engine.voices_stolen() > 1_000,
+        "the run must exercise stealing"
+    );
+    assert_eq!(
+        events, 0,
+        "the audio path allocated or freed {events} times"
+    );
 }
 
 #[test]
@@ -140,7 +155,9 @@ fn dropped_samples_are_not_freed_on_the_audio_path() {
     for _ in 0..20 {
         // The caller gives the engine its only reference to the sample.
         let only_ref = SampleData::from_mono(vec![0.1; 100], 48_000).unwrap();
-        engine.trigger_note(Waveform::Sample(only_ref), 440.0, AdsrEnvelope::default()).unwrap();
+        engine
+            .trigger_note(Waveform::Sample(only_ref), 440.0, AdsrEnvelope::default())
+            .unwrap();
         let events = count_allocations(|| {
             // The sample ends within this block; its memory must survive.
             engine.process_buffer(&mut buf);
@@ -151,5 +168,8 @@ fn dropped_samples_are_not_freed_on_the_audio_path() {
     }
     // Away from the audio path, the engine lets them go.
     let freed = count_allocations(|| engine.collect_garbage());
-    assert!(freed >= 20 * 2, "collect_garbage frees the kept samples ({freed} frees)");
+    assert!(
+        freed >= 20 * 2,
+        "collect_garbage frees the kept samples ({freed} frees)"
+    );
 }

@@ -3,14 +3,21 @@
 
 mod common;
 use common::*;
-use polyphonica::{AdsrEnvelope, AtomicF32, EnvelopePhase, RealtimeEngine, SampleData, VoiceId, Waveform};
+use polyphonica::{
+    AdsrEnvelope, AtomicF32, EnvelopePhase, RealtimeEngine, SampleData, VoiceId, Waveform,
+};
 use std::error::Error;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 fn envelope() -> AdsrEnvelope {
-    AdsrEnvelope { attack_secs: 0.1, decay_secs: 0.2, sustain_level: 0.6, release_secs: 0.5 }
+    AdsrEnvelope {
+        attack_secs: 0.1,
+        decay_secs: 0.2,
+        sustain_level: 0.6,
+        release_secs: 0.5,
+    }
 }
 
 /// "Core Components": trigger with `?` in a function returning `Option`.
@@ -49,7 +56,13 @@ fn voice_parameters_update_in_real_time() {
 
 #[test]
 fn envelope_phases_are_the_five_of_the_seed() {
-    let phases = [EnvelopePhase::Attack, EnvelopePhase::Decay, EnvelopePhase::Sustain, EnvelopePhase::Release, EnvelopePhase::Finished];
+    let phases = [
+        EnvelopePhase::Attack,
+        EnvelopePhase::Decay,
+        EnvelopePhase::Sustain,
+        EnvelopePhase::Release,
+        EnvelopePhase::Finished,
+    ];
     let (mut engine, id, _) = core_components().unwrap();
     assert_eq!(engine.voice(id).unwrap().envelope_phase(), phases[0]);
     render_mono(&mut engine, 4410 + 1024, 1024); // past the 0.1 s attack
@@ -59,14 +72,20 @@ fn envelope_phases_are_the_five_of_the_seed() {
     engine.release_note(id);
     assert_eq!(engine.voice(id).unwrap().envelope_phase(), phases[3]);
     render_mono(&mut engine, 22_050 + 1024, 1024);
-    assert!(engine.voice(id).is_none(), "finished voices are cleaned up: {:?}", phases[4]);
+    assert!(
+        engine.voice(id).is_none(),
+        "finished voices are cleaned up: {:?}",
+        phases[4]
+    );
 }
 
 #[test]
 fn master_volume_updates_from_any_thread() {
     let engine = Arc::new(RealtimeEngine::new(44_100.0));
     let e = engine.clone();
-    std::thread::spawn(move || e.set_master_volume(0.7)).join().unwrap();
+    std::thread::spawn(move || e.set_master_volume(0.7))
+        .join()
+        .unwrap();
     assert_eq!(engine.get_master_volume(), 0.7);
     let a = AtomicF32::new(0.0);
     a.store(0.7, Ordering::Relaxed);
@@ -90,7 +109,12 @@ fn basic_real_time_setup_with_a_shared_engine() {
     std::thread::spawn(move || {
         let mut engine = control_engine.lock().unwrap();
 
-        let envelope = AdsrEnvelope { attack_secs: 0.1, decay_secs: 0.2, sustain_level: 0.6, release_secs: 0.5 };
+        let envelope = AdsrEnvelope {
+            attack_secs: 0.1,
+            decay_secs: 0.2,
+            sustain_level: 0.6,
+            release_secs: 0.5,
+        };
 
         // Trigger notes from control logic
         engine.trigger_note(Waveform::Sine, 440.0, envelope);
@@ -114,7 +138,12 @@ fn basic_real_time_setup_with_a_shared_engine() {
 #[test]
 fn procedural_music_chord_and_scheduled_release() {
     let engine = Arc::new(Mutex::new(RealtimeEngine::new(44_100.0)));
-    let envelope = AdsrEnvelope { attack_secs: 0.01, decay_secs: 0.05, sustain_level: 0.6, release_secs: 0.05 };
+    let envelope = AdsrEnvelope {
+        attack_secs: 0.01,
+        decay_secs: 0.05,
+        sustain_level: 0.6,
+        release_secs: 0.05,
+    };
     // Trigger musical phrases
     let chord_notes = &[
         (Waveform::Sine, 261.63), // C
@@ -135,7 +164,9 @@ fn procedural_music_chord_and_scheduled_release() {
     });
     releaser.join().unwrap();
     let mut engine = engine.lock().unwrap();
-    assert!(engine.active_voices().all(|v| v.envelope_phase() == EnvelopePhase::Release));
+    assert!(engine
+        .active_voices()
+        .all(|v| v.envelope_phase() == EnvelopePhase::Release));
     render_mono(&mut engine, 4410, 512);
     assert_eq!(engine.get_active_voice_count(), 0);
 }
@@ -182,7 +213,9 @@ fn every_waveform_of_the_seed_plays_in_real_time() {
     ];
     for w in waveforms {
         let mut engine = RealtimeEngine::new(44_100.0);
-        engine.trigger_note(w.clone(), 440.0, AdsrEnvelope::new(0.0, 0.0, 1.0, 0.1)).unwrap();
+        engine
+            .trigger_note(w.clone(), 440.0, AdsrEnvelope::new(0.0, 0.0, 1.0, 0.1))
+            .unwrap();
         let out = render_mono(&mut engine, 4410, 512);
         assert!(rms(&out) > 0.2, "{w:?} is too quiet: {}", rms(&out));
     }
@@ -204,7 +237,8 @@ fn sample_based_synthesis() -> Result<usize, Box<dyn Error>> {
 #[test]
 fn sample_based_synthesis_loads_and_plays() {
     assert_eq!(sample_based_synthesis().unwrap(), 1);
-    let missing: Result<SampleData, Box<dyn Error>> = (|| Ok(SampleData::from_wav_file("kick.wav")?))();
+    let missing: Result<SampleData, Box<dyn Error>> =
+        (|| Ok(SampleData::from_wav_file("kick.wav")?))();
     assert!(missing.unwrap_err().to_string().contains("could not read"));
 }
 
@@ -218,10 +252,16 @@ fn voice_management_and_status() {
     let second = engine.trigger_note(waveform, frequency, envelope).unwrap();
     // Release specific notes
     engine.release_note(voice_id);
-    assert_eq!(engine.voice(voice_id).unwrap().envelope_phase(), EnvelopePhase::Release);
+    assert_eq!(
+        engine.voice(voice_id).unwrap().envelope_phase(),
+        EnvelopePhase::Release
+    );
     // Release all notes (graceful)
     engine.release_all_notes();
-    assert_eq!(engine.voice(second).unwrap().envelope_phase(), EnvelopePhase::Release);
+    assert_eq!(
+        engine.voice(second).unwrap().envelope_phase(),
+        EnvelopePhase::Release
+    );
     assert_eq!(engine.get_active_voice_count(), 2);
     // Emergency stop (immediate)
     engine.stop_all_notes();
@@ -247,7 +287,14 @@ fn error_handling_prints_the_voice_id() {
         }
     }
     // Stealing makes room: every trigger sounds and gets an id.
-    assert_eq!(printed, ["Note triggered: voice#1", "Note triggered: voice#2", "Note triggered: voice#3"]);
+    assert_eq!(
+        printed,
+        [
+            "Note triggered: voice#1",
+            "Note triggered: voice#2",
+            "Note triggered: voice#3"
+        ]
+    );
 }
 
 #[test]

@@ -49,7 +49,9 @@ impl DenormalGuard {
         unsafe { core::arch::asm!("mrs {}, fpcr", out(reg) fpcr, options(nomem, nostack)) };
         // FZ is bit 24.
         // SAFETY: sets only the flush-to-zero mode bit of this thread's FPCR.
-        unsafe { core::arch::asm!("msr fpcr, {}", in(reg) fpcr | (1 << 24), options(nomem, nostack)) };
+        unsafe {
+            core::arch::asm!("msr fpcr, {}", in(reg) fpcr | (1 << 24), options(nomem, nostack))
+        };
         DenormalGuard { saved: fpcr }
     }
 }

@@ -36,7 +36,12 @@ pub struct AdsrEnvelope {
 
 impl AdsrEnvelope {
     /// An envelope from its four settings.
-    pub const fn new(attack_secs: f32, decay_secs: f32, sustain_level: f32, release_secs: f32) -> Self {
+    pub const fn new(
+        attack_secs: f32,
+        decay_secs: f32,
+        sustain_level: f32,
+        release_secs: f32,
+    ) -> Self {
         AdsrEnvelope {
             attack_secs,
             decay_secs,
@@ -48,7 +53,12 @@ impl AdsrEnvelope {
     /// The envelope with every field in range (negative times 0, sustain in
     /// `0.0..=1.0`), or `None` if a field is NaN or infinite.
     pub fn sanitized(&self) -> Option<Self> {
-        let fields = [self.attack_secs, self.decay_secs, self.sustain_level, self.release_secs];
+        let fields = [
+            self.attack_secs,
+            self.decay_secs,
+            self.sustain_level,
+            self.release_secs,
+        ];
         if fields.iter().any(|f| !f.is_finite()) {
             return None;
         }
@@ -129,7 +139,9 @@ impl EnvelopeState {
     /// A new envelope at the start of its attack. The settings are
     /// sanitized (non-finite fields count as 0).
     pub fn new(envelope: &AdsrEnvelope, sample_rate: f32) -> Self {
-        let e = envelope.sanitized().unwrap_or(AdsrEnvelope::new(0.0, 0.0, 0.0, 0.0));
+        let e = envelope
+            .sanitized()
+            .unwrap_or(AdsrEnvelope::new(0.0, 0.0, 0.0, 0.0));
         let attack_frames = secs_to_frames(e.attack_secs, sample_rate);
         let mut state = EnvelopeState {
             phase: EnvelopePhase::Attack,
@@ -238,13 +250,20 @@ impl EnvelopeState {
     }
 
     fn enter_decay(&mut self) {
-        self.enter(EnvelopePhase::Decay, 1.0, self.decay_frames, self.sustain_level);
+        self.enter(
+            EnvelopePhase::Decay,
+            1.0,
+            self.decay_frames,
+            self.sustain_level,
+        );
     }
 
     fn advance_phase(&mut self) {
         match self.phase {
             EnvelopePhase::Attack => self.enter_decay(),
-            EnvelopePhase::Decay if self.sustain_level <= 0.0 => self.phase = EnvelopePhase::Finished,
+            EnvelopePhase::Decay if self.sustain_level <= 0.0 => {
+                self.phase = EnvelopePhase::Finished
+            }
             EnvelopePhase::Decay => self.phase = EnvelopePhase::Sustain,
             EnvelopePhase::Release => self.phase = EnvelopePhase::Finished,
             EnvelopePhase::Sustain | EnvelopePhase::Finished => {}
@@ -305,7 +324,10 @@ mod tests {
         let mut out = [9.0; 8];
         assert_eq!(env.render(&mut out), 3);
         let expected = [1.0, 2.0 / 3.0, 1.0 / 3.0, 0.0, 0.0, 0.0, 0.0, 0.0];
-        assert!(out.iter().zip(expected).all(|(a, b)| (a - b).abs() < 1e-6), "{out:?}");
+        assert!(
+            out.iter().zip(expected).all(|(a, b)| (a - b).abs() < 1e-6),
+            "{out:?}"
+        );
     }
 
     #[test]
@@ -345,6 +367,8 @@ mod tests {
         let out = levels(&mut env, 1000);
         assert!(out.iter().all(|l| (0.0..1e-6).contains(l)));
         env.release();
-        assert!(levels(&mut env, 1000).iter().all(|l| l.is_finite() && *l >= 0.0));
+        assert!(levels(&mut env, 1000)
+            .iter()
+            .all(|l| l.is_finite() && *l >= 0.0));
     }
 }

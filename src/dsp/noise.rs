@@ -56,7 +56,13 @@ mod tests {
         assert!(x.iter().all(|v| (-1.0..1.0).contains(v)));
         // Lag correlations near zero: a flat spectrum.
         for lag in [1, 2, 3, 17, 256] {
-            let r = x.iter().zip(&x[lag..]).map(|(&a, &b)| a as f64 * b as f64).sum::<f64>() / n / var;
+            let r = x
+                .iter()
+                .zip(&x[lag..])
+                .map(|(&a, &b)| a as f64 * b as f64)
+                .sum::<f64>()
+                / n
+                / var;
             assert!(r.abs() < 0.01, "lag {lag} correlation {r}");
         }
     }
@@ -66,7 +72,13 @@ mod tests {
         assert_eq!(noise(42, 1000), noise(42, 1000));
         let a = noise(1, 1 << 16);
         let b = noise(2, 1 << 16);
-        let r = a.iter().zip(&b).map(|(&x, &y)| x as f64 * y as f64).sum::<f64>() / a.len() as f64 * 3.0;
+        let r = a
+            .iter()
+            .zip(&b)
+            .map(|(&x, &y)| x as f64 * y as f64)
+            .sum::<f64>()
+            / a.len() as f64
+            * 3.0;
         assert!(r.abs() < 0.02, "cross-correlation {r}");
     }
 

@@ -152,7 +152,11 @@ impl EngineCore {
     }
 
     pub(crate) fn release_all(&mut self) {
-        for v in self.voices.iter_mut().filter(|v| v.state == SlotState::Playing) {
+        for v in self
+            .voices
+            .iter_mut()
+            .filter(|v| v.state == SlotState::Playing)
+        {
             v.release();
         }
     }
@@ -214,7 +218,10 @@ impl EngineCore {
 
     /// Voices playing notes (stolen tails not counted).
     pub(crate) fn active_voice_count(&self) -> usize {
-        self.voices.iter().filter(|v| v.state == SlotState::Playing).count()
+        self.voices
+            .iter()
+            .filter(|v| v.state == SlotState::Playing)
+            .count()
     }
 
     /// Notes stolen since the engine was made.
@@ -227,7 +234,11 @@ impl EngineCore {
     /// second reference to a kept sample is dropped, which cannot free it.
     fn retire(&mut self, sample: Option<SampleData>) {
         let Some(sample) = sample else { return };
-        if self.retired.iter().any(|kept| kept.shares_audio_with(&sample)) {
+        if self
+            .retired
+            .iter()
+            .any(|kept| kept.shares_audio_with(&sample))
+        {
             return; // `sample` drops here, but `retired` still holds one.
         }
         if self.retired.len() == self.retired.capacity() {
@@ -266,7 +277,9 @@ impl EngineCore {
                     self.finish(i);
                 }
             }
-            let (m0, m1) = self.master_slew.advance(self.master_volume.load(Relaxed), block.len());
+            let (m0, m1) = self
+                .master_slew
+                .advance(self.master_volume.load(Relaxed), block.len());
             apply_gain(block, m0, m1);
             self.limiter.process_mono(block);
         }
@@ -277,7 +290,10 @@ impl EngineCore {
     pub(crate) fn render_stereo(&mut self, left: &mut [f32], right: &mut [f32]) {
         let _ftz = DenormalGuard::new();
         let mut scratch = Scratch::new();
-        for (l, r) in left.chunks_mut(MAX_BLOCK_FRAMES).zip(right.chunks_mut(MAX_BLOCK_FRAMES)) {
+        for (l, r) in left
+            .chunks_mut(MAX_BLOCK_FRAMES)
+            .zip(right.chunks_mut(MAX_BLOCK_FRAMES))
+        {
             l.fill(0.0);
             r.fill(0.0);
             for i in 0..self.voices.len() {
@@ -294,7 +310,9 @@ impl EngineCore {
                     self.finish(i);
                 }
             }
-            let (m0, m1) = self.master_slew.advance(self.master_volume.load(Relaxed), l.len());
+            let (m0, m1) = self
+                .master_slew
+                .advance(self.master_volume.load(Relaxed), l.len());
             apply_gain(l, m0, m1);
             apply_gain(r, m0, m1);
             self.limiter.process_stereo(l, r);

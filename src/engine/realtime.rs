@@ -102,7 +102,12 @@ impl RealtimeEngine {
     /// assert!(engine.trigger_note(Waveform::Square, f32::NAN, AdsrEnvelope::default()).is_none());
     /// assert!(engine.trigger_note(Waveform::Square, -5.0, AdsrEnvelope::default()).is_none());
     /// ```
-    pub fn trigger_note(&mut self, waveform: Waveform, frequency: f32, envelope: AdsrEnvelope) -> Option<VoiceId> {
+    pub fn trigger_note(
+        &mut self,
+        waveform: Waveform,
+        frequency: f32,
+        envelope: AdsrEnvelope,
+    ) -> Option<VoiceId> {
         self.trigger(Note::new(waveform, frequency, envelope))
     }
 
@@ -129,12 +134,18 @@ impl RealtimeEngine {
     /// assert_eq!(ids.len(), 3);
     /// assert_eq!(engine.get_active_voice_count(), 3);
     /// ```
-    pub fn trigger_chord(&mut self, notes: &[(Waveform, f32)], envelope: AdsrEnvelope) -> Vec<VoiceId> {
+    pub fn trigger_chord(
+        &mut self,
+        notes: &[(Waveform, f32)],
+        envelope: AdsrEnvelope,
+    ) -> Vec<VoiceId> {
         // This call may allocate anyway: release kept samples here too.
         self.collect_garbage();
         notes
             .iter()
-            .filter_map(|(waveform, frequency)| self.trigger_note(waveform.clone(), *frequency, envelope))
+            .filter_map(|(waveform, frequency)| {
+                self.trigger_note(waveform.clone(), *frequency, envelope)
+            })
             .collect()
     }
 

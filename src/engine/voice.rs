@@ -194,7 +194,13 @@ impl Voice {
     /// Starts `note` (already validated and clamped) in this slot. Returns the
     /// sample the slot held before, which the caller must retire (never drop
     /// it on the audio side).
-    pub(crate) fn start(&mut self, id: VoiceId, started: u64, note: Note, sample_rate: f32) -> Option<SampleData> {
+    pub(crate) fn start(
+        &mut self,
+        id: VoiceId,
+        started: u64,
+        note: Note,
+        sample_rate: f32,
+    ) -> Option<SampleData> {
         self.id = Some(id);
         self.state = SlotState::Playing;
         self.started = started;
@@ -237,7 +243,10 @@ impl Voice {
 
     /// Whether the note is in its release (or done).
     pub(crate) fn is_releasing(&self) -> bool {
-        matches!(self.envelope.phase(), EnvelopePhase::Release | EnvelopePhase::Finished)
+        matches!(
+            self.envelope.phase(),
+            EnvelopePhase::Release | EnvelopePhase::Finished
+        )
     }
 
     /// Turns the note into a tail fading out over `fade_frames` frames; its
@@ -321,7 +330,9 @@ impl Voice {
         }
 
         // Per-frame gain: envelope × smoothed amplitude × steal fade.
-        let (a0, a1) = self.amplitude_slew.advance(self.amplitude.load(Relaxed), frames);
+        let (a0, a1) = self
+            .amplitude_slew
+            .advance(self.amplitude.load(Relaxed), frames);
         apply_ramp(gain, a0, a1);
         if self.state == SlotState::Fading {
             let f0 = self.fade;

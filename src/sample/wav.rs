@@ -20,10 +20,14 @@ pub(crate) fn decode_wav<R: Read>(reader: R) -> Result<DecodedAudio, SampleError
     let reader = hound::WavReader::new(reader).map_err(map_hound)?;
     let spec = reader.spec();
     if spec.channels == 0 {
-        return Err(SampleError::InvalidWav("the header declares zero channels".into()));
+        return Err(SampleError::InvalidWav(
+            "the header declares zero channels".into(),
+        ));
     }
     if spec.sample_rate == 0 {
-        return Err(SampleError::InvalidWav("the header declares a sample rate of 0 Hz".into()));
+        return Err(SampleError::InvalidWav(
+            "the header declares a sample rate of 0 Hz".into(),
+        ));
     }
     let channel_count = spec.channels as usize;
     let kept = channel_count.min(2);

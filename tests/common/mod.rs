@@ -30,7 +30,10 @@ pub fn zero_crossing_hz(signal: &[f32], sample_rate: f32) -> f32 {
             crossings.push(i as f64 + frac as f64);
         }
     }
-    assert!(crossings.len() >= 2, "signal has fewer than two rising zero crossings");
+    assert!(
+        crossings.len() >= 2,
+        "signal has fewer than two rising zero crossings"
+    );
     let span = crossings.last().unwrap() - crossings[0];
     ((crossings.len() - 1) as f64 / span * sample_rate as f64) as f32
 }
@@ -42,13 +45,16 @@ pub fn peak(signal: &[f32]) -> f32 {
 
 /// Root mean square.
 pub fn rms(signal: &[f32]) -> f32 {
-    (signal.iter().map(|s| (*s as f64).powi(2)).sum::<f64>() / signal.len().max(1) as f64).sqrt() as f32
+    (signal.iter().map(|s| (*s as f64).powi(2)).sum::<f64>() / signal.len().max(1) as f64).sqrt()
+        as f32
 }
 
 /// Largest sample-to-sample step: a click shows as a step far above the
 /// signal's own.
 pub fn max_step(signal: &[f32]) -> f32 {
-    signal.windows(2).fold(0.0f32, |m, w| m.max((w[1] - w[0]).abs()))
+    signal
+        .windows(2)
+        .fold(0.0f32, |m, w| m.max((w[1] - w[0]).abs()))
 }
 
 /// Every sample finite and within [-1, 1].
@@ -69,6 +75,8 @@ pub fn split_stereo(interleaved: &[f32]) -> (Vec<f32>, Vec<f32>) {
 pub fn sine_frames(hz: f32, rate: u32, seconds: f32, amplitude: f32) -> Vec<f32> {
     let n = (rate as f32 * seconds) as usize;
     (0..n)
-        .map(|i| (std::f64::consts::TAU * hz as f64 * i as f64 / rate as f64).sin() as f32 * amplitude)
+        .map(|i| {
+            (std::f64::consts::TAU * hz as f64 * i as f64 / rate as f64).sin() as f32 * amplitude
+        })
         .collect()
 }
