@@ -123,7 +123,7 @@ fn basic_real_time_setup_with_a_shared_engine() {
     .unwrap();
 
     let audio = std::thread::spawn(move || {
-        let mut callback = audio_callback;
+        let callback = audio_callback;
         let mut out = vec![0.0; 44_100];
         for chunk in out.chunks_mut(512) {
             callback(chunk);
