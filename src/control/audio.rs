@@ -187,6 +187,22 @@ impl AudioEngine {
         self.core.active_voice_count()
     }
 
+    /// Commands sent by the controllers and not applied yet (queued, or
+    /// waiting in the schedule for their frame). Once every controller has
+    /// stopped sending, 0 means everything sent has been applied.
+    ///
+    /// ```
+    /// use polyphonica::{At, RealtimeEngine};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// control.at(At::Frame(100)).set_master_volume(0.5).unwrap();
+    /// assert_eq!(audio.pending_events(), 1);
+    /// audio.process_buffer(&mut [0.0; 101]);
+    /// assert_eq!(audio.pending_events(), 0);
+    /// ```
+    pub fn pending_events(&self) -> usize {
+        self.shared.budget.used()
+    }
+
     /// The voice playing `id`, or `None` for an id whose note has not
     /// started yet or is stale.
     ///
