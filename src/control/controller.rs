@@ -273,8 +273,10 @@ impl Controller {
     /// envelope's release). All or nothing: if the queue or the schedule
     /// has no room for the whole phrase (two commands per note), nothing is
     /// queued and the error says why; so a phrase never leaves a note
-    /// without its release. Returns the ids in the phrase's order. Allocates
-    /// the returned `Vec`.
+    /// without its release (a phrase of more than half
+    /// [`ControlConfig::queue_capacity`](crate::ControlConfig::queue_capacity)
+    /// notes never fits: split it). Returns the ids in the phrase's order.
+    /// Allocates the returned `Vec`.
     ///
     /// ```
     /// use polyphonica::{AdsrEnvelope, Note, Phrase, RealtimeEngine, Tempo, Waveform};

@@ -252,6 +252,70 @@ mod tests {
     }
 
     #[test]
+    fn status_reads_are_whole_and_in_order_while_written() {
+        use std::sync::Arc;
+        let cell = Arc::new(StatusCell::new(Published::default()));
+        let n = if cfg!(miri) { 40 } else { 20_000 };
+        let reader = {
+            let cell = cell.clone();
+            std::thread::spawn(move || {
+                let mut last = 0;
+                for _ in 0..n {
+                    let p = cell.read();
+                    assert_eq!(
+                        (p.active_voices, p.voices_stolen),
+                        (p.frame, 2 * p.frame),
+                        "torn read"
+                    );
+                    assert_eq!(
+                        (p.load, p.master_volume),
+                        (p.frame as f32, -(p.frame as f32)),
+                        "torn read"
+                    );
+                    assert!(p.frame >= last, "the clock went back");
+                    last = p.frame;
+                }
+            })
+        };
+        for i in 1..=n {
+            cell.write(Published {
+                frame: i,
+                active_voices: i,
+                voices_stolen: 2 * i,
+                load: i as f32,
+                master_volume: -(i as f32),
+            });
+        }
+        reader.join().unwrap();
+    }
+
+    #[test]
+    fn budget_holds_under_contention() {
+        use std::sync::Arc;
+        let budget = Arc::new(PendingBudget::new(64));
+        let per_thread = if cfg!(miri) { 20 } else { 20_000 };
+        let threads: Vec<_> = (0..3)
+            .map(|_| {
+                let budget = budget.clone();
+                std::thread::spawn(move || {
+                    let mut granted = 0;
+                    while granted < per_thread {
+                        if budget.try_reserve(2) {
+                            assert!(budget.used() <= 64);
+                            budget.release(2);
+                            granted += 1;
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(budget.used(), 0);
+    }
+
+    #[test]
     fn status_round_trips() {
         let cell = StatusCell::new(Published::default());
         let p = Published {
@@ -275,9 +339,17 @@ mod loom_tests {
     use loom::sync::Arc;
     use loom::thread;
 
+    /// Explores every interleaving with at most three preemptions (loom's
+    /// recommended bound: unbounded, the status model runs for hours).
+    fn model(f: impl Fn() + Sync + Send + 'static) {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(3);
+        builder.check(f);
+    }
+
     #[test]
     fn loom_ids_are_unique_across_threads() {
-        loom::model(|| {
+        model(|| {
             let ids = Arc::new(IdCounter::after(5));
             let other = {
                 let ids = ids.clone();
@@ -301,7 +373,7 @@ mod loom_tests {
 
     #[test]
     fn loom_budget_never_overflows() {
-        loom::model(|| {
+        model(|| {
             let budget = Arc::new(PendingBudget::new(3));
             let granted = Arc::new(AtomicUsize::new(0));
             let controllers: Vec<_> = (0..2)
@@ -333,7 +405,7 @@ mod loom_tests {
 
     #[test]
     fn loom_status_reads_are_never_torn() {
-        loom::model(|| {
+        model(|| {
             let cell = Arc::new(StatusCell::new(Published::default()));
             let reader = {
                 let cell = cell.clone();
