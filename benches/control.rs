@@ -117,10 +117,13 @@ fn commands_per_second(c: &mut Criterion) {
     group.finish();
 }
 
+/// Where event `i` of a block falls, in frames from its start.
+type FrameOf = fn(usize) -> u64;
+
 fn block_with_events(c: &mut Criterion) {
     let mut group = c.benchmark_group("control/block_256");
     group.throughput(Throughput::Elements(BLOCK as u64));
-    let cases: [(&str, Option<fn(usize) -> u64>); 3] = [
+    let cases: [(&str, Option<FrameOf>); 3] = [
         ("empty", None),
         ("1000_events_at_one_frame", Some(|_| 0)),
         (
