@@ -42,7 +42,10 @@ const SHARP: AdsrEnvelope = AdsrEnvelope {
 
 /// The same notes played by the direct API, each call made between blocks
 /// that end exactly at its frame: the reference for sample accuracy.
-fn reference(events: &[(usize, &dyn Fn(&mut RealtimeEngine))], frames: usize) -> Vec<f32> {
+/// A direct-API call made at a frame.
+type Call<'a> = (usize, &'a dyn Fn(&mut RealtimeEngine));
+
+fn reference(events: &[Call<'_>], frames: usize) -> Vec<f32> {
     let mut engine = RealtimeEngine::with_voices(RATE, 16);
     let mut out = vec![0.0; frames];
     let mut pos = 0;
