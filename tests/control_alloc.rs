@@ -82,6 +82,7 @@ fn the_audio_side_allocates_nothing_while_four_controllers_send_100k_commands() 
     let s = Stress {
         threads: 4,
         commands_per_thread: 26_000,
+        notes_per_thread: 300,
         block: 64,
         voices: 256,
         probes: 3,

@@ -16,6 +16,7 @@ fn controllers_on_four_threads_send_100k_commands_while_audio_renders() {
         Stress {
             threads: 2,
             commands_per_thread: 120,
+            notes_per_thread: 10,
             block: 16,
             voices: 32,
             probes: 1,
@@ -26,6 +27,7 @@ fn controllers_on_four_threads_send_100k_commands_while_audio_renders() {
         Stress {
             threads: 4,
             commands_per_thread: 26_000,
+            notes_per_thread: 300,
             block: 64,
             voices: 256,
             probes: 3,
@@ -45,7 +47,7 @@ fn controllers_on_four_threads_send_100k_commands_while_audio_renders() {
     );
     if !cfg!(miri) {
         assert!(commands >= 100_000);
-        assert!(notes >= 1_000, "only {notes} notes: the churn did not run");
+        assert!(notes >= 1_200);
     }
     check(&audio, &sent, &heard);
 }
@@ -55,6 +57,7 @@ fn small_queues_under_pressure_refuse_and_lose_nothing() {
     let s = Stress {
         threads: 3,
         commands_per_thread: if cfg!(miri) { 60 } else { 5_000 },
+        notes_per_thread: if cfg!(miri) { 5 } else { 100 },
         block: if cfg!(miri) { 8 } else { 32 },
         voices: 64,
         probes: 2,

@@ -17,6 +17,8 @@ pub struct Stress {
     pub threads: usize,
     /// Commands each controller thread sends (at least).
     pub commands_per_thread: usize,
+    /// Churn notes (triggered and released) each thread plays (at least).
+    pub notes_per_thread: usize,
     /// Frames per audio block.
     pub block: usize,
     pub voices: usize,
@@ -104,9 +106,10 @@ fn control_thread(mut ctl: Controller, seed: u64, s: Stress, block: u64) -> Sent
     // Released churn notes with the clock value after which the release has
     // surely been applied.
     let mut releasing: VecDeque<u64> = VecDeque::new();
-    while sent.commands < s.commands_per_thread {
+    while sent.commands < s.commands_per_thread || sent.churn.len() < s.notes_per_thread {
         // Per-voice order: a probe's last value must win.
-        if s.probes > 0 {
+        let probing = sent.commands < s.commands_per_thread;
+        if probing && s.probes > 0 {
             let j = rng.below(s.probes as u64) as usize;
             step += 1;
             let id = sent.probes[j].0;
@@ -123,7 +126,12 @@ fn control_thread(mut ctl: Controller, seed: u64, s: Stress, block: u64) -> Sent
         while releasing.front().is_some_and(|safe| now > *safe) {
             releasing.pop_front();
         }
-        if held.len() + releasing.len() < s.max_outstanding {
+        let paced = held.len() + releasing.len() >= s.max_outstanding;
+        if !probing && paced {
+            // Waiting for the audio clock to pass the releases sent.
+            thread::yield_now();
+        }
+        if !paced {
             let waveform = match rng.below(8) {
                 0 => Waveform::Sample(shared_sample.clone()),
                 // A sample only this note holds: the audio side must send it
