@@ -236,6 +236,12 @@ impl AudioEngine {
     fn run(&mut self, frames: usize, mut render: impl FnMut(&mut EngineCore, usize, usize)) {
         let started = Instant::now();
         let start = self.frame;
+        if frames == 0 {
+            // Nothing rendered, nothing due: commands wait in their queues.
+            self.publish(0.0, 0);
+            return;
+        }
+        self.schedule.begin_block(start);
         self.drain(start);
         let end = start + frames as u64;
         let mut pos = 0;
@@ -272,12 +278,14 @@ impl AudioEngine {
     /// Applies every event due at or before `frame`.
     fn apply_due(&mut self, frame: u64) {
         while let Some(event) = self.schedule.pop_due(frame) {
-            if let Some(id) = controlled_voice(&event) {
+            if let Some(id) =
+                controlled_voice(&event).filter(|_| self.schedule.has_waiting_triggers())
+            {
                 if self.core.voice(id).is_none() {
-                    if let Some(start) = self.schedule.pending_start(id) {
+                    if let Some(waiting) = self.schedule.pending_start(id) {
                         // The note has not started yet: the event waits for
                         // it and follows it (keeping its budget unit).
-                        self.schedule.push(start, event);
+                        self.schedule.push_after(waiting, event);
                         continue;
                     }
                 }
