@@ -32,6 +32,7 @@ const LOAD_WINDOW: usize = 16;
 /// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Waveform};
 ///
 /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+/// let id = control.at(At::Frame(1_000)).trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
 /// let audio_thread = std::thread::spawn(move || {
 ///     let mut buffer = [0.0f32; 256];
 ///     let mut loud = 0;
@@ -41,7 +42,8 @@ const LOAD_WINDOW: usize = 16;
 ///     }
 ///     loud
 /// });
-/// let id = control.at(At::Frame(1_000)).trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+/// // Sent while the audio thread renders: applied at frame 20,000, or at
+/// // the next block if the audio clock has passed it already.
 /// control.at(At::Frame(20_000)).release_note(id).unwrap();
 /// assert!(audio_thread.join().unwrap() > 10_000);
 /// ```
