@@ -102,9 +102,11 @@ fn control_thread(mut ctl: Controller, seed: u64, s: Stress, block: u64) -> Sent
         sent.probes.push((id, 100.0 + j as f32, 0.05));
     }
     let mut step = 0u32;
-    let mut held: VecDeque<VoiceId> = VecDeque::new();
-    // Released churn notes with the clock value after which the release has
-    // surely been applied.
+    // Churn notes not released yet, with the frame each starts at (at the
+    // latest).
+    let mut held: VecDeque<(VoiceId, u64)> = VecDeque::new();
+    // Released churn notes with the clock value after which each has surely
+    // started, been released and faded (5 ms at most).
     let mut releasing: VecDeque<u64> = VecDeque::new();
     while sent.commands < s.commands_per_thread || sent.churn.len() < s.notes_per_thread {
         // Per-voice order: a probe's last value must win.
@@ -144,14 +146,15 @@ fn control_thread(mut ctl: Controller, seed: u64, s: Stress, block: u64) -> Sent
             };
             let note = Note::new(waveform, 200.0 + rng.below(2_000) as f32, churn_env)
                 .with_amplitude(0.05);
-            let at = if rng.below(2) == 0 {
+            let start = now + rng.below(4 * block);
+            let at = if start % 2 == 0 {
                 At::Now
             } else {
-                At::Frame(now + rng.below(4 * block))
+                At::Frame(start)
             };
             let id = retry(&mut sent, || ctl.at(at).trigger(note.clone()));
             sent.churn.push(id);
-            held.push_back(id);
+            held.push_back((id, start));
             if rng.below(2) == 0 {
                 let pan = rng.below(3) as f32 - 1.0;
                 retry(&mut sent, || ctl.set_voice_pan(id, pan));
@@ -160,18 +163,19 @@ fn control_thread(mut ctl: Controller, seed: u64, s: Stress, block: u64) -> Sent
         if held.len() * 2 > s.max_outstanding
             || (held.len() + releasing.len() >= s.max_outstanding && !held.is_empty())
         {
-            let id = held.pop_front().unwrap();
-            let delay = rng.below(4 * block);
-            let at = if delay % 2 == 0 {
+            let (id, start) = held.pop_front().unwrap();
+            let end = now + rng.below(4 * block);
+            // A release due before its note starts waits for it.
+            let at = if end % 2 == 0 {
                 At::Now
             } else {
-                At::Frame(now + delay)
+                At::Frame(end)
             };
             retry(&mut sent, || ctl.at(at).release_note(id));
-            releasing.push_back(now + delay + 3 * block);
+            releasing.push_back(start.max(end) + 2 * block + 240);
         }
     }
-    while let Some(id) = held.pop_front() {
+    while let Some((id, _)) = held.pop_front() {
         retry(&mut sent, || ctl.release_note(id));
     }
     sent
