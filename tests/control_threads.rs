@@ -4,8 +4,24 @@
 //! side's allocations are counted in `control_alloc.rs`, which needs its
 //! own global allocator.)
 //!
-//! Under Miri (`cargo +nightly miri test --test control_threads`) the same
-//! run is scaled down.
+//! The same runs, scaled down, pass under Miri (data-race detection and
+//! weak-memory emulation; `rustup +nightly component add miri rust-src`):
+//!
+//! ```text
+//! cargo +nightly miri test --test control_threads
+//! MIRIFLAGS=-Zmiri-many-seeds=1..5 cargo +nightly miri test --test control_threads
+//! ```
+//!
+//! and at full size under ThreadSanitizer:
+//!
+//! ```text
+//! RUSTFLAGS=-Zsanitizer=thread CARGO_TARGET_DIR=target/tsan cargo +nightly test \
+//!     -Zbuild-std --target x86_64-unknown-linux-gnu --test control_threads --test control_alloc
+//! ```
+//!
+//! The atomics the controllers and the audio side share (ids, the budget,
+//! the status sequence lock) are model-checked with loom:
+//! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --lib loom`.
 
 mod common;
 use common::stress::{check, run, Stress};
