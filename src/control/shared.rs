@@ -332,7 +332,7 @@ mod tests {
 
 /// Model checks: every interleaving (within loom's bounds) of the audio
 /// side and controllers on these atomics. Run with
-/// `RUSTFLAGS="--cfg loom" cargo test --release --lib loom`.
+/// `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --lib loom`.
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
