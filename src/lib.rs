@@ -131,6 +131,7 @@
 //!   each method documents.
 #![deny(missing_docs)]
 
+mod control;
 mod dsp;
 mod engine;
 pub mod midi;
@@ -139,6 +140,10 @@ pub mod playback;
 mod render;
 mod sample;
 
+pub use control::{
+    At, AudioEngine, ControlConfig, ControlError, Controller, Phrase, PhraseNote, Status, Tempo,
+    Timed,
+};
 pub use dsp::envelope::{AdsrEnvelope, EnvelopePhase, EnvelopeState};
 pub use engine::{
     AtomicF32, Event, Note, RealtimeEngine, Voice, VoiceId, Waveform, MAX_CAPACITY, MAX_VOICES,

@@ -8,11 +8,11 @@
 
 /// Sets flush-to-zero (and denormals-are-zero on x86) until dropped.
 pub(crate) struct DenormalGuard {
-    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    #[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
     saved: u64,
 }
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", not(miri)))]
 impl DenormalGuard {
     /// Enters flush-to-zero mode for the current thread.
     pub(crate) fn new() -> Self {
@@ -31,7 +31,7 @@ impl DenormalGuard {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", not(miri)))]
 impl Drop for DenormalGuard {
     fn drop(&mut self) {
         let csr = self.saved as u32;
@@ -40,7 +40,7 @@ impl Drop for DenormalGuard {
     }
 }
 
-#[cfg(target_arch = "aarch64")]
+#[cfg(all(target_arch = "aarch64", not(miri)))]
 impl DenormalGuard {
     /// Enters flush-to-zero mode for the current thread.
     pub(crate) fn new() -> Self {
@@ -56,7 +56,7 @@ impl DenormalGuard {
     }
 }
 
-#[cfg(target_arch = "aarch64")]
+#[cfg(all(target_arch = "aarch64", not(miri)))]
 impl Drop for DenormalGuard {
     fn drop(&mut self) {
         // SAFETY: restores the exact register value read in `new`.
@@ -64,9 +64,10 @@ impl Drop for DenormalGuard {
     }
 }
 
-#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+#[cfg(any(not(any(target_arch = "x86_64", target_arch = "aarch64")), miri))]
 impl DenormalGuard {
-    /// No flush-to-zero control on this architecture: a no-op.
+    /// No flush-to-zero control on this architecture (or under Miri, which
+    /// runs no inline assembly): a no-op.
     pub(crate) fn new() -> Self {
         DenormalGuard {}
     }
@@ -77,7 +78,7 @@ mod tests {
     use super::*;
 
     #[test]
-    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    #[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
     fn denormals_flush_inside_and_survive_outside() {
         let tiny = std::hint::black_box(f32::MIN_POSITIVE);
         {

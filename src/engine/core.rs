@@ -268,6 +268,11 @@ impl EngineCore {
         self.retired.push(sample);
     }
 
+    /// How many samples [`take_retired`](Self::take_retired) would hand over.
+    pub(crate) fn retired_count(&self) -> usize {
+        self.retired.len()
+    }
+
     /// Hands the kept samples to the caller, away from the audio side, which
     /// drops the ones no one else holds. Keeps the buffer's capacity.
     pub(crate) fn take_retired(&mut self, mut release: impl FnMut(SampleData)) {

@@ -9,6 +9,8 @@ mod voice;
 mod voice_id;
 mod waveform;
 
+pub(crate) use self::core::EngineCore;
+
 pub use atomic_f32::AtomicF32;
 pub use event::Event;
 pub use note::Note;

@@ -289,6 +289,12 @@ impl RealtimeEngine {
         self.ids.next_id()
     }
 
+    /// The core and the id source, for drivers built on top of the engine
+    /// (the lock-free split).
+    pub(crate) fn into_parts(self) -> (EngineCore, VoiceIdSource) {
+        (self.core, self.ids)
+    }
+
     /// Renders mono audio into `output`, overwriting it. Every sample is
     /// finite and within `[-1, 1]`; while the mix stays below full scale it
     /// is exactly the mix.

@@ -57,4 +57,10 @@ impl VoiceIdSource {
         self.next += 1;
         VoiceId(self.next)
     }
+
+    /// How many ids were handed out (the number of the last one); a source
+    /// that takes over continues after it.
+    pub(crate) fn issued(&self) -> u64 {
+        self.next
+    }
 }

@@ -1,0 +1,334 @@
+//! `AudioEngine`: the audio side of a split engine, owned by the audio
+//! callback.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rtrb::{Consumer, Producer};
+
+use super::command::{controlled_voice, Command};
+use super::schedule::Schedule;
+use super::shared::{Published, Shared};
+use crate::engine::{EngineCore, MAX_BLOCK_FRAMES};
+use crate::{SampleData, Voice, VoiceId};
+
+/// Blocks averaged into the published load.
+const LOAD_WINDOW: usize = 16;
+
+/// The audio side of a split engine: renders, and applies the commands the
+/// [`Controller`](crate::Controller)s queue, each at its frame.
+///
+/// Made by [`RealtimeEngine::split`](crate::RealtimeEngine::split); move it
+/// into the audio callback. Rendering never allocates, frees, locks or
+/// waits: at the start of each call it drains every controller's queue into
+/// a schedule allocated at the split, then renders the buffer in pieces
+/// split at the frames where events fall (render up to the event, apply
+/// it, render on). So an event for frame N applies at frame N whatever the
+/// buffer sizes. Samples its voices let go of are sent back to the
+/// controllers to be freed. After each call it publishes its clock, voice
+/// counts and load for the controllers.
+///
+/// ```
+/// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Waveform};
+///
+/// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+/// let id = control.at(At::Frame(1_000)).trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+/// let audio_thread = std::thread::spawn(move || {
+///     let mut buffer = [0.0f32; 256];
+///     let mut loud = 0;
+///     for _ in 0..200 {
+///         audio.process_buffer(&mut buffer);
+///         loud += buffer.iter().filter(|s| s.abs() > 0.1).count();
+///     }
+///     loud
+/// });
+/// // Sent while the audio thread renders: applied at frame 20,000, or at
+/// // the next block if the audio clock has passed it already.
+/// control.at(At::Frame(20_000)).release_note(id).unwrap();
+/// assert!(audio_thread.join().unwrap() > 10_000);
+/// ```
+#[derive(Debug)]
+pub struct AudioEngine {
+    core: EngineCore,
+    shared: Arc<Shared>,
+    lanes: Box<[Consumer<Command>]>,
+    garbage: Producer<SampleData>,
+    schedule: Schedule,
+    /// The frame the next block starts at.
+    frame: u64,
+    /// Recent blocks' render time and audio duration, in seconds.
+    spent: [f64; LOAD_WINDOW],
+    span: [f64; LOAD_WINDOW],
+    blocks: usize,
+}
+
+impl AudioEngine {
+    pub(crate) fn new(
+        core: EngineCore,
+        shared: Arc<Shared>,
+        lanes: Box<[Consumer<Command>]>,
+        garbage: Producer<SampleData>,
+        schedule_capacity: usize,
+    ) -> Self {
+        AudioEngine {
+            core,
+            shared,
+            lanes,
+            garbage,
+            schedule: Schedule::new(schedule_capacity),
+            frame: 0,
+            spent: [0.0; LOAD_WINDOW],
+            span: [0.0; LOAD_WINDOW],
+            blocks: 0,
+        }
+    }
+
+    /// The status a freshly split engine publishes.
+    pub(crate) fn initial_status(core: &EngineCore) -> Published {
+        Published {
+            frame: 0,
+            active_voices: core.active_voice_count() as u64,
+            voices_stolen: core.voices_stolen(),
+            load: 0.0,
+            master_volume: core.master_volume(),
+        }
+    }
+
+    /// Renders mono audio into `output` (overwriting it), applying every
+    /// queued event at its frame; the buffer covers the audio clock's next
+    /// `output.len()` frames. Bounded and finite like
+    /// [`RealtimeEngine::process_buffer`](crate::RealtimeEngine::process_buffer).
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// control.at(At::Frame(10)).trigger_note(Waveform::Square, 1_000.0, AdsrEnvelope::new(0.0, 0.0, 1.0, 0.0)).unwrap();
+    /// let mut out = [0.0f32; 64];
+    /// audio.process_buffer(&mut out);
+    /// assert!(out[..10].iter().all(|s| *s == 0.0));
+    /// assert!(out[10..].iter().all(|s| s.abs() <= 1.0) && out[11] != 0.0);
+    /// assert_eq!(audio.frame(), 64);
+    /// ```
+    pub fn process_buffer(&mut self, output: &mut [f32]) {
+        let frames = output.len();
+        self.run(frames, |core, from, to| {
+            core.render_mono(&mut output[from..to])
+        });
+    }
+
+    /// Renders interleaved stereo (L R L R …) into `output` (overwriting
+    /// it), applying every queued event at its frame; the buffer covers
+    /// `output.len() / 2` frames, and an odd last sample is left silent, as
+    /// in [`RealtimeEngine::process_stereo_buffer`](crate::RealtimeEngine::process_stereo_buffer).
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// control.at(At::Frame(10)).trigger_note(Waveform::Square, 1_000.0, AdsrEnvelope::new(0.0, 0.0, 1.0, 0.0)).unwrap();
+    /// let mut out = [0.0f32; 2 * 64 + 1];
+    /// audio.process_stereo_buffer(&mut out);
+    /// assert!(out[..20].iter().all(|s| *s == 0.0));
+    /// assert_eq!(out[22], out[23]); // centred: L == R
+    /// assert_eq!(out[128], 0.0);
+    /// assert_eq!(audio.frame(), 64);
+    /// ```
+    pub fn process_stereo_buffer(&mut self, output: &mut [f32]) {
+        let paired = output.len() / 2 * 2;
+        let (interleaved, rest) = output.split_at_mut(paired);
+        rest.fill(0.0);
+        self.run(paired / 2, |core, from, to| {
+            let mut left = [0.0f32; MAX_BLOCK_FRAMES];
+            let mut right = [0.0f32; MAX_BLOCK_FRAMES];
+            for chunk in interleaved[2 * from..2 * to].chunks_mut(2 * MAX_BLOCK_FRAMES) {
+                let n = chunk.len() / 2;
+                core.render_stereo(&mut left[..n], &mut right[..n]);
+                for (pair, (l, r)) in chunk.chunks_exact_mut(2).zip(left.iter().zip(&right)) {
+                    pair[0] = *l;
+                    pair[1] = *r;
+                }
+            }
+        });
+    }
+
+    /// The audio clock: the frame the next block starts at (frames rendered
+    /// since the split).
+    ///
+    /// ```
+    /// use polyphonica::RealtimeEngine;
+    /// let (mut audio, _control) = RealtimeEngine::new(48_000.0).split();
+    /// audio.process_buffer(&mut [0.0; 100]);
+    /// audio.process_buffer(&mut [0.0; 28]);
+    /// assert_eq!(audio.frame(), 128);
+    /// ```
+    pub fn frame(&self) -> u64 {
+        self.frame
+    }
+
+    /// The sample rate in frames per second.
+    ///
+    /// ```
+    /// use polyphonica::RealtimeEngine;
+    /// let (audio, _control) = RealtimeEngine::new(48_000.0).split();
+    /// assert_eq!(audio.sample_rate(), 48_000.0);
+    /// ```
+    pub fn sample_rate(&self) -> f32 {
+        self.core.sample_rate()
+    }
+
+    /// Voices playing notes, releasing ones included.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+    /// assert_eq!(audio.get_active_voice_count(), 0); // not drained yet
+    /// audio.process_buffer(&mut [0.0; 1]);
+    /// assert_eq!(audio.get_active_voice_count(), 1);
+    /// ```
+    pub fn get_active_voice_count(&self) -> usize {
+        self.core.active_voice_count()
+    }
+
+    /// Commands sent by the controllers and not applied yet (queued, or
+    /// waiting in the schedule for their frame). Once every controller has
+    /// stopped sending, 0 means everything sent has been applied.
+    ///
+    /// ```
+    /// use polyphonica::{At, RealtimeEngine};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// control.at(At::Frame(100)).set_master_volume(0.5).unwrap();
+    /// assert_eq!(audio.pending_events(), 1);
+    /// audio.process_buffer(&mut [0.0; 101]);
+    /// assert_eq!(audio.pending_events(), 0);
+    /// ```
+    pub fn pending_events(&self) -> usize {
+        self.shared.budget.used()
+    }
+
+    /// The voice playing `id`, or `None` for an id whose note has not
+    /// started yet or is stale.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+    /// assert!(audio.voice(id).is_none());
+    /// audio.process_buffer(&mut [0.0; 1]);
+    /// assert_eq!(audio.voice(id).unwrap().frequency_hz(), 440.0);
+    /// ```
+    pub fn voice(&self, id: VoiceId) -> Option<&Voice> {
+        self.core.voice(id)
+    }
+
+    /// The voices playing notes.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+    /// audio.process_buffer(&mut [0.0; 1]);
+    /// assert_eq!(audio.active_voices().count(), 1);
+    /// ```
+    pub fn active_voices(&self) -> impl Iterator<Item = &Voice> {
+        self.core.active_voices()
+    }
+
+    /// Runs one block of `frames` frames: drains the queues, then renders
+    /// `[from, to)` pieces with `render` between the events' frames.
+    fn run(&mut self, frames: usize, mut render: impl FnMut(&mut EngineCore, usize, usize)) {
+        let started = Instant::now();
+        let start = self.frame;
+        if frames == 0 {
+            // Nothing rendered, nothing due: commands wait in their queues.
+            self.publish(0.0, 0);
+            return;
+        }
+        self.schedule.begin_block(start);
+        self.drain(start);
+        let end = start + frames as u64;
+        let mut pos = 0;
+        // The block covers frames `start..end`; events at `end` belong to
+        // the next block.
+        while pos < frames {
+            self.apply_due(start + pos as u64);
+            let next = match self.schedule.next_frame() {
+                Some(f) if f < end => (f - start) as usize,
+                _ => frames,
+            };
+            render(&mut self.core, pos, next);
+            pos = next;
+        }
+        self.frame = end;
+        self.send_back_samples();
+        self.publish(started.elapsed().as_secs_f64(), frames);
+    }
+
+    /// Moves every queued command into the schedule; "now" and times
+    /// already past become `start`.
+    fn drain(&mut self, start: u64) {
+        for lane in self.lanes.iter_mut() {
+            // The controllers' budget keeps the schedule from filling up;
+            // should it fill, the rest stays queued for the next block.
+            while self.schedule.has_room() {
+                let Ok(command) = lane.pop() else { break };
+                let frame = command.frame.map_or(start, |f| f.max(start));
+                self.schedule.push(frame, command.event);
+            }
+        }
+    }
+
+    /// Applies every event due at or before `frame`.
+    fn apply_due(&mut self, frame: u64) {
+        while let Some(event) = self.schedule.pop_due(frame) {
+            if let Some(id) =
+                controlled_voice(&event).filter(|_| self.schedule.has_waiting_triggers())
+            {
+                if self.core.voice(id).is_none() {
+                    if let Some(waiting) = self.schedule.pending_start(id) {
+                        // The note has not started yet: the event waits for
+                        // it and follows it (keeping its budget unit).
+                        self.schedule.push_after(waiting, event);
+                        continue;
+                    }
+                }
+            }
+            self.core.apply(event);
+            self.shared.budget.release(1);
+        }
+    }
+
+    /// Hands the samples the core let go of to the controllers, when the
+    /// return queue has room for all of them (else they wait in the core).
+    fn send_back_samples(&mut self) {
+        let kept = self.core.retired_count();
+        if kept > 0 && self.garbage.slots() >= kept {
+            let garbage = &mut self.garbage;
+            self.core.take_retired(|sample| {
+                let sent = garbage.push(sample);
+                debug_assert!(sent.is_ok(), "room was checked");
+            });
+        }
+    }
+
+    fn publish(&mut self, spent_secs: f64, frames: usize) {
+        if frames > 0 {
+            let i = self.blocks % LOAD_WINDOW;
+            self.spent[i] = spent_secs;
+            self.span[i] = frames as f64 / self.core.sample_rate() as f64;
+            self.blocks += 1;
+        }
+        let span: f64 = self.span.iter().sum();
+        let load = if span > 0.0 {
+            self.spent.iter().sum::<f64>() / span
+        } else {
+            0.0
+        };
+        self.shared.status.write(Published {
+            frame: self.frame,
+            active_voices: self.core.active_voice_count() as u64,
+            voices_stolen: self.core.voices_stolen(),
+            load: load as f32,
+            master_volume: self.core.master_volume(),
+        });
+    }
+}

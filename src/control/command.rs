@@ -1,0 +1,38 @@
+//! `Command`: an [`Event`] on its way from a controller to the audio side,
+//! stamped with the frame at which it applies.
+
+use crate::{Event, VoiceId};
+
+/// What crosses a controller's queue.
+#[derive(Debug)]
+pub(crate) struct Command {
+    /// The audio-clock frame to apply at; `None` for the start of the next
+    /// block.
+    pub(crate) frame: Option<u64>,
+    pub(crate) event: Event,
+}
+
+/// The note a per-voice event controls (`None` for a trigger and for the
+/// events that act on the whole engine).
+pub(crate) fn controlled_voice(event: &Event) -> Option<VoiceId> {
+    match *event {
+        Event::NoteOff { id }
+        | Event::SetFrequency { id, .. }
+        | Event::SweepFrequency { id, .. }
+        | Event::SetAmplitude { id, .. }
+        | Event::SetPan { id, .. }
+        | Event::SetDutyCycle { id, .. } => Some(id),
+        Event::NoteOn { .. }
+        | Event::SetMasterVolume { .. }
+        | Event::ReleaseAll
+        | Event::StopAll => None,
+    }
+}
+
+/// The id a trigger starts, if `event` is one.
+pub(crate) fn started_voice(event: &Event) -> Option<VoiceId> {
+    match event {
+        Event::NoteOn { id, .. } => Some(*id),
+        _ => None,
+    }
+}

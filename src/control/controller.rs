@@ -1,0 +1,768 @@
+//! `Controller`: the lock-free control side, usable from any thread.
+
+use std::sync::Arc;
+
+use rtrb::Producer;
+
+use super::command::Command;
+use super::shared::Shared;
+use super::{At, ControlError, Phrase, Tempo};
+use crate::{AdsrEnvelope, Event, Note, VoiceId, Waveform};
+
+/// The control side of a split engine: triggers, releases and changes
+/// notes from any thread, without locking and without waiting for the audio
+/// side.
+///
+/// Made by [`RealtimeEngine::split`](crate::RealtimeEngine::split) together
+/// with its [`AudioEngine`](crate::AudioEngine). Each controller owns one
+/// bounded lock-free queue to the audio side; [`try_clone`](Self::try_clone)
+/// gives another thread its own. Every call returns at once:
+/// [`trigger_note`](Self::trigger_note) hands out the note's [`VoiceId`]
+/// immediately (the id can be released, or changed, before the note has even
+/// started), and a call that cannot be queued returns a [`ControlError`]
+/// instead of being dropped.
+///
+/// Every call can carry a time with [`at`](Self::at); the plain calls apply
+/// at the start of the audio side's next block. Commands from one controller
+/// are applied in the order sent (for one frame), so the commands for a note
+/// keep their order when it is controlled from one controller. Commands from
+/// different controllers are ordered by their times only: give both the same
+/// explicit frame and they still apply in an unspecified order.
+///
+/// ```
+/// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Waveform};
+///
+/// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+/// let envelope = AdsrEnvelope::new(0.0, 0.0, 1.0, 0.01);
+///
+/// // A note from another thread, released half a second (24,000 frames)
+/// // after it starts at frame 480, all queued at once.
+/// let mut other = control.try_clone().unwrap();
+/// std::thread::spawn(move || {
+///     let id = other.at(At::Frame(480)).trigger_note(Waveform::Sine, 440.0, envelope).unwrap();
+///     other.at(At::Frame(480 + 24_000)).release_note(id).unwrap();
+/// })
+/// .join()
+/// .unwrap();
+///
+/// let mut block = [0.0f32; 256];
+/// audio.process_buffer(&mut block); // frames 0..256: still silent
+/// assert!(block.iter().all(|s| *s == 0.0));
+/// audio.process_buffer(&mut block); // the note starts at frame 480
+/// assert!(block[..480 - 256].iter().all(|s| *s == 0.0));
+/// assert!(block[480 - 256 + 1] != 0.0);
+/// assert_eq!(control.get_active_voice_count(), 1);
+/// ```
+#[derive(Debug)]
+pub struct Controller {
+    shared: Arc<Shared>,
+    /// This controller's queue; `None` only while it is being dropped.
+    lane: Option<Producer<Command>>,
+}
+
+impl Controller {
+    pub(crate) fn new(shared: Arc<Shared>, lane: Producer<Command>) -> Self {
+        Controller {
+            shared,
+            lane: Some(lane),
+        }
+    }
+
+    /// Another controller of the same engine, with a queue of its own, for
+    /// another thread. Fails with
+    /// [`NoFreeController`](ControlError::NoFreeController) when all the
+    /// split's queues are held ([`ControlConfig::controllers`](crate::ControlConfig::controllers));
+    /// dropping a controller frees its queue. Takes a short controller-side
+    /// lock (never shared with the audio side).
+    ///
+    /// ```
+    /// use polyphonica::{ControlConfig, ControlError, RealtimeEngine};
+    ///
+    /// let config = ControlConfig { controllers: 2, ..ControlConfig::default() };
+    /// let (_audio, control) = RealtimeEngine::new(48_000.0).split_with(config);
+    /// let second = control.try_clone().unwrap();
+    /// assert_eq!(control.try_clone().err(), Some(ControlError::NoFreeController));
+    /// drop(second);
+    /// assert!(control.try_clone().is_ok());
+    /// ```
+    pub fn try_clone(&self) -> Result<Controller, ControlError> {
+        let lane = self
+            .shared
+            .claim_lane()
+            .ok_or(ControlError::NoFreeController)?;
+        Ok(Controller::new(self.shared.clone(), lane))
+    }
+
+    /// The same calls, applied at `at` on the audio clock.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Tempo, Waveform};
+    ///
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let tempo = Tempo::new(120.0);
+    /// let id = control.at(At::Beat(1.0, tempo)).trigger_note(Waveform::Square, 220.0, AdsrEnvelope::default()).unwrap();
+    /// control.at(At::Beat(2.0, tempo)).release_note(id).unwrap();
+    /// control.at(At::Secs(0.75)).set_voice_amplitude(id, 0.5).unwrap();
+    ///
+    /// let mut second = vec![0.0f32; 48_000];
+    /// audio.process_buffer(&mut second);
+    /// assert!(second[..24_000].iter().all(|s| *s == 0.0)); // beat 1 is at 0.5 s
+    /// assert!(second[24_001..].iter().any(|s| *s != 0.0));
+    /// ```
+    pub fn at(&mut self, at: At) -> Timed<'_> {
+        Timed {
+            controller: self,
+            at,
+        }
+    }
+
+    /// Starts a note at amplitude 1, centred, at the start of the next
+    /// block, and returns its id at once. See [`Timed::trigger_note`].
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+    /// println!("queued {id}");
+    /// audio.process_buffer(&mut [0.0; 64]);
+    /// assert!(audio.voice(id).is_some());
+    /// ```
+    pub fn trigger_note(
+        &mut self,
+        waveform: Waveform,
+        frequency: f32,
+        envelope: AdsrEnvelope,
+    ) -> Result<VoiceId, ControlError> {
+        self.at(At::Now).trigger_note(waveform, frequency, envelope)
+    }
+
+    /// Starts a [`Note`] at the start of the next block; see
+    /// [`Timed::trigger`].
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, Note, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let id = control.trigger(Note::new(Waveform::Sine, 440.0, AdsrEnvelope::default()).with_pan(0.5)).unwrap();
+    /// audio.process_stereo_buffer(&mut [0.0; 128]);
+    /// assert_eq!(audio.voice(id).unwrap().pan(), 0.5);
+    /// ```
+    pub fn trigger(&mut self, note: Note) -> Result<VoiceId, ControlError> {
+        self.at(At::Now).trigger(note)
+    }
+
+    /// Releases a note at the start of the next block (a stale id does
+    /// nothing there); see [`Timed::release_note`].
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, EnvelopePhase, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+    /// control.release_note(id).unwrap(); // queued behind its trigger
+    /// audio.process_buffer(&mut [0.0; 64]);
+    /// assert_eq!(audio.voice(id).unwrap().envelope_phase(), EnvelopePhase::Release);
+    /// ```
+    pub fn release_note(&mut self, id: VoiceId) -> Result<(), ControlError> {
+        self.at(At::Now).release_note(id)
+    }
+
+    /// Releases every sounding note at the start of the next block.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::new(0.0, 0.0, 1.0, 0.001)).unwrap();
+    /// control.release_all_notes().unwrap();
+    /// audio.process_buffer(&mut [0.0; 512]);
+    /// assert_eq!(audio.get_active_voice_count(), 0);
+    /// ```
+    pub fn release_all_notes(&mut self) -> Result<(), ControlError> {
+        self.at(At::Now).release_all_notes()
+    }
+
+    /// Silences and frees every voice at the start of the next block.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+    /// control.stop_all_notes().unwrap();
+    /// audio.process_buffer(&mut [0.0; 64]);
+    /// assert_eq!(control.get_active_voice_count(), 0);
+    /// ```
+    pub fn stop_all_notes(&mut self) -> Result<(), ControlError> {
+        self.at(At::Now).stop_all_notes()
+    }
+
+    /// Sets the master volume at the start of the next block (clamped to
+    /// `0.0..=1.0`, NaN ignored, smoothed).
+    ///
+    /// ```
+    /// use polyphonica::RealtimeEngine;
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// control.set_master_volume(0.25).unwrap();
+    /// assert_eq!(control.get_master_volume(), 1.0); // not applied yet
+    /// audio.process_buffer(&mut [0.0; 64]);
+    /// assert_eq!(control.get_master_volume(), 0.25);
+    /// ```
+    pub fn set_master_volume(&mut self, volume: f32) -> Result<(), ControlError> {
+        self.at(At::Now).set_master_volume(volume)
+    }
+
+    /// Changes a note's frequency at the start of the next block.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+    /// control.set_voice_frequency(id, 660.0).unwrap();
+    /// audio.process_buffer(&mut [0.0; 64]);
+    /// assert_eq!(audio.voice(id).unwrap().frequency_hz(), 660.0);
+    /// ```
+    pub fn set_voice_frequency(&mut self, id: VoiceId, hz: f32) -> Result<(), ControlError> {
+        self.at(At::Now).set_voice_frequency(id, hz)
+    }
+
+    /// Changes a note's amplitude at the start of the next block (smoothed).
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+    /// control.set_voice_amplitude(id, 0.3).unwrap();
+    /// audio.process_buffer(&mut [0.0; 64]);
+    /// assert_eq!(audio.voice(id).unwrap().amplitude(), 0.3);
+    /// ```
+    pub fn set_voice_amplitude(&mut self, id: VoiceId, amplitude: f32) -> Result<(), ControlError> {
+        self.at(At::Now).set_voice_amplitude(id, amplitude)
+    }
+
+    /// Moves a note in the stereo field at the start of the next block.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+    /// control.set_voice_pan(id, -1.0).unwrap();
+    /// audio.process_stereo_buffer(&mut [0.0; 128]);
+    /// assert_eq!(audio.voice(id).unwrap().pan(), -1.0);
+    /// ```
+    pub fn set_voice_pan(&mut self, id: VoiceId, pan: f32) -> Result<(), ControlError> {
+        self.at(At::Now).set_voice_pan(id, pan)
+    }
+
+    /// Changes a pulse note's duty cycle at the start of the next block.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let id = control.trigger_note(Waveform::Pulse { duty_cycle: 0.5 }, 440.0, AdsrEnvelope::default()).unwrap();
+    /// control.set_voice_duty_cycle(id, 0.25).unwrap();
+    /// audio.process_buffer(&mut [0.0; 64]);
+    /// assert_eq!(audio.voice(id).unwrap().duty_cycle(), 0.25);
+    /// ```
+    pub fn set_voice_duty_cycle(
+        &mut self,
+        id: VoiceId,
+        duty_cycle: f32,
+    ) -> Result<(), ControlError> {
+        self.at(At::Now).set_voice_duty_cycle(id, duty_cycle)
+    }
+
+    /// Queues every note of `phrase`: each starts at `start_beat` plus its
+    /// own start, and is released its length later (then fades by its
+    /// envelope's release). All or nothing: if the queue or the schedule
+    /// has no room for the whole phrase (two commands per note), nothing is
+    /// queued and the error says why; so a phrase never leaves a note
+    /// without its release (a phrase of more than half
+    /// [`ControlConfig::queue_capacity`](crate::ControlConfig::queue_capacity)
+    /// notes never fits: split it). Returns the ids in the phrase's order.
+    /// Allocates the returned `Vec`.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, Note, Phrase, RealtimeEngine, Tempo, Waveform};
+    ///
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let pluck = |hz| Note::new(Waveform::Triangle, hz, AdsrEnvelope::new(0.005, 0.1, 0.5, 0.05));
+    /// let phrase = Phrase::new()
+    ///     .note(0.0, 0.5, pluck(261.63))
+    ///     .note(0.5, 0.5, pluck(329.63))
+    ///     .note(1.0, 1.0, pluck(392.0));
+    /// // Two beats at 240 BPM = half a second, starting 0.1 s in.
+    /// let tempo = Tempo::new(240.0).starting_at_frame(4_800);
+    /// let ids = control.play_phrase(&phrase, tempo, 0.0).unwrap();
+    /// assert_eq!(ids.len(), 3);
+    ///
+    /// let mut buffer = vec![0.0f32; 48_000];
+    /// audio.process_buffer(&mut buffer);
+    /// assert!(buffer[..4_800].iter().all(|s| *s == 0.0));
+    /// assert!(buffer[4_801..30_000].iter().any(|s| s.abs() > 0.1));
+    /// assert_eq!(audio.get_active_voice_count(), 0); // all released and faded
+    /// ```
+    pub fn play_phrase(
+        &mut self,
+        phrase: &Phrase,
+        tempo: Tempo,
+        start_beat: f64,
+    ) -> Result<Vec<VoiceId>, ControlError> {
+        let rate = self.shared.sample_rate as f64;
+        let mut placed = Vec::with_capacity(phrase.len());
+        for n in phrase.notes() {
+            let note = n
+                .note
+                .clone()
+                .validated(self.shared.sample_rate)
+                .ok_or(ControlError::InvalidNote)?;
+            if !(n.length_beats.is_finite() && n.length_beats >= 0.0) {
+                return Err(ControlError::InvalidTime);
+            }
+            let on = tempo.frame_at(start_beat + n.start_beat, rate)?;
+            let off = tempo
+                .frame_at(start_beat + n.start_beat + n.length_beats, rate)?
+                .max(on);
+            placed.push((on, off, note));
+        }
+        self.reserve(2 * placed.len())?;
+        let first = self.shared.ids.take(placed.len() as u64).raw();
+        let mut ids = Vec::with_capacity(placed.len());
+        for (i, (on, off, note)) in placed.into_iter().enumerate() {
+            let id = VoiceId::from_raw(first + i as u64);
+            self.push(Some(on), Event::NoteOn { id, note });
+            self.push(Some(off), Event::NoteOff { id });
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    /// The audio side's state after its last block, read as one consistent
+    /// snapshot.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::with_voices(48_000.0, 2).split();
+    /// for hz in [220.0, 330.0, 440.0] {
+    ///     control.trigger_note(Waveform::Sine, hz, AdsrEnvelope::default()).unwrap();
+    /// }
+    /// assert_eq!(control.status().pending_events, 3);
+    /// audio.process_buffer(&mut [0.0; 480]);
+    /// let status = control.status();
+    /// assert_eq!(status.frame, 480);
+    /// assert_eq!(status.active_voices, 2);
+    /// assert_eq!(status.voices_stolen, 1);
+    /// assert_eq!(status.pending_events, 0);
+    /// assert!(status.load >= 0.0);
+    /// ```
+    pub fn status(&self) -> Status {
+        let p = self.shared.status.read();
+        Status {
+            frame: p.frame,
+            active_voices: p.active_voices as usize,
+            voices_stolen: p.voices_stolen,
+            load: p.load,
+            master_volume: p.master_volume,
+            pending_events: self.shared.budget.used(),
+        }
+    }
+
+    /// The audio clock: how many frames the audio side has rendered, which
+    /// is the frame its next block starts at.
+    ///
+    /// ```
+    /// use polyphonica::RealtimeEngine;
+    /// let (mut audio, control) = RealtimeEngine::new(48_000.0).split();
+    /// audio.process_stereo_buffer(&mut [0.0; 2 * 300]);
+    /// assert_eq!(control.now(), 300);
+    /// ```
+    pub fn now(&self) -> u64 {
+        self.shared.status.read().frame
+    }
+
+    /// Voices playing notes after the audio side's last block.
+    ///
+    /// ```
+    /// use polyphonica::RealtimeEngine;
+    /// let (_audio, control) = RealtimeEngine::new(48_000.0).split();
+    /// assert_eq!(control.get_active_voice_count(), 0);
+    /// ```
+    pub fn get_active_voice_count(&self) -> usize {
+        self.status().active_voices
+    }
+
+    /// The master volume the audio side applied last (the target, not the
+    /// smoothed level).
+    ///
+    /// ```
+    /// use polyphonica::RealtimeEngine;
+    /// let (_audio, control) = RealtimeEngine::new(48_000.0).split();
+    /// assert_eq!(control.get_master_volume(), 1.0);
+    /// ```
+    pub fn get_master_volume(&self) -> f32 {
+        self.status().master_volume
+    }
+
+    /// The engine's sample rate in frames per second.
+    ///
+    /// ```
+    /// use polyphonica::RealtimeEngine;
+    /// let (_audio, control) = RealtimeEngine::new(44_100.0).split();
+    /// assert_eq!(control.sample_rate(), 44_100.0);
+    /// ```
+    pub fn sample_rate(&self) -> f32 {
+        self.shared.sample_rate
+    }
+
+    /// How many notes can sound at once.
+    ///
+    /// ```
+    /// use polyphonica::RealtimeEngine;
+    /// let (_audio, control) = RealtimeEngine::with_voices(44_100.0, 6).split();
+    /// assert_eq!(control.voice_capacity(), 6);
+    /// ```
+    pub fn voice_capacity(&self) -> usize {
+        self.shared.voice_capacity
+    }
+
+    /// Frees the samples the audio side has let go of (it never frees
+    /// memory itself; it sends them back). Every controller call does this
+    /// too; call it when no other call comes for a while. Never waits: if
+    /// another controller is collecting, it returns at once.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, SampleData, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let sample = SampleData::from_mono(vec![0.5; 64], 48_000).unwrap();
+    /// control.trigger_note(Waveform::Sample(sample), 440.0, AdsrEnvelope::default()).unwrap();
+    /// audio.process_buffer(&mut [0.0; 256]); // the sample ends: sent back
+    /// control.collect_garbage(); // and freed here
+    /// ```
+    pub fn collect_garbage(&self) {
+        self.shared.collect_garbage();
+    }
+
+    /// Checks that the queue and the schedule have room for `n` commands
+    /// and reserves it in the schedule's budget.
+    fn reserve(&mut self, n: usize) -> Result<(), ControlError> {
+        self.shared.collect_garbage();
+        let lane = self
+            .lane
+            .as_ref()
+            .expect("a live controller holds its queue");
+        if lane.slots() < n {
+            return Err(ControlError::QueueFull);
+        }
+        if !self.shared.budget.try_reserve(n) {
+            return Err(ControlError::ScheduleFull);
+        }
+        Ok(())
+    }
+
+    /// Queues a command whose room [`reserve`](Self::reserve) secured.
+    fn push(&mut self, frame: Option<u64>, event: Event) {
+        let lane = self
+            .lane
+            .as_mut()
+            .expect("a live controller holds its queue");
+        // Only this controller writes to its queue, so the slots reserved
+        // are still free.
+        let pushed = lane.push(Command { frame, event });
+        debug_assert!(pushed.is_ok(), "reserved queue slots are free");
+    }
+
+    /// Queues one event at `at`.
+    fn send(&mut self, at: At, event: Event) -> Result<(), ControlError> {
+        let frame = at.to_frame(self.shared.sample_rate as f64)?;
+        self.reserve(1)?;
+        self.push(frame, event);
+        Ok(())
+    }
+}
+
+impl Drop for Controller {
+    fn drop(&mut self) {
+        if let Some(lane) = self.lane.take() {
+            // Commands still in the queue stay there and are applied.
+            self.shared.return_lane(lane);
+        }
+    }
+}
+
+/// A controller's calls, stamped with a time: made by
+/// [`Controller::at`]. Each call consumes it.
+///
+/// ```
+/// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Waveform};
+///
+/// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+/// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+/// control.at(At::Frame(1_000)).set_voice_frequency(id, 880.0).unwrap();
+/// let mut block = [0.0f32; 999];
+/// audio.process_buffer(&mut block);
+/// assert_eq!(audio.voice(id).unwrap().frequency_hz(), 440.0);
+/// audio.process_buffer(&mut block[..2]); // frames 999 and 1000
+/// assert_eq!(audio.voice(id).unwrap().frequency_hz(), 880.0);
+/// ```
+#[derive(Debug)]
+pub struct Timed<'a> {
+    controller: &'a mut Controller,
+    at: At,
+}
+
+impl Timed<'_> {
+    /// Starts a note at amplitude 1, centred, and returns its id at once.
+    ///
+    /// The id is allocated here, so it can be used right away: commands
+    /// for it sent later by this controller reach the note even if they
+    /// fall due before it starts (they wait for it and apply, in order,
+    /// right after it starts). With every voice busy the note steals one,
+    /// as [`RealtimeEngine::trigger_note`](crate::RealtimeEngine::trigger_note)
+    /// does. Errors: [`InvalidNote`](ControlError::InvalidNote) for a note
+    /// that cannot be played, [`InvalidTime`](ControlError::InvalidTime),
+    /// [`QueueFull`](ControlError::QueueFull),
+    /// [`ScheduleFull`](ControlError::ScheduleFull).
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let id = control.at(At::Frame(100)).trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+    /// audio.process_buffer(&mut [0.0; 100]);
+    /// assert!(audio.voice(id).is_none());
+    /// audio.process_buffer(&mut [0.0; 1]);
+    /// assert!(audio.voice(id).is_some());
+    /// ```
+    pub fn trigger_note(
+        self,
+        waveform: Waveform,
+        frequency: f32,
+        envelope: AdsrEnvelope,
+    ) -> Result<VoiceId, ControlError> {
+        self.trigger(Note::new(waveform, frequency, envelope))
+    }
+
+    /// Starts a [`Note`] (with its amplitude and pan); see
+    /// [`trigger_note`](Self::trigger_note).
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, At, Note, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let note = Note::new(Waveform::Sine, 440.0, AdsrEnvelope::default()).with_amplitude(0.2);
+    /// let id = control.at(At::Secs(0.001)).trigger(note).unwrap();
+    /// audio.process_buffer(&mut [0.0; 64]);
+    /// assert_eq!(audio.voice(id).unwrap().amplitude(), 0.2);
+    /// ```
+    pub fn trigger(self, note: Note) -> Result<VoiceId, ControlError> {
+        let shared = &self.controller.shared;
+        let note = note
+            .validated(shared.sample_rate)
+            .ok_or(ControlError::InvalidNote)?;
+        let frame = self.at.to_frame(shared.sample_rate as f64)?;
+        self.controller.reserve(1)?;
+        let id = self.controller.shared.ids.take(1);
+        self.controller.push(frame, Event::NoteOn { id, note });
+        Ok(id)
+    }
+
+    /// Starts the release of a note. A stale id does nothing; an id whose
+    /// trigger is still waiting for its frame is released right after it
+    /// starts.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, At, EnvelopePhase, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::new(0.0, 0.1, 0.7, 0.2)).unwrap();
+    /// control.at(At::Frame(64)).release_note(id).unwrap();
+    /// audio.process_buffer(&mut [0.0; 64]);
+    /// assert_eq!(audio.voice(id).unwrap().envelope_phase(), EnvelopePhase::Decay);
+    /// audio.process_buffer(&mut [0.0; 1]);
+    /// assert_eq!(audio.voice(id).unwrap().envelope_phase(), EnvelopePhase::Release);
+    /// ```
+    pub fn release_note(self, id: VoiceId) -> Result<(), ControlError> {
+        self.controller.send(self.at, Event::NoteOff { id })
+    }
+
+    /// Starts the release of every note sounding at that time (notes that
+    /// start later are not affected).
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::new(0.0, 0.0, 1.0, 0.0)).unwrap();
+    /// control.at(At::Frame(32)).release_all_notes().unwrap();
+    /// audio.process_buffer(&mut [0.0; 64]);
+    /// assert_eq!(audio.get_active_voice_count(), 0);
+    /// ```
+    pub fn release_all_notes(self) -> Result<(), ControlError> {
+        self.controller.send(self.at, Event::ReleaseAll)
+    }
+
+    /// Silences and frees every voice at that time.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+    /// control.at(At::Frame(10)).stop_all_notes().unwrap();
+    /// let mut block = [0.0f32; 64];
+    /// audio.process_buffer(&mut block);
+    /// assert!(block[10..].iter().all(|s| *s == 0.0));
+    /// ```
+    pub fn stop_all_notes(self) -> Result<(), ControlError> {
+        self.controller.send(self.at, Event::StopAll)
+    }
+
+    /// Sets the master volume (clamped to `0.0..=1.0`; NaN and infinities
+    /// ignored; smoothed over about 10 ms from that frame).
+    ///
+    /// ```
+    /// use polyphonica::{At, RealtimeEngine};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// control.at(At::Secs(0.01)).set_master_volume(0.5).unwrap();
+    /// audio.process_buffer(&mut [0.0; 480]);
+    /// assert_eq!(control.get_master_volume(), 1.0);
+    /// audio.process_buffer(&mut [0.0; 1]);
+    /// assert_eq!(control.get_master_volume(), 0.5);
+    /// ```
+    pub fn set_master_volume(self, volume: f32) -> Result<(), ControlError> {
+        self.controller
+            .send(self.at, Event::SetMasterVolume { volume })
+    }
+
+    /// Changes a note's frequency (clamped to `0..=`Nyquist; NaN, infinities
+    /// and stale ids ignored), phase-continuous.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+    /// control.at(At::Frame(5)).set_voice_frequency(id, 100.0).unwrap();
+    /// audio.process_buffer(&mut [0.0; 8]);
+    /// assert_eq!(audio.voice(id).unwrap().frequency_hz(), 100.0);
+    /// ```
+    pub fn set_voice_frequency(self, id: VoiceId, hz: f32) -> Result<(), ControlError> {
+        self.controller.send(
+            self.at,
+            Event::SetFrequency {
+                id,
+                frequency_hz: hz,
+            },
+        )
+    }
+
+    /// Changes a note's amplitude (clamped to `0.0..=1.0`; NaN, infinities
+    /// and stale ids ignored; smoothed over about 5 ms).
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+    /// control.at(At::Frame(5)).set_voice_amplitude(id, 0.1).unwrap();
+    /// audio.process_buffer(&mut [0.0; 8]);
+    /// assert_eq!(audio.voice(id).unwrap().amplitude(), 0.1);
+    /// ```
+    pub fn set_voice_amplitude(self, id: VoiceId, amplitude: f32) -> Result<(), ControlError> {
+        self.controller
+            .send(self.at, Event::SetAmplitude { id, amplitude })
+    }
+
+    /// Moves a note in the stereo field (-1 left to 1 right, clamped; NaN,
+    /// infinities and stale ids ignored; smoothed).
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+    /// control.at(At::Frame(5)).set_voice_pan(id, 0.75).unwrap();
+    /// audio.process_stereo_buffer(&mut [0.0; 16]);
+    /// assert_eq!(audio.voice(id).unwrap().pan(), 0.75);
+    /// ```
+    pub fn set_voice_pan(self, id: VoiceId, pan: f32) -> Result<(), ControlError> {
+        self.controller.send(self.at, Event::SetPan { id, pan })
+    }
+
+    /// Changes a pulse note's duty cycle (clamped to `0.01..=0.99`; NaN and
+    /// stale ids ignored).
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let id = control.trigger_note(Waveform::Pulse { duty_cycle: 0.5 }, 440.0, AdsrEnvelope::default()).unwrap();
+    /// control.at(At::Frame(5)).set_voice_duty_cycle(id, 0.1).unwrap();
+    /// audio.process_buffer(&mut [0.0; 8]);
+    /// assert_eq!(audio.voice(id).unwrap().duty_cycle(), 0.1);
+    /// ```
+    pub fn set_voice_duty_cycle(self, id: VoiceId, duty_cycle: f32) -> Result<(), ControlError> {
+        self.controller
+            .send(self.at, Event::SetDutyCycle { id, duty_cycle })
+    }
+
+    /// Queues any [`Event`], as drivers built on the controller do. An
+    /// `Event::NoteOn` must carry an id from
+    /// [`next_voice_id`](Self::next_voice_id) that was not used before, and
+    /// a note that can be played
+    /// ([`InvalidNote`](ControlError::InvalidNote) otherwise).
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, At, Event, Note, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let id = control.at(At::Now).next_voice_id();
+    /// let note = Note::new(Waveform::Sine, 440.0, AdsrEnvelope::default());
+    /// control.at(At::Frame(3)).event(Event::NoteOn { id, note }).unwrap();
+    /// audio.process_buffer(&mut [0.0; 4]);
+    /// assert!(audio.voice(id).is_some());
+    /// ```
+    pub fn event(self, event: Event) -> Result<(), ControlError> {
+        let event = match event {
+            Event::NoteOn { id, note } => Event::NoteOn {
+                id,
+                note: note
+                    .validated(self.controller.shared.sample_rate)
+                    .ok_or(ControlError::InvalidNote)?,
+            },
+            other => other,
+        };
+        self.controller.send(self.at, event)
+    }
+
+    /// Reserves a fresh id for an `Event::NoteOn` sent with
+    /// [`event`](Self::event). (The time plays no part.)
+    ///
+    /// ```
+    /// use polyphonica::{At, RealtimeEngine};
+    /// let (_audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let a = control.at(At::Now).next_voice_id();
+    /// let b = control.at(At::Now).next_voice_id();
+    /// assert!(b > a);
+    /// ```
+    pub fn next_voice_id(self) -> VoiceId {
+        self.controller.shared.ids.take(1)
+    }
+}
+
+/// The audio side's state, as [`Controller::status`] reads it: one
+/// consistent snapshot taken after a block.
+///
+/// ```
+/// use polyphonica::RealtimeEngine;
+/// let (mut audio, control) = RealtimeEngine::new(48_000.0).split();
+/// audio.process_buffer(&mut [0.0; 4_800]);
+/// let status = control.status();
+/// assert_eq!(status.frame, 4_800);
+/// assert_eq!(status.active_voices, 0);
+/// println!("load {:.1} %", status.load * 100.0);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Status {
+    /// The audio clock: frames rendered so far (the frame the next block
+    /// starts at).
+    pub frame: u64,
+    /// Voices playing notes (stolen notes fading out not counted).
+    pub active_voices: usize,
+    /// Notes stolen to make room since the engine was made.
+    pub voices_stolen: u64,
+    /// Time spent rendering over the audio time rendered, over the last few
+    /// blocks (16): 0.5 means the audio side uses half its time budget.
+    pub load: f32,
+    /// The master volume target the audio side applied last.
+    pub master_volume: f32,
+    /// Commands sent by any controller and not yet applied (queued, or
+    /// waiting in the schedule for their frame).
+    pub pending_events: usize,
+}

@@ -1,0 +1,142 @@
+//! The lock-free split's audio side allocates and frees nothing, under load
+//! from several controller threads: a counting global allocator (one per
+//! test binary) counts the audio thread's calls.
+
+mod common;
+use common::stress::{check, run, Stress};
+use polyphonica::{AdsrEnvelope, At, RealtimeEngine, SampleData, Waveform};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// Counts allocations, reallocations and frees made by a thread while it
+/// is inside `count_allocations`.
+struct CountingAllocator;
+
+static EVENTS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn note_event() {
+    if COUNTING.with(|c| c.get()) {
+        EVENTS.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+// SAFETY: every method forwards to the system allocator unchanged; the
+// bookkeeping touches only an atomic and a const-initialised thread-local
+// (which needs no allocation).
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_event();
+        // SAFETY: forwarded with the caller's layout.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        note_event();
+        // SAFETY: `ptr` came from `System.alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_event();
+        // SAFETY: forwarded with the caller's layout.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_event();
+        // SAFETY: forwarded unchanged.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// Runs `f` and returns how many allocator calls this thread made in it
+/// (other threads' calls are not counted, but may overlap in `EVENTS`: so
+/// only one counting section runs at a time in this binary).
+fn count_allocations(f: impl FnOnce()) -> usize {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let before = EVENTS.load(Ordering::SeqCst);
+    COUNTING.with(|c| c.set(true));
+    f();
+    COUNTING.with(|c| c.set(false));
+    EVENTS.load(Ordering::SeqCst) - before
+}
+
+#[test]
+fn the_counter_sees_allocations_and_frees() {
+    let n = count_allocations(|| {
+        let v: Vec<u64> = std::hint::black_box(Vec::with_capacity(100));
+        drop(v);
+    });
+    assert_eq!(n, 2, "one allocation and one free");
+}
+
+#[test]
+fn the_audio_side_allocates_nothing_while_four_controllers_send_100k_commands() {
+    let s = Stress {
+        threads: 4,
+        commands_per_thread: 26_000,
+        notes_per_thread: 300,
+        block: 64,
+        voices: 256,
+        probes: 3,
+        max_outstanding: 16,
+        queue_capacity: 1_024,
+    };
+    let on_audio = Arc::new(AtomicUsize::new(usize::MAX));
+    let seen = on_audio.clone();
+    let (audio, sent, heard) = run(s, move |render| {
+        seen.store(count_allocations(render), Ordering::SeqCst);
+    });
+    check(&audio, &sent, &heard);
+    assert!(sent.iter().map(|s| s.commands).sum::<usize>() >= 100_000);
+    let n = on_audio.load(Ordering::SeqCst);
+    assert_eq!(
+        n, 0,
+        "the audio thread allocated or freed {n} times over {} blocks",
+        heard.blocks
+    );
+}
+
+#[test]
+fn samples_the_audio_side_lets_go_of_are_freed_by_a_controller() {
+    let (mut audio, mut control) = RealtimeEngine::with_voices(48_000.0, 4).split();
+    let mut buffer = vec![0.0f32; 256];
+    for i in 0..50u64 {
+        // The note holds the only reference to its sample.
+        let only_ref = SampleData::from_mono(vec![0.1; 100], 48_000).unwrap();
+        let id = control
+            .at(At::Frame(i * 512 + 10))
+            .trigger_note(Waveform::Sample(only_ref), 440.0, AdsrEnvelope::default())
+            .unwrap();
+        if i % 2 == 0 {
+            control
+                .at(At::Frame(i * 512 + 20))
+                .stop_all_notes()
+                .unwrap();
+        } else {
+            control
+                .at(At::Frame(i * 512 + 20))
+                .release_note(id)
+                .unwrap();
+        }
+    }
+    let on_audio = count_allocations(|| {
+        while audio.frame() < 50 * 512 + 4_800 {
+            audio.process_buffer(&mut buffer);
+            audio.process_stereo_buffer(&mut buffer);
+        }
+    });
+    assert_eq!(on_audio, 0, "the audio side freed or allocated");
+    let freed = count_allocations(|| control.collect_garbage());
+    assert!(
+        freed >= 50 * 2,
+        "the controller frees every sample ({freed} frees)"
+    );
+}
