@@ -7,6 +7,8 @@
 //! polyphonica render examples/scores/demo.toml -o demo.wav
 //! polyphonica sample tests/data/kick.wav --note C5 -o kick-up.wav
 //! polyphonica midi song.mid -o song.wav
+//! polyphonica play examples/scores/demo.toml      # feature `playback`
+//! polyphonica play --midi                         # feature `midi-input`
 //! polyphonica info demo.wav
 //! ```
 //!
@@ -14,6 +16,7 @@
 
 mod info;
 mod midi;
+mod play;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,6 +52,8 @@ enum Command {
     Sample(SampleArgs),
     /// Render a Standard MIDI File (General MIDI sounds, channel 10 as drums).
     Midi(midi::MidiArgs),
+    /// Play a score, a MIDI file or live MIDI input on an audio device (needs the `playback` feature).
+    Play(play::PlayArgs),
     /// Describe a WAV file: encoding, channels, sample rate, length, peak and RMS level.
     Info(InfoArgs),
 }
@@ -224,7 +229,7 @@ fn number(text: &str, what: &str, valid: fn(f32) -> bool) -> Result<f32, String>
     }
 }
 
-fn seconds(text: &str) -> Result<f32, String> {
+pub(crate) fn seconds(text: &str) -> Result<f32, String> {
     number(text, "a number of seconds, 0 or more", |v| v >= 0.0)
 }
 
@@ -245,7 +250,7 @@ impl<E: std::error::Error> From<E> for Failure {
     }
 }
 
-fn fail<T>(message: impl Into<String>) -> Result<T, Failure> {
+pub(crate) fn fail<T>(message: impl Into<String>) -> Result<T, Failure> {
     Err(Failure(message.into()))
 }
 
@@ -267,6 +272,7 @@ fn main() -> ExitCode {
         Command::Render(a) => render(a),
         Command::Sample(a) => sample(a),
         Command::Midi(a) => midi::render(a),
+        Command::Play(a) => play::play(a),
         Command::Info(a) => info::describe(&a.file),
     };
     match result {

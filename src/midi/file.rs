@@ -199,36 +199,21 @@ impl MidiFile {
             );
         }
         const BLOCK_FRAMES: usize = 256;
-        let mut engine = RealtimeEngine::with_voices(sample_rate as f32, 64);
-        let mut synth = MidiSynth::new();
+        let mut player = self.player(sample_rate);
         let mut buffer = [0.0f32; BLOCK_FRAMES * 2];
-        let mut frame = 0u64;
-        let rate = f64::from(sample_rate);
-        let mut render_until =
-            |engine: &mut RealtimeEngine, frame: &mut u64, target: u64| -> Result<(), E> {
-                while *frame < target {
-                    let n = ((target - *frame) as usize).min(BLOCK_FRAMES);
-                    engine.process_stereo_buffer(&mut buffer[..n * 2]);
-                    on_block(&buffer[..n * 2])?;
-                    *frame += n as u64;
-                }
-                Ok(())
-            };
-        for event in &self.events {
-            let at = (event.time_secs * rate).round() as u64;
-            render_until(&mut engine, &mut frame, at)?;
-            synth.handle(&mut engine, event.message);
+        loop {
+            let n = player.render_stereo(&mut buffer);
+            if n == 0 {
+                return Ok(player.frames_rendered());
+            }
+            on_block(&buffer[..n * 2])?;
         }
-        let end = (self.duration_secs * rate).round() as u64;
-        render_until(&mut engine, &mut frame, end)?;
-        // Notes still held at the end are let go, then their releases play.
-        engine.release_all_notes();
-        let tail_end = frame + (MAX_TAIL_SECS * rate) as u64;
-        while engine.get_active_voice_count() > 0 && frame < tail_end {
-            let next = frame + BLOCK_FRAMES as u64;
-            render_until(&mut engine, &mut frame, next)?;
-        }
-        Ok(frame)
+    }
+
+    /// A player of this song at `sample_rate` (at least 1): a pull-based
+    /// renderer for an audio callback or a streaming writer.
+    pub fn player(&self, sample_rate: u32) -> MidiFilePlayer {
+        MidiFilePlayer::new(self.clone(), sample_rate.max(1))
     }
 
     /// Renders the whole song into memory (interleaved stereo); see
@@ -268,6 +253,116 @@ impl MidiFile {
         })?;
         writer.finalize().map_err(hound_to_midi)?;
         Ok(frames)
+    }
+}
+
+/// A MIDI file playing on its own engine, rendered a buffer at a time: every
+/// message applies at frame `round(time_secs × sample_rate)`; after the song
+/// the held notes are released and rendering goes on until their releases
+/// end (at most [`MAX_TAIL_SECS`]). Rendering allocates nothing, so it can
+/// run in an audio callback (with the `playback` feature it is a
+/// [`RenderStereo`](crate::playback::RenderStereo)).
+///
+/// ```
+/// use polyphonica::midi::MidiFile;
+/// let bytes = [
+///     b'M', b'T', b'h', b'd', 0, 0, 0, 6, 0, 0, 0, 1, 0, 96,
+///     b'M', b'T', b'r', b'k', 0, 0, 0, 12,
+///     0x00, 0x90, 69, 100, 0x60, 0x80, 69, 0, 0x00, 0xFF, 0x2F, 0x00,
+/// ];
+/// let mut player = MidiFile::parse(&bytes)?.player(48_000);
+/// let mut block = [0.0f32; 512];
+/// let mut frames = 0;
+/// while player.render_stereo(&mut block) > 0 {
+///     frames += 1;
+/// }
+/// assert!(player.is_finished() && player.frames_rendered() >= 24_000);
+/// # Ok::<(), polyphonica::midi::MidiError>(())
+/// ```
+#[derive(Debug)]
+pub struct MidiFilePlayer {
+    song: MidiFile,
+    engine: RealtimeEngine,
+    synth: MidiSynth,
+    sample_rate: f64,
+    next_event: usize,
+    frame: u64,
+    song_end: u64,
+    tail_end: Option<u64>,
+    finished: bool,
+}
+
+impl MidiFilePlayer {
+    fn new(song: MidiFile, sample_rate: u32) -> Self {
+        let rate = f64::from(sample_rate);
+        MidiFilePlayer {
+            song_end: (song.duration_secs * rate).round() as u64,
+            song,
+            engine: RealtimeEngine::with_voices(rate as f32, 64),
+            synth: MidiSynth::new(),
+            sample_rate: rate,
+            next_event: 0,
+            frame: 0,
+            tail_end: None,
+            finished: false,
+        }
+    }
+
+    /// Frames rendered so far.
+    pub fn frames_rendered(&self) -> u64 {
+        self.frame
+    }
+
+    /// Whether the song and its releases are over.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Renders the next interleaved stereo frames into `out` and returns how
+    /// many were written: fewer than `out.len() / 2` at the end (the rest is
+    /// silence), 0 once the song is over.
+    pub fn render_stereo(&mut self, out: &mut [f32]) -> usize {
+        let wanted = out.len() / 2;
+        let mut done = 0;
+        while done < wanted && !self.finished {
+            // Apply every message due at this frame.
+            while let Some(event) = self.song.events.get(self.next_event) {
+                if (event.time_secs * self.sample_rate).round() as u64 > self.frame {
+                    break;
+                }
+                self.synth.handle(&mut self.engine, event.message);
+                self.next_event += 1;
+            }
+            let limit = match self.song.events.get(self.next_event) {
+                Some(event) => (event.time_secs * self.sample_rate).round() as u64,
+                None if self.frame < self.song_end => self.song_end,
+                None => {
+                    let tail_end = *self.tail_end.get_or_insert_with(|| {
+                        self.engine.release_all_notes();
+                        self.frame + (MAX_TAIL_SECS * self.sample_rate) as u64
+                    });
+                    if self.engine.get_active_voice_count() == 0 || self.frame >= tail_end {
+                        self.finished = true;
+                        break;
+                    }
+                    tail_end
+                }
+            };
+            let n = ((limit - self.frame) as usize).min(wanted - done).min(256);
+            self.engine
+                .process_stereo_buffer(&mut out[done * 2..(done + n) * 2]);
+            done += n;
+            self.frame += n as u64;
+        }
+        out[done * 2..].fill(0.0);
+        done
+    }
+}
+
+#[cfg(feature = "playback")]
+impl crate::playback::RenderStereo for MidiFilePlayer {
+    fn render_stereo(&mut self, output: &mut [f32]) {
+        MidiFilePlayer::render_stereo(self, output);
     }
 }
 

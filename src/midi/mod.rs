@@ -9,7 +9,7 @@ mod message;
 mod presets;
 mod synth;
 
-pub use file::{MidiError, MidiFile, TimedMessage, MAX_TAIL_SECS};
+pub use file::{MidiError, MidiFile, MidiFilePlayer, TimedMessage, MAX_TAIL_SECS};
 #[cfg(feature = "midi-input")]
 pub use input::{connect_input, input_port_names, MidiInputConnection, MidiInputError};
 pub use live::{midi_queue, LiveSynth, MidiInbox, MidiSender, QueueFull};

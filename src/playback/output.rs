@@ -22,6 +22,22 @@ impl RenderStereo for RealtimeEngine {
     }
 }
 
+/// The audio side of a split engine: the lock-free way to play on a device
+/// while [`Controller`](crate::Controller)s drive it from other threads.
+impl RenderStereo for crate::AudioEngine {
+    fn render_stereo(&mut self, output: &mut [f32]) {
+        self.process_stereo_buffer(output);
+    }
+}
+
+/// A timeline played in real time; silence after its end.
+impl RenderStereo for crate::TimelineRenderer {
+    fn render_stereo(&mut self, output: &mut [f32]) {
+        let frames = crate::TimelineRenderer::render_stereo(self, output);
+        output[frames * 2..].fill(0.0);
+    }
+}
+
 /// Why audio could not be played.
 #[derive(Debug)]
 #[non_exhaustive]
