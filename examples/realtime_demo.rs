@@ -1,111 +1,290 @@
-//! The seed's scenario, made real: an audio thread pulls 256-frame blocks on
-//! a real-time clock while a control thread plays a chord progression, a
-//! melody with vibrato, a sample, and a burst of 40 notes that forces voice
-//! stealing. Prints voice counts and the render time per block, and writes
-//! what it played to a WAV file (first argument, default
-//! `realtime_demo.wav`).
+//! The seed's scenario, made real: an audio side renders 256-frame blocks in
+//! real time while a control thread plays a chord progression, a melody
+//! with vibrato, a sample, and a burst of 40 notes that forces voice
+//! stealing. It prints voice counts and the render time per block, and
+//! writes what it played to a WAV file.
 //!
-//! Runs without a sound card: the audio thread is paced by the wall clock.
+//! The control thread drives the engine through the lock-free controller
+//! side; the audio side never waits for it. Without a sound card the audio
+//! side is a thread paced by the wall clock; with `--play` (cargo feature
+//! `playback`) it is the audio device's callback.
 //!
 //! ```text
 //! cargo run --release --example realtime_demo [OUT.wav]
+//! cargo run --release --features playback --example realtime_demo -- [OUT.wav] --play
 //! ```
 
-use polyphonica::{AdsrEnvelope, Note, RealtimeEngine, SampleData, Waveform};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use polyphonica::{
+    AdsrEnvelope, AudioEngine, Controller, Note, RealtimeEngine, SampleData, Waveform,
+};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const SAMPLE_RATE: u32 = 48_000;
 const BLOCK_FRAMES: usize = 256;
 const SECONDS: f32 = 9.0;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let out_path = std::env::args()
-        .nth(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let play = args.iter().any(|a| a == "--play");
+    let out_path = args
+        .iter()
+        .find(|a| !a.starts_with("--"))
+        .cloned()
         .unwrap_or_else(|| "realtime_demo.wav".into());
-    let engine = Arc::new(Mutex::new(RealtimeEngine::new(SAMPLE_RATE as f32)));
-    let done = Arc::new(AtomicBool::new(false));
 
-    // The audio side: renders a block every 256 / 48 000 s, like a sound
-    // card's callback would ask for one, and keeps what it rendered in a
-    // buffer allocated up front.
-    let audio = {
-        let engine = engine.clone();
-        let done = done.clone();
-        std::thread::spawn(move || audio_thread(engine, done))
+    let device = open_device(play)?;
+    let sample_rate = device.as_ref().map_or(48_000, sample_rate_of);
+    let (audio, controller) = RealtimeEngine::new(sample_rate as f32).split();
+    let stats = Arc::new(BlockStats::default());
+    let (tap, mut recording) = rtrb::RingBuffer::new(sample_rate as usize * 2); // one second of stereo
+    let audio_side = DemoAudio {
+        audio,
+        tap,
+        stats: stats.clone(),
     };
 
-    control_thread(&engine);
-    done.store(true, Ordering::SeqCst);
-    let (recording, timings) = audio.join().expect("audio thread panicked");
+    let done = Arc::new(AtomicBool::new(false));
+    let running = start_audio(audio_side, device, sample_rate, done.clone())?;
+    let control = std::thread::spawn(move || control_thread(controller));
 
-    report(&timings);
-    write_wav(Path::new(&out_path), &recording)?;
+    // Meanwhile this thread writes what the audio side played.
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(&out_path, spec)?;
+    let mut written = 0usize;
+    let mut drain = |writer: &mut hound::WavWriter<_>| -> Result<(), hound::Error> {
+        let chunk = recording
+            .read_chunk(recording.slots())
+            .expect("the slots are there");
+        let (a, b) = chunk.as_slices();
+        for &s in a.iter().chain(b) {
+            writer.write_sample((s * 32_767.0).round() as i16)?;
+        }
+        written += a.len() + b.len();
+        chunk.commit_all();
+        Ok(())
+    };
+    while !control.is_finished() {
+        drain(&mut writer)?;
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    control.join().expect("the control thread panicked");
+    done.store(true, Relaxed);
+    match running {
+        Running::Paced(thread) => thread.join().expect("the audio thread panicked"),
+        #[cfg(feature = "playback")]
+        Running::Device(playback) => {
+            for e in playback.errors() {
+                eprintln!("device error: {e}");
+            }
+        }
+    }
+    drain(&mut writer)?;
+    writer.finalize()?;
+
+    stats.report(sample_rate);
     println!(
         "wrote {} ({:.1} s of stereo audio)",
         out_path,
-        recording.len() as f32 / 2.0 / SAMPLE_RATE as f32
+        written as f32 / 2.0 / sample_rate as f32
     );
     Ok(())
 }
 
-/// Per-block render times in nanoseconds, and the voices sounding after each
-/// block.
-struct Timings {
-    render_ns: Vec<u64>,
-    late_blocks: usize,
+/// The audio side: the engine's lock-free half, a tap that hands what it
+/// played to the writer thread, and the render-time statistics. Nothing here
+/// allocates or locks.
+struct DemoAudio {
+    audio: AudioEngine,
+    tap: rtrb::Producer<f32>,
+    stats: Arc<BlockStats>,
 }
 
-fn audio_thread(engine: Arc<Mutex<RealtimeEngine>>, done: Arc<AtomicBool>) -> (Vec<f32>, Timings) {
-    let total_blocks = (SECONDS * SAMPLE_RATE as f32) as usize / BLOCK_FRAMES + 1;
-    let mut recording = Vec::with_capacity(total_blocks * BLOCK_FRAMES * 2);
-    let mut timings = Timings {
-        render_ns: Vec::with_capacity(total_blocks),
-        late_blocks: 0,
-    };
-    let mut block = [0.0f32; BLOCK_FRAMES * 2];
-    let block_duration = Duration::from_secs_f64(BLOCK_FRAMES as f64 / SAMPLE_RATE as f64);
-    let start = Instant::now();
-    for n in 0..total_blocks {
-        if done.load(Ordering::SeqCst) {
-            break;
-        }
-        let deadline = start + block_duration * n as u32;
-        let now = Instant::now();
-        if deadline > now {
-            std::thread::sleep(deadline - now);
-        } else if now - deadline > block_duration {
-            timings.late_blocks += 1;
-        }
-        let mut engine = engine.lock().expect("engine lock poisoned");
+impl DemoAudio {
+    fn render(&mut self, out: &mut [f32]) {
         let t0 = Instant::now();
-        engine.process_stereo_buffer(&mut block);
-        timings.render_ns.push(t0.elapsed().as_nanos() as u64);
-        drop(engine);
-        recording.extend_from_slice(&block);
+        self.audio.process_stereo_buffer(out);
+        self.stats.record(t0.elapsed(), out.len() / 2);
+        if let Ok(mut chunk) = self.tap.write_chunk(out.len()) {
+            let (a, b) = chunk.as_mut_slices();
+            let split = a.len();
+            a.copy_from_slice(&out[..split]);
+            b.copy_from_slice(&out[split..]);
+            chunk.commit_all();
+        } else {
+            self.stats.dropped.fetch_add(1, Relaxed);
+        }
     }
-    (recording, timings)
 }
 
-fn control_thread(engine: &Mutex<RealtimeEngine>) {
+/// Render times per block, kept in atomics so the audio side never waits.
+struct BlockStats {
+    blocks: AtomicU64,
+    frames: AtomicU64,
+    total_ns: AtomicU64,
+    worst_ns: AtomicU64,
+    /// Render times in 1 µs buckets, for the median.
+    histogram: [AtomicU64; 1000],
+    dropped: AtomicU64,
+}
+
+impl Default for BlockStats {
+    fn default() -> Self {
+        BlockStats {
+            blocks: AtomicU64::new(0),
+            frames: AtomicU64::new(0),
+            total_ns: AtomicU64::new(0),
+            worst_ns: AtomicU64::new(0),
+            histogram: std::array::from_fn(|_| AtomicU64::new(0)),
+            dropped: AtomicU64::new(0),
+        }
+    }
+}
+
+impl BlockStats {
+    fn record(&self, took: Duration, frames: usize) {
+        let ns = took.as_nanos() as u64;
+        self.blocks.fetch_add(1, Relaxed);
+        self.frames.fetch_add(frames as u64, Relaxed);
+        self.total_ns.fetch_add(ns, Relaxed);
+        self.worst_ns.fetch_max(ns, Relaxed);
+        self.histogram[((ns / 1000) as usize).min(999)].fetch_add(1, Relaxed);
+    }
+
+    fn report(&self, sample_rate: u32) {
+        let blocks = self.blocks.load(Relaxed).max(1);
+        let frames_per_block = self.frames.load(Relaxed) as f64 / blocks as f64;
+        let mut seen = 0;
+        let median_us = self
+            .histogram
+            .iter()
+            .position(|b| {
+                seen += b.load(Relaxed);
+                seen * 2 >= blocks
+            })
+            .unwrap_or(0);
+        let budget_us = frames_per_block / sample_rate as f64 * 1e6;
+        let worst_us = self.worst_ns.load(Relaxed) as f64 / 1e3;
+        println!(
+            "{blocks} blocks of {frames_per_block:.0} frames: render mean {:.1} µs, median {median_us}–{} µs, worst {worst_us:.1} µs (budget {budget_us:.0} µs, worst uses {:.1} %); {} blocks not recorded",
+            self.total_ns.load(Relaxed) as f64 / blocks as f64 / 1e3,
+            median_us + 1,
+            worst_us / budget_us * 100.0,
+            self.dropped.load(Relaxed)
+        );
+    }
+}
+
+#[cfg(feature = "playback")]
+type Device = polyphonica::playback::OutputDevice;
+#[cfg(not(feature = "playback"))]
+type Device = ();
+
+#[cfg(feature = "playback")]
+fn open_device(play: bool) -> Result<Option<Device>, Box<dyn std::error::Error>> {
+    if !play {
+        return Ok(None);
+    }
+    let device = Device::default_device()?;
+    println!(
+        "playing on \"{}\" ({} Hz, {} channels, {})",
+        device.name(),
+        device.sample_rate(),
+        device.channels(),
+        device.sample_format()
+    );
+    Ok(Some(device))
+}
+
+#[cfg(not(feature = "playback"))]
+fn open_device(play: bool) -> Result<Option<Device>, Box<dyn std::error::Error>> {
+    if play {
+        return Err("--play needs the `playback` feature: cargo run --release --features playback --example realtime_demo -- --play".into());
+    }
+    Ok(None)
+}
+
+#[cfg(feature = "playback")]
+fn sample_rate_of(device: &Device) -> u32 {
+    device.sample_rate()
+}
+
+#[cfg(not(feature = "playback"))]
+fn sample_rate_of(_: &Device) -> u32 {
+    48_000
+}
+
+#[cfg(feature = "playback")]
+impl polyphonica::playback::RenderStereo for DemoAudio {
+    fn render_stereo(&mut self, output: &mut [f32]) {
+        self.render(output);
+    }
+}
+
+/// Keeps the audio side running until dropped.
+enum Running {
+    Paced(std::thread::JoinHandle<()>),
+    #[cfg(feature = "playback")]
+    Device(polyphonica::playback::Playback),
+}
+
+#[cfg_attr(not(feature = "playback"), allow(clippy::unnecessary_wraps))]
+fn start_audio(
+    mut audio: DemoAudio,
+    device: Option<Device>,
+    sample_rate: u32,
+    done: Arc<AtomicBool>,
+) -> Result<Running, Box<dyn std::error::Error>> {
+    #[cfg(feature = "playback")]
+    if let Some(device) = device {
+        return Ok(Running::Device(device.play(audio)?));
+    }
+    #[cfg(not(feature = "playback"))]
+    let _ = device;
+    // No device: a thread that renders a block whenever the wall clock says
+    // a sound card would ask for one.
+    Ok(Running::Paced(std::thread::spawn(move || {
+        let mut block = [0.0f32; BLOCK_FRAMES * 2];
+        let period = Duration::from_secs_f64(BLOCK_FRAMES as f64 / sample_rate as f64);
+        let start = Instant::now();
+        let mut n = 0u32;
+        while !done.load(Relaxed) {
+            audio.render(&mut block);
+            n += 1;
+            if let Some(wait) = (start + period * n).checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        }
+    })))
+}
+
+fn control_thread(mut c: Controller) {
     let start = Instant::now();
     let at = |secs: f32| {
-        let target = start + Duration::from_secs_f32(secs);
-        if let Some(wait) = target.checked_duration_since(Instant::now()) {
+        if let Some(wait) =
+            (start + Duration::from_secs_f32(secs)).checked_duration_since(Instant::now())
+        {
             std::thread::sleep(wait);
         }
     };
-    let status = |label: &str| {
-        let e = engine.lock().unwrap();
+    let status = |c: &Controller, label: &str| {
+        // Give the audio side a block or two to apply what was just sent.
+        std::thread::sleep(Duration::from_millis(15));
+        let s = c.status();
         println!(
-            "{:5.2} s  {:<28} voices {:2}/{}  stolen {}",
+            "{:5.2} s  {:<22} voices {:2}/{}  stolen {}  load {:.2} %",
             start.elapsed().as_secs_f32(),
             label,
-            e.get_active_voice_count(),
-            e.voice_capacity(),
-            e.voices_stolen()
+            s.active_voices,
+            c.voice_capacity(),
+            s.voices_stolen,
+            s.load * 100.0
         );
     };
 
@@ -119,25 +298,21 @@ fn control_thread(engine: &Mutex<RealtimeEngine>) {
     ];
     for (i, chord) in chords.iter().enumerate() {
         at(i as f32 * 0.5);
-        let notes: Vec<(Waveform, f32)> = chord.iter().map(|&f| (Waveform::Triangle, f)).collect();
-        let ids = {
-            let mut e = engine.lock().unwrap();
-            let ids = e.trigger_chord(&notes, pad);
-            for id in &ids {
-                e.set_voice_amplitude(*id, 0.25);
-            }
-            ids
-        };
-        status("chord");
+        let ids: Vec<_> = chord
+            .iter()
+            .map(|&hz| {
+                c.trigger(Note::new(Waveform::Triangle, hz, pad).with_amplitude(0.25))
+                    .expect("queued")
+            })
+            .collect();
+        status(&c, "chord");
         at(i as f32 * 0.5 + 0.45);
-        let mut e = engine.lock().unwrap();
         for id in ids {
-            e.release_note(id);
+            c.release_note(id).expect("queued");
         }
     }
 
-    // 2. A melody with vibrato: the control thread moves the pitch of each
-    // note every 5 ms through set_voice_frequency.
+    // 2. A melody with vibrato: the pitch of each note moves every 5 ms.
     let lead = AdsrEnvelope::new(0.01, 0.1, 0.8, 0.15);
     let melody = [
         392.00, 440.00, 493.88, 523.25, 493.88, 440.00, 392.00, 329.63,
@@ -145,72 +320,60 @@ fn control_thread(engine: &Mutex<RealtimeEngine>) {
     for (i, &hz) in melody.iter().enumerate() {
         let t0 = 2.2 + i as f32 * 0.3;
         at(t0);
-        let id = engine
-            .lock()
-            .unwrap()
-            .trigger(
-                Note::new(Waveform::Pulse { duty_cycle: 0.3 }, hz, lead)
-                    .with_amplitude(0.3)
-                    .with_pan(0.3),
-            )
-            .expect("valid note");
+        let note = Note::new(Waveform::Pulse { duty_cycle: 0.3 }, hz, lead)
+            .with_amplitude(0.3)
+            .with_pan(0.3);
+        let id = c.trigger(note).expect("queued");
         if i == 0 {
-            status("melody with vibrato");
+            status(&c, "melody with vibrato");
         }
         let mut t = 0.0f32;
         while t < 0.25 {
             let vibrato = 1.0 + 0.01 * (std::f32::consts::TAU * 6.0 * t).sin();
-            engine.lock().unwrap().set_voice_frequency(id, hz * vibrato);
+            c.set_voice_frequency(id, hz * vibrato).expect("queued");
             t += 0.005;
             at(t0 + t);
         }
-        engine.lock().unwrap().release_note(id);
+        c.release_note(id).expect("queued");
     }
 
     // 3. A sample at three pitches.
     let sample = load_sample();
     for (i, hz) in [440.0, 554.37, 659.25].into_iter().enumerate() {
         at(4.8 + i as f32 * 0.4);
-        engine
-            .lock()
-            .unwrap()
-            .trigger(
-                Note::new(
-                    Waveform::Sample(sample.clone()),
-                    hz,
-                    AdsrEnvelope::new(0.0, 0.0, 1.0, 0.1),
-                )
-                .with_amplitude(0.5),
-            )
-            .expect("valid note");
+        let note = Note::new(
+            Waveform::Sample(sample.clone()),
+            hz,
+            AdsrEnvelope::new(0.0, 0.0, 1.0, 0.1),
+        )
+        .with_amplitude(0.5);
+        c.trigger(note).expect("queued");
         if i == 0 {
-            status("sample voice");
+            status(&c, "sample voice");
         }
     }
 
     // 4. A burst of 40 notes on 32 voices: eight are stolen.
     at(6.2);
-    {
-        let mut e = engine.lock().unwrap();
-        e.set_master_volume(0.5);
-        for i in 0..40 {
-            e.trigger(
-                Note::new(
-                    Waveform::Sawtooth,
-                    110.0 * 2f32.powf(i as f32 / 12.0),
-                    AdsrEnvelope::new(0.005, 0.3, 0.3, 0.8),
-                )
-                .with_amplitude(0.08)
-                .with_pan((i as f32 / 20.0) - 1.0),
-            );
-        }
+    c.set_master_volume(0.5).expect("queued");
+    for i in 0..40 {
+        let note = Note::new(
+            Waveform::Sawtooth,
+            110.0 * 2f32.powf(i as f32 / 12.0),
+            AdsrEnvelope::new(0.005, 0.3, 0.3, 0.8),
+        )
+        .with_amplitude(0.08)
+        .with_pan((i as f32 / 20.0) - 1.0);
+        c.trigger(note).expect("queued");
     }
-    status("burst of 40 notes");
+    at(6.25);
+    status(&c, "burst of 40 notes");
     at(7.0);
-    engine.lock().unwrap().release_all_notes();
-    status("release all");
+    c.release_all_notes().expect("queued");
+    status(&c, "release all");
     at(SECONDS - 0.2);
-    status("end");
+    status(&c, "end");
+    c.collect_garbage();
 }
 
 fn load_sample() -> SampleData {
@@ -235,39 +398,4 @@ fn load_sample() -> SampleData {
         })
         .collect();
     SampleData::from_mono(frames, 48_000).expect("valid sample")
-}
-
-fn report(t: &Timings) {
-    let blocks = t.render_ns.len().max(1);
-    let mean = t.render_ns.iter().sum::<u64>() as f64 / blocks as f64;
-    let worst = t.render_ns.iter().copied().max().unwrap_or(0);
-    let mut sorted = t.render_ns.clone();
-    sorted.sort_unstable();
-    let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0);
-    let budget = BLOCK_FRAMES as f64 / SAMPLE_RATE as f64 * 1e9;
-    println!(
-        "{} blocks of {} frames: render mean {:.1} µs, median {:.1} µs, worst {:.1} µs (budget {:.0} µs, worst uses {:.1} %); {} late wake-ups",
-        t.render_ns.len(),
-        BLOCK_FRAMES,
-        mean / 1e3,
-        median as f64 / 1e3,
-        worst as f64 / 1e3,
-        budget / 1e3,
-        worst as f64 / budget * 100.0,
-        t.late_blocks
-    );
-}
-
-fn write_wav(path: &Path, interleaved: &[f32]) -> Result<(), hound::Error> {
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: SAMPLE_RATE,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut writer = hound::WavWriter::create(PathBuf::from(path), spec)?;
-    for &s in interleaved {
-        writer.write_sample((s * 32_767.0).round() as i16)?;
-    }
-    writer.finalize()
 }
