@@ -10,8 +10,13 @@
 //! No thread sleeps until a note: every event waits on the audio side and
 //! starts at its exact frame.
 //!
+//! With `--play` (cargo feature `playback`) the audio side is the default
+//! audio device's callback instead of the paced thread, and what it plays is
+//! recorded over a ring buffer.
+//!
 //! ```text
 //! cargo run --release --example procedural [out.wav] [seed]
+//! cargo run --release --features playback --example procedural -- [out.wav] [seed] --play
 //! ```
 
 use polyphonica::{
@@ -172,11 +177,17 @@ fn kick(
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let path = std::env::args()
-        .nth(1)
+    let play = std::env::args().any(|a| a == "--play");
+    let positional: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let path = positional
+        .first()
+        .cloned()
         .unwrap_or_else(|| "procedural.wav".to_string());
-    let seed = std::env::args()
-        .nth(2)
+    let seed = positional
+        .get(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(2024u64);
     let tempo = Tempo::new(BPM).starting_at_frame(LEAD_IN);
@@ -191,23 +202,31 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (mut audio, mut control) = engine.split_with(config);
     let mut fader = control.try_clone()?;
 
-    // The audio thread: render a block, keep it, wait for the wall clock.
-    let audio_thread = thread::spawn(move || {
-        let mut recording = Vec::with_capacity(total_frames * 2 + 2 * BLOCK);
-        let mut block = [0.0f32; 2 * BLOCK];
-        let mut late_blocks = 0;
-        let start = Instant::now();
-        while (audio.frame() as usize) < total_frames {
-            audio.process_stereo_buffer(&mut block);
-            recording.extend_from_slice(&block);
-            let due = start + Duration::from_secs_f64(audio.frame() as f64 / RATE as f64);
-            match due.checked_duration_since(Instant::now()) {
-                Some(wait) => thread::sleep(wait),
-                None => late_blocks += 1,
-            }
-        }
-        (recording, late_blocks, start.elapsed())
-    });
+    // The audio side: the device's callback with --play, else a thread that
+    // renders a block, keeps it, and waits for the wall clock.
+    let (audio_thread, _playback) = if play {
+        play_on_device(audio, total_frames)?
+    } else {
+        (
+            thread::spawn(move || {
+                let mut recording = Vec::with_capacity(total_frames * 2 + 2 * BLOCK);
+                let mut block = [0.0f32; 2 * BLOCK];
+                let mut late_blocks = 0;
+                let start = Instant::now();
+                while (audio.frame() as usize) < total_frames {
+                    audio.process_stereo_buffer(&mut block);
+                    recording.extend_from_slice(&block);
+                    let due = start + Duration::from_secs_f64(audio.frame() as f64 / RATE as f64);
+                    match due.checked_duration_since(Instant::now()) {
+                        Some(wait) => thread::sleep(wait),
+                        None => late_blocks += 1,
+                    }
+                }
+                (recording, late_blocks, start.elapsed())
+            }),
+            None,
+        )
+    };
 
     // The composer: every bar queued ahead of time, at its beat.
     let mut rng = Rng(seed | 1);
@@ -293,4 +312,84 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
     println!("wrote {path}");
     Ok(())
+}
+
+/// What the audio side hands back: the recording, blocks behind the wall
+/// clock, and the time it took.
+type AudioResult = (Vec<f32>, usize, Duration);
+
+#[cfg(feature = "playback")]
+type Playing = polyphonica::playback::Playback;
+#[cfg(not(feature = "playback"))]
+type Playing = ();
+
+/// Plays the audio side on the default device; a thread gathers what it
+/// played until `total_frames` frames have passed.
+#[cfg(feature = "playback")]
+fn play_on_device(
+    audio: polyphonica::AudioEngine,
+    total_frames: usize,
+) -> Result<(thread::JoinHandle<AudioResult>, Option<Playing>), Box<dyn Error>> {
+    use polyphonica::playback::{OutputDevice, RenderStereo};
+
+    /// The audio side with a tap: each block also goes to a ring buffer.
+    struct Tapped {
+        audio: polyphonica::AudioEngine,
+        tap: rtrb::Producer<f32>,
+    }
+    impl RenderStereo for Tapped {
+        fn render_stereo(&mut self, out: &mut [f32]) {
+            self.audio.process_stereo_buffer(out);
+            if let Ok(mut chunk) = self.tap.write_chunk(out.len()) {
+                let (a, b) = chunk.as_mut_slices();
+                let split = a.len();
+                a.copy_from_slice(&out[..split]);
+                b.copy_from_slice(&out[split..]);
+                chunk.commit_all();
+            }
+        }
+    }
+
+    let device = OutputDevice::default_device()?;
+    if device.sample_rate() != RATE {
+        return Err(format!(
+            "the piece is written for {RATE} Hz; \"{}\" runs at {} Hz",
+            device.name(),
+            device.sample_rate()
+        )
+        .into());
+    }
+    println!(
+        "playing on \"{}\" ({} channels, {})",
+        device.name(),
+        device.channels(),
+        device.sample_format()
+    );
+    let (tap, mut recorded) = rtrb::RingBuffer::new(RATE as usize * 2);
+    let playback = device.play(Tapped { audio, tap })?;
+    let gather = thread::spawn(move || {
+        let mut recording = Vec::with_capacity(total_frames * 2);
+        let start = Instant::now();
+        while recording.len() < total_frames * 2 {
+            let chunk = recorded
+                .read_chunk(recorded.slots())
+                .expect("the slots are there");
+            let (a, b) = chunk.as_slices();
+            recording.extend_from_slice(a);
+            recording.extend_from_slice(b);
+            chunk.commit_all();
+            thread::sleep(Duration::from_millis(10));
+        }
+        recording.truncate(total_frames * 2);
+        (recording, 0, start.elapsed())
+    });
+    Ok((gather, Some(playback)))
+}
+
+#[cfg(not(feature = "playback"))]
+fn play_on_device(
+    _: polyphonica::AudioEngine,
+    _: usize,
+) -> Result<(thread::JoinHandle<AudioResult>, Option<Playing>), Box<dyn Error>> {
+    Err("--play needs the `playback` feature: cargo run --release --features playback --example procedural -- --play".into())
 }
