@@ -10,6 +10,8 @@
 
 /// Takes an oscillator's frames.
 pub(crate) trait Sink {
+    /// How many frames it takes (the oscillator renders exactly these).
+    fn len(&self) -> usize;
     /// Frames `i..i + 8`.
     fn put8(&mut self, i: usize, y: [f32; 8]);
     /// Frame `i`.
@@ -20,6 +22,11 @@ pub(crate) trait Sink {
 pub(crate) struct Write<'a>(pub(crate) &'a mut [f32]);
 
 impl Sink for Write<'_> {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
     #[inline(always)]
     fn put8(&mut self, i: usize, y: [f32; 8]) {
         self.0[i..i + 8].copy_from_slice(&y);
@@ -46,6 +53,11 @@ pub(crate) struct AddConstant<'a> {
 
 impl Sink for AddConstant<'_> {
     #[inline(always)]
+    fn len(&self) -> usize {
+        self.mix.len()
+    }
+
+    #[inline(always)]
     fn put8(&mut self, i: usize, y: [f32; 8]) {
         let m: &mut [f32; 8] = (&mut self.mix[i..i + 8]).try_into().unwrap();
         for k in 0..8 {
@@ -66,6 +78,11 @@ pub(crate) struct AddPerFrame<'a> {
 }
 
 impl Sink for AddPerFrame<'_> {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.mix.len().min(self.gain.len())
+    }
+
     #[inline(always)]
     fn put8(&mut self, i: usize, y: [f32; 8]) {
         let m: &mut [f32; 8] = (&mut self.mix[i..i + 8]).try_into().unwrap();
@@ -90,6 +107,11 @@ pub(crate) struct AddStereoConstant<'a> {
 }
 
 impl Sink for AddStereoConstant<'_> {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.left.len().min(self.right.len())
+    }
+
     #[inline(always)]
     fn put8(&mut self, i: usize, y: [f32; 8]) {
         let l: &mut [f32; 8] = (&mut self.left[i..i + 8]).try_into().unwrap();
@@ -118,6 +140,11 @@ pub(crate) struct AddStereoPerFrame<'a> {
 }
 
 impl Sink for AddStereoPerFrame<'_> {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.left.len().min(self.right.len()).min(self.gain.len())
+    }
+
     #[inline(always)]
     fn put8(&mut self, i: usize, y: [f32; 8]) {
         let l: &mut [f32; 8] = (&mut self.left[i..i + 8]).try_into().unwrap();

@@ -367,18 +367,20 @@ impl Voice {
         if matches!(self.source, Source::Periodic(_) | Source::Pulse) {
             match (target, gain) {
                 (MixTarget::Mono(mix), Gain::Constant(gain)) => {
+                    let mix = &mut mix[..frames];
                     let mut sink = AddConstant { mix, gain };
-                    self.oscillate(frequency_hz, sample_rate, tables, frames, &mut sink);
+                    self.oscillate(frequency_hz, sample_rate, tables, &mut sink);
                 }
                 (MixTarget::Mono(mix), Gain::PerFrame(gain)) => {
+                    let mix = &mut mix[..frames];
                     let mut sink = AddPerFrame { mix, gain };
-                    self.oscillate(frequency_hz, sample_rate, tables, frames, &mut sink);
+                    self.oscillate(frequency_hz, sample_rate, tables, &mut sink);
                 }
                 (MixTarget::Stereo(mix_left, mix_right), gain) => {
                     let (p0, p1) = self.pan_slew.advance(self.pan.load(Relaxed), frames);
                     if p0 == p1 {
                         let pan = pan_gains(p0);
-                        let (left, right) = (mix_left, mix_right);
+                        let (left, right) = (&mut mix_left[..frames], &mut mix_right[..frames]);
                         match gain {
                             Gain::Constant(gain) => {
                                 let mut sink = AddStereoConstant {
@@ -387,13 +389,7 @@ impl Voice {
                                     gain,
                                     pan,
                                 };
-                                self.oscillate(
-                                    frequency_hz,
-                                    sample_rate,
-                                    tables,
-                                    frames,
-                                    &mut sink,
-                                );
+                                self.oscillate(frequency_hz, sample_rate, tables, &mut sink);
                             }
                             Gain::PerFrame(gain) => {
                                 let mut sink = AddStereoPerFrame {
@@ -402,17 +398,11 @@ impl Voice {
                                     gain,
                                     pan,
                                 };
-                                self.oscillate(
-                                    frequency_hz,
-                                    sample_rate,
-                                    tables,
-                                    frames,
-                                    &mut sink,
-                                );
+                                self.oscillate(frequency_hz, sample_rate, tables, &mut sink);
                             }
                         }
                     } else {
-                        self.oscillate(frequency_hz, sample_rate, tables, frames, &mut Write(left));
+                        self.oscillate(frequency_hz, sample_rate, tables, &mut Write(left));
                         let gain: &[f32] = match gain {
                             Gain::Constant(g) => {
                                 right.fill(g);
@@ -538,20 +528,21 @@ impl Voice {
         }
     }
 
-    /// Runs the band-limited oscillator for `frames` frames into `sink`.
+    /// Runs the band-limited oscillator for `sink.len()` frames into
+    /// `sink`.
     fn oscillate<S: Sink>(
         &mut self,
         frequency_hz: f32,
         sample_rate: f32,
         tables: &'static Wavetables,
-        frames: usize,
         sink: &mut S,
     ) {
         if self.sweep.is_none() {
             let (increment, level) = self.level_for(frequency_hz, sample_rate, tables);
-            self.play(tables, level, increment, frames, sink);
+            self.play(tables, level, increment, sink);
             return;
         }
+        let frames = sink.len();
         let mut done = 0;
         while done < frames {
             let (n, hz) = self.next_piece(frames - done, frequency_hz);
@@ -560,8 +551,9 @@ impl Voice {
             let mut piece = Offset {
                 sink: &mut *sink,
                 at: done,
+                len: n,
             };
-            self.play(tables, level, increment, n, &mut piece);
+            self.play(tables, level, increment, &mut piece);
             done += n;
         }
     }
@@ -571,15 +563,14 @@ impl Voice {
         tables: &'static Wavetables,
         level: Spline<'static>,
         increment: u32,
-        frames: usize,
         sink: &mut S,
     ) {
         match self.source {
             Source::Pulse => {
                 let duty = clamp_duty_cycle(self.duty_cycle.load(Relaxed));
-                tables.play_pulse(level, &mut self.phase, increment, duty, frames, sink);
+                tables.play_pulse(level, &mut self.phase, increment, duty, sink);
             }
-            _ => tables.play(level, &mut self.phase, increment, frames, sink),
+            _ => tables.play(level, &mut self.phase, increment, sink),
         }
     }
 
@@ -658,13 +649,20 @@ impl Voice {
     }
 }
 
-/// Passes frames on to `sink`, `at` frames later (a piece of a block).
+/// Passes `len` frames on to `sink`, `at` frames later (a piece of a
+/// block).
 struct Offset<'s, S: Sink> {
     sink: &'s mut S,
     at: usize,
+    len: usize,
 }
 
 impl<S: Sink> Sink for Offset<'_, S> {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.len
+    }
+
     #[inline(always)]
     fn put8(&mut self, i: usize, y: [f32; 8]) {
         self.sink.put8(self.at + i, y);

@@ -273,32 +273,29 @@ impl Wavetables {
     /// for the block from `increment`; the output is within [-1, 1].
     #[cfg(test)]
     pub(crate) fn render(&self, shape: Shape, phase: &mut u32, increment: u32, out: &mut [f32]) {
-        let frames = out.len();
         self.play(
             self.level(shape, increment),
             phase,
             increment,
-            frames,
             &mut Write(out),
         );
     }
 
-    /// Plays `frames` frames of `level` (from [`Wavetables::level`] at this
-    /// `increment`) into `sink`, advancing `phase`.
+    /// Plays `sink.len()` frames of `level` (from [`Wavetables::level`] at
+    /// this `increment`) into `sink`, advancing `phase`.
     #[inline]
     pub(crate) fn play<S: Sink>(
         &self,
         level: Spline<'_>,
         phase: &mut u32,
         increment: u32,
-        frames: usize,
         sink: &mut S,
     ) {
         match self.simd {
             // SAFETY: `Simd::Avx2` is only chosen when the CPU has AVX2.
             #[cfg(target_arch = "x86_64")]
-            Simd::Avx2 => unsafe { kernel::avx2::periodic(level, phase, increment, frames, sink) },
-            Simd::Portable => kernel::portable::periodic(level, phase, increment, frames, sink),
+            Simd::Avx2 => unsafe { kernel::avx2::periodic(level, phase, increment, sink) },
+            Simd::Portable => kernel::portable::periodic(level, phase, increment, sink),
         }
     }
 
@@ -312,13 +309,13 @@ impl Wavetables {
     /// the mean, nothing else: changing it between calls does not click.
     #[cfg(test)]
     pub(crate) fn render_pulse(&self, phase: &mut u32, increment: u32, duty: f32, out: &mut [f32]) {
-        let frames = out.len();
         let saw = self.level(Shape::Saw, increment);
-        self.play_pulse(saw, phase, increment, duty, frames, &mut Write(out));
+        self.play_pulse(saw, phase, increment, duty, &mut Write(out));
     }
 
-    /// Plays `frames` frames of a pulse (see [`Wavetables::render_pulse`])
-    /// into `sink`; `saw` is [`Shape::Saw`]'s level at this `increment`.
+    /// Plays `sink.len()` frames of a pulse (see
+    /// [`Wavetables::render_pulse`]) into `sink`; `saw` is [`Shape::Saw`]'s
+    /// level at this `increment`.
     #[inline]
     pub(crate) fn play_pulse<S: Sink>(
         &self,
@@ -326,7 +323,6 @@ impl Wavetables {
         phase: &mut u32,
         increment: u32,
         duty: f32,
-        frames: usize,
         sink: &mut S,
     ) {
         let duty = if duty.is_nan() {
@@ -337,15 +333,13 @@ impl Wavetables {
         let offset = (duty * 4_294_967_296.0).round() as u32;
         if offset == 1 << 31 {
             let square = self.level(Shape::Square, increment);
-            return self.play(square, phase, increment, frames, sink);
+            return self.play(square, phase, increment, sink);
         }
         match self.simd {
             // SAFETY: `Simd::Avx2` is only chosen when the CPU has AVX2.
             #[cfg(target_arch = "x86_64")]
-            Simd::Avx2 => unsafe {
-                kernel::avx2::pulse(saw, phase, increment, offset, frames, sink)
-            },
-            Simd::Portable => kernel::portable::pulse(saw, phase, increment, offset, frames, sink),
+            Simd::Avx2 => unsafe { kernel::avx2::pulse(saw, phase, increment, offset, sink) },
+            Simd::Portable => kernel::portable::pulse(saw, phase, increment, offset, sink),
         }
     }
 
@@ -364,9 +358,8 @@ pub(crate) struct PortableView(&'static Wavetables);
 #[cfg(test)]
 impl PortableView {
     pub(crate) fn render(&self, shape: Shape, phase: &mut u32, increment: u32, out: &mut [f32]) {
-        let frames = out.len();
         let level = self.0.level(shape, increment);
-        kernel::portable::periodic(level, phase, increment, frames, &mut Write(out));
+        kernel::portable::periodic(level, phase, increment, &mut Write(out));
     }
 
     pub(crate) fn render_pulse(&self, phase: &mut u32, increment: u32, duty: f32, out: &mut [f32]) {
@@ -374,8 +367,7 @@ impl PortableView {
         if offset == 1 << 31 {
             return self.render(Shape::Square, phase, increment, out);
         }
-        let frames = out.len();
         let saw = self.0.level(Shape::Saw, increment);
-        kernel::portable::pulse(saw, phase, increment, offset, frames, &mut Write(out));
+        kernel::portable::pulse(saw, phase, increment, offset, &mut Write(out));
     }
 }
