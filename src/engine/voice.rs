@@ -73,11 +73,17 @@ impl Sweep {
     }
 }
 
-/// Scratch buffers on the audio side's stack, one block long.
+/// Scratch buffers of the audio side, one block long.
 pub(crate) struct Scratch {
     left: [f32; MAX_BLOCK_FRAMES],
     right: [f32; MAX_BLOCK_FRAMES],
     gain: [f32; MAX_BLOCK_FRAMES],
+}
+
+impl std::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Scratch")
+    }
 }
 
 impl Scratch {
