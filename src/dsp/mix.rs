@@ -7,6 +7,10 @@
 //! and read back, and the arithmetic is exactly that of the separate passes
 //! (`mix += sample × gain`, then `× pan` for a stereo channel), so the
 //! result is bit-identical to rendering, scaling and adding in turn.
+//!
+//! Each `put8` copies what it reads into registers before it writes: the
+//! slices sit behind a struct, where the compiler cannot see that they do
+//! not overlap, and this way it vectorises without needing to.
 
 /// Takes an oscillator's frames.
 pub(crate) trait Sink {
@@ -59,10 +63,13 @@ impl Sink for AddConstant<'_> {
 
     #[inline(always)]
     fn put8(&mut self, i: usize, y: [f32; 8]) {
+        let gain = self.gain;
         let m: &mut [f32; 8] = (&mut self.mix[i..i + 8]).try_into().unwrap();
+        let mut acc = *m;
         for k in 0..8 {
-            m[k] += y[k] * self.gain;
+            acc[k] += y[k] * gain;
         }
+        *m = acc;
     }
 
     #[inline(always)]
@@ -85,11 +92,13 @@ impl Sink for AddPerFrame<'_> {
 
     #[inline(always)]
     fn put8(&mut self, i: usize, y: [f32; 8]) {
+        let g: [f32; 8] = self.gain[i..i + 8].try_into().unwrap();
         let m: &mut [f32; 8] = (&mut self.mix[i..i + 8]).try_into().unwrap();
-        let g: &[f32; 8] = self.gain[i..i + 8].try_into().unwrap();
+        let mut acc = *m;
         for k in 0..8 {
-            m[k] += y[k] * g[k];
+            acc[k] += y[k] * g[k];
         }
+        *m = acc;
     }
 
     #[inline(always)]
@@ -114,13 +123,16 @@ impl Sink for AddStereoConstant<'_> {
 
     #[inline(always)]
     fn put8(&mut self, i: usize, y: [f32; 8]) {
-        let l: &mut [f32; 8] = (&mut self.left[i..i + 8]).try_into().unwrap();
-        let r: &mut [f32; 8] = (&mut self.right[i..i + 8]).try_into().unwrap();
+        let (gain, pan) = (self.gain, self.pan);
+        let mut l: [f32; 8] = self.left[i..i + 8].try_into().unwrap();
+        let mut r: [f32; 8] = self.right[i..i + 8].try_into().unwrap();
         for k in 0..8 {
-            let s = y[k] * self.gain;
-            l[k] += s * self.pan.0;
-            r[k] += s * self.pan.1;
+            let s = y[k] * gain;
+            l[k] += s * pan.0;
+            r[k] += s * pan.1;
         }
+        self.left[i..i + 8].copy_from_slice(&l);
+        self.right[i..i + 8].copy_from_slice(&r);
     }
 
     #[inline(always)]
@@ -147,14 +159,17 @@ impl Sink for AddStereoPerFrame<'_> {
 
     #[inline(always)]
     fn put8(&mut self, i: usize, y: [f32; 8]) {
-        let l: &mut [f32; 8] = (&mut self.left[i..i + 8]).try_into().unwrap();
-        let r: &mut [f32; 8] = (&mut self.right[i..i + 8]).try_into().unwrap();
-        let g: &[f32; 8] = self.gain[i..i + 8].try_into().unwrap();
+        let pan = self.pan;
+        let g: [f32; 8] = self.gain[i..i + 8].try_into().unwrap();
+        let mut l: [f32; 8] = self.left[i..i + 8].try_into().unwrap();
+        let mut r: [f32; 8] = self.right[i..i + 8].try_into().unwrap();
         for k in 0..8 {
             let s = y[k] * g[k];
-            l[k] += s * self.pan.0;
-            r[k] += s * self.pan.1;
+            l[k] += s * pan.0;
+            r[k] += s * pan.1;
         }
+        self.left[i..i + 8].copy_from_slice(&l);
+        self.right[i..i + 8].copy_from_slice(&r);
     }
 
     #[inline(always)]
