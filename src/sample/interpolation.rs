@@ -194,6 +194,10 @@ pub(crate) trait Kernel {
     /// at or before the read position, which is `frac` in `0.0..1.0` past
     /// it) into `w[..len]` and returns `(first, len)`.
     fn weights(&self, frac: f64, w: &mut [f32; MAX_TAPS]) -> (isize, usize);
+
+    /// The span of taps `weights` may return, for any `frac`: every tap
+    /// `first..first + len` lies in `reach().0..reach().1`.
+    fn reach(&self) -> (isize, isize);
 }
 
 /// Straight-line interpolation.
@@ -205,6 +209,10 @@ impl Kernel for LinearKernel {
         let f = frac as f32;
         w[0] = 1.0 - f;
         w[1] = f;
+        (0, 2)
+    }
+
+    fn reach(&self) -> (isize, isize) {
         (0, 2)
     }
 }
@@ -224,6 +232,10 @@ impl Kernel for CubicKernel {
         w[3] = 0.5 * (f3 - f2);
         (-1, 4)
     }
+
+    fn reach(&self) -> (isize, isize) {
+        (-1, 3)
+    }
 }
 
 /// The sinc kernel at its own cutoff (speed up to 1×).
@@ -240,6 +252,10 @@ impl Kernel for SincKernel {
             *out = r + a * d;
         }
         (1 - SINC_HALF as isize, WIDTH)
+    }
+
+    fn reach(&self) -> (isize, isize) {
+        (1 - SINC_HALF as isize, 1 + SINC_HALF as isize)
     }
 }
 
@@ -266,6 +282,7 @@ impl ScaledSincKernel {
 }
 
 impl Kernel for ScaledSincKernel {
+    #[inline]
     fn weights(&self, frac: f64, w: &mut [f32; MAX_TAPS]) -> (isize, usize) {
         // Tap j reads the prototype at (frac - j) / scale, table entry
         // (frac - j) * stride + SINC_HALF * SINC_PHASES: the fraction of an
@@ -296,6 +313,14 @@ impl Kernel for ScaledSincKernel {
             *out *= norm;
         }
         (first, len)
+    }
+
+    fn reach(&self) -> (isize, isize) {
+        // `before` is at most SINC_HALF * SINC_PHASES / stride (the centre
+        // is at least SINC_HALF * SINC_PHASES) and the last tap, `centre /
+        // stride`, at most one more than that.
+        let half = (SINC_HALF * SINC_PHASES / self.stride) as isize;
+        (-half, half + 2)
     }
 }
 
