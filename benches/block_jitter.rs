@@ -70,5 +70,17 @@ fn main() {
         }
         summary("raw", &all);
         summary("per-block minimum", &best);
+        // Where the slowest blocks are in the churn's cycle of eight
+        // triggers (0: a sample starts).
+        let mut order: Vec<usize> = (0..blocks).collect();
+        order.sort_by(|&a, &b| best[b].total_cmp(&best[a]));
+        let slowest: Vec<String> = order[..5]
+            .iter()
+            .map(|&b| format!("{:.1} µs ({})", best[b], Churn::trigger_kind(voices, b)))
+            .collect();
+        println!(
+            "  slowest blocks (per-block minimum): {}",
+            slowest.join(", ")
+        );
     }
 }

@@ -80,6 +80,20 @@ impl Churn {
         churn
     }
 
+    /// What block `b` of a timed run (after [`Churn::new`]'s warm-up)
+    /// triggers.
+    pub fn trigger_kind(voices: usize, b: usize) -> &'static str {
+        match (b + voices * 2) % 8 {
+            0 => "sample start",
+            1 | 5 => "saw",
+            2 => "square",
+            3 => "pulse",
+            4 => "triangle",
+            6 => "sine",
+            _ => "noise",
+        }
+    }
+
     /// One block: a trigger, a parameter change, the render.
     pub fn block(&mut self, out: &mut [f32]) {
         let k = self.blocks as usize;

@@ -204,7 +204,7 @@ pub(crate) trait Kernel {
 pub(crate) struct LinearKernel;
 
 impl Kernel for LinearKernel {
-    #[inline]
+    #[inline(always)]
     fn weights(&self, frac: f64, w: &mut [f32; MAX_TAPS]) -> (isize, usize) {
         let f = frac as f32;
         w[0] = 1.0 - f;
@@ -221,7 +221,7 @@ impl Kernel for LinearKernel {
 pub(crate) struct CubicKernel;
 
 impl Kernel for CubicKernel {
-    #[inline]
+    #[inline(always)]
     fn weights(&self, frac: f64, w: &mut [f32; MAX_TAPS]) -> (isize, usize) {
         let f = frac as f32;
         let f2 = f * f;
@@ -242,7 +242,7 @@ impl Kernel for CubicKernel {
 pub(crate) struct SincKernel(pub(crate) &'static SincTable);
 
 impl Kernel for SincKernel {
-    #[inline]
+    #[inline(always)]
     fn weights(&self, frac: f64, w: &mut [f32; MAX_TAPS]) -> (isize, usize) {
         const WIDTH: usize = SincTable::WIDTH;
         let (row, a) = SincTable::phase(frac);
@@ -282,7 +282,7 @@ impl ScaledSincKernel {
 }
 
 impl Kernel for ScaledSincKernel {
-    #[inline]
+    #[inline(always)]
     fn weights(&self, frac: f64, w: &mut [f32; MAX_TAPS]) -> (isize, usize) {
         // Tap j reads the prototype at (frac - j) / scale, table entry
         // (frac - j) * stride + SINC_HALF * SINC_PHASES: the fraction of an
@@ -297,14 +297,31 @@ impl Kernel for ScaledSincKernel {
         let len = (before + centre / self.stride + 1).min(MAX_TAPS);
         let first = -(before as isize);
         let flat = &self.table.flat;
-        let mut sums = [0.0f32; 4];
-        // Tap `first + n` is entry centre - (first + n) * stride.
+        // Tap `first + n` is entry centre - (first + n) * stride, so the taps
+        // walk down the table from `top` in steps of `stride`.
         let top = centre + before * self.stride;
-        for (n, out) in w[..len].iter_mut().enumerate() {
-            let [h, d] = flat[top - n * self.stride];
+        let entries = flat[top - (len - 1) * self.stride..=top]
+            .iter()
+            .rev()
+            .step_by(self.stride);
+        for (out, [h, d]) in w[..len].iter_mut().zip(entries) {
             *out = h + a * d;
-            sums[n % 4] += *out;
         }
+        // Summed in eight lanes, so the loop vectorises.
+        let mut sums = [0.0f32; 8];
+        let mut chunks = w[..len].chunks_exact(8);
+        for chunk in &mut chunks {
+            for (s, x) in sums.iter_mut().zip(chunk) {
+                *s += x;
+            }
+        }
+        let tail: f32 = chunks.remainder().iter().sum();
+        let sums = [
+            sums[0] + sums[4] + tail,
+            sums[1] + sums[5],
+            sums[2] + sums[6],
+            sums[3] + sums[7],
+        ];
         // The stretched kernel sums to about `scale`: divide by the actual
         // sum, so a constant stays exactly constant.
         let sum = (sums[0] + sums[1]) + (sums[2] + sums[3]);

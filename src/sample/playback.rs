@@ -87,7 +87,8 @@ impl SamplePlayhead {
         written
     }
 
-    /// [`Self::render`] with every frame on the general path (tests only).
+    /// [`Self::render`] with every frame and tap on the general path, the
+    /// reference for the fast paths (tests only).
     #[cfg(test)]
     pub(crate) fn render_general(
         &mut self,
@@ -162,7 +163,9 @@ impl SamplePlayhead {
     }
 
     /// The render loop; `FAST` enables the runs of frames that cross no
-    /// boundary (off only in a test that checks they change nothing).
+    /// boundary and the block copies of the taps that read the data
+    /// directly (off only in a test that checks they change nothing: off,
+    /// every frame reads every tap through `Source::at`).
     #[inline(always)]
     fn run_with<K: Kernel, const FAST: bool>(
         &mut self,
@@ -258,9 +261,30 @@ impl SamplePlayhead {
                 if lo >= direct.0 && lo + taps as isize <= direct.1 {
                     let lo = lo as usize;
                     dot(w, &data[lo..lo + taps])
-                } else {
+                } else if !FAST {
                     for (t, s) in scratch[..taps].iter_mut().enumerate() {
                         *s = source.at(data, lo + t as isize, self.looped);
+                    }
+                    dot(w, &scratch[..taps])
+                } else {
+                    // Taps `a..b` read the data directly; the ones before
+                    // and after go through `Source::at` (before the data's
+                    // start, unless a loop wraps there, they are silence).
+                    let a = (direct.0 - lo).clamp(0, taps as isize) as usize;
+                    let b = (direct.1 - lo).clamp(a as isize, taps as isize) as usize;
+                    if source.loop_region.is_none() || !self.looped {
+                        scratch[..a].fill(0.0);
+                    } else {
+                        for (t, s) in scratch[..a].iter_mut().enumerate() {
+                            *s = source.at(data, lo + t as isize, self.looped);
+                        }
+                    }
+                    if a < b {
+                        let from = (lo + a as isize) as usize;
+                        scratch[a..b].copy_from_slice(&data[from..from + (b - a)]);
+                    }
+                    for (t, s) in scratch[b..taps].iter_mut().enumerate() {
+                        *s = source.at(data, lo + (b + t) as isize, self.looped);
                     }
                     dot(w, &scratch[..taps])
                 }
