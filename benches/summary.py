@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Prints the medians of the last criterion run (target/criterion) as ns per
-voice-sample, for BENCHMARKS.md. Usage: python3 benches/summary.py"""
+"""Prints the medians of the last criterion run (target/criterion) per block
+and per voice-sample, the fundsp ratio, and voices in real time per core.
+Usage: python3 benches/summary.py [--only prefix,prefix,...]"""
 import json, os, sys
 
-root = os.path.join(os.path.dirname(__file__), "..", "target", "criterion")
+root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "criterion")
 FRAMES = 256
+RATE = 48_000
 
 def voices_of(group, bench):
     if group.startswith("waveform_1_voice"):
@@ -18,21 +20,33 @@ def voices_of(group, bench):
             return int(part)
     return None
 
+only = None
+if len(sys.argv) > 2 and sys.argv[1] == "--only":
+    only = sys.argv[2].split(",")
+
 rows = []
 for group in sorted(os.listdir(root)):
     gdir = os.path.join(root, group)
     if not os.path.isdir(gdir) or group == "report":
         continue
-    for bench in sorted(os.listdir(gdir)):
+    if only and not any(group.startswith(p) for p in only):
+        continue
+    for bench in sorted(os.listdir(gdir), key=lambda b: (not b.isdigit(), int(b) if b.isdigit() else 0, b)):
         est = os.path.join(gdir, bench, "new", "estimates.json")
         if not os.path.exists(est):
             continue
         with open(est) as f:
             median_ns = json.load(f)["median"]["point_estimate"]
         v = voices_of(group, bench)
-        per = f"{median_ns / (FRAMES * v):7.3f}" if v else "      -"
-        rows.append((group, bench, median_ns, per))
-        print(f"{group:36} {bench:16} median {median_ns / 1000:9.3f} µs   ns/voice-sample {per}")
-peers = {b: m for g, b, m, _ in rows if g.startswith("peers")}
+        if v:
+            per = median_ns / (FRAMES * v)
+            # A core renders 1 s of audio (RATE frames) per second.
+            realtime = 1e9 / (per * RATE)
+            extra = f"{per:7.3f} ns/voice-sample  {realtime:9,.0f} voices in real time"
+        else:
+            extra = ""
+        rows.append((group, bench, median_ns))
+        print(f"{group:34} {bench:16} {median_ns / 1000:9.3f} µs/block  {extra}")
+peers = {b: m for g, b, m in rows if g.startswith("peers")}
 if "polyphonica" in peers and "fundsp" in peers:
-    print(f"ratio polyphonica / fundsp (32 voices): {peers['polyphonica'] / peers['fundsp']:.3f}")
+    print(f"ratio polyphonica / fundsp, 32-voice patch: {peers['polyphonica'] / peers['fundsp']:.3f}")
