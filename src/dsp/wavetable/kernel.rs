@@ -6,8 +6,9 @@
 //!   turns into SSE on any x86-64 (or NEON) CPU;
 //! - `avx2`: eight frames per step in 256-bit registers (the eight 16-byte
 //!   segments loaded in pairs and transposed in registers), chosen at run
-//!   time on CPUs that have AVX2. It measured about twice as fast as the
-//!   portable loop in the engine benchmarks (BENCHMARKS.md).
+//!   time on CPUs that have AVX2. The whole engine with 512 saw voices
+//!   measured 0.85 ns per voice-sample with it against 1.41 with the
+//!   portable loop (BENCHMARKS.md).
 //!
 //! Both do, lane by lane, exactly the operations of [`Spline::at`] (no fused
 //! multiply-add), so their output is bit-identical, whatever the CPU.
