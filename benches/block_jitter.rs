@@ -8,7 +8,7 @@
 //! Each block is timed with `Instant`.
 //!
 //! The workload is deterministic, so the run is repeated (`RUNS`, default
-//! 5) and two figures are printed per pool size:
+//! 10) and two figures are printed per pool size:
 //! - *raw*: median, p99, p99.9 and worst over every block of every run;
 //!   on a shared machine its worst is usually the scheduler, not the engine;
 //! - *per-block minimum*: for each block, the fastest of its runs. A cost the
@@ -47,7 +47,7 @@ fn main() {
     let runs: usize = std::env::var("RUNS")
         .ok()
         .and_then(|r| r.parse().ok())
-        .unwrap_or(5)
+        .unwrap_or(10)
         .max(1);
     let blocks = SECONDS * RATE as usize / BLOCK_FRAMES;
     for voices in [32usize, 128] {
