@@ -268,7 +268,25 @@ impl EngineCore {
 
     /// Voices playing notes (stolen tails not counted).
     pub(crate) fn active_voice_count(&self) -> usize {
+        self.debug_check_bookkeeping();
         self.playing
+    }
+
+    /// In debug builds (the tests), checks the occupied bits and the
+    /// playing count against the slots themselves.
+    fn debug_check_bookkeeping(&self) {
+        if cfg!(debug_assertions) {
+            for (i, v) in self.voices.iter().enumerate() {
+                let bit = self.occupied[i / 64] >> (i % 64) & 1 == 1;
+                debug_assert_eq!(bit, v.state != SlotState::Free, "slot {i}");
+            }
+            let playing = self
+                .voices
+                .iter()
+                .filter(|v| v.state == SlotState::Playing)
+                .count();
+            debug_assert_eq!(self.playing, playing);
+        }
     }
 
     /// Notes stolen since the engine was made.
@@ -339,6 +357,7 @@ impl EngineCore {
     /// Renders every occupied slot, in slot order, into `bus`, and frees the
     /// voices that finish.
     fn render_voices(&mut self, bus: &mut Bus<'_>) {
+        self.debug_check_bookkeeping();
         for word in 0..self.occupied.len() {
             let mut bits = self.occupied[word];
             while bits != 0 {

@@ -181,13 +181,22 @@ pub(crate) fn phase_increment(frequency_hz: f64, sample_rate_hz: f64) -> u32 {
 
 /// A level's table, ready for lookups: what a voice plays for a shape at
 /// an increment (see [`Wavetables::level`]).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub(crate) struct Spline<'a> {
     segments: &'a [[f32; 4]],
     /// `segments.len() - 1` (the length is a power of two).
     mask: usize,
     /// `32 - log2(segments.len())`.
     shift: u32,
+}
+
+impl std::fmt::Debug for Spline<'_> {
+    /// The table's size, not its thousands of coefficients.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spline")
+            .field("segments", &self.segments.len())
+            .finish()
+    }
 }
 
 impl<'a> Spline<'a> {
