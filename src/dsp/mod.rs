@@ -4,6 +4,7 @@
 pub(crate) mod denormal;
 pub(crate) mod envelope;
 pub(crate) mod limiter;
+pub(crate) mod mix;
 pub(crate) mod noise;
 pub(crate) mod pan;
 pub(crate) mod slew;

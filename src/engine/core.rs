@@ -27,6 +27,13 @@ pub(crate) struct EngineCore {
     capacity: usize,
     /// `capacity` playing slots plus as many hidden ones for stolen tails.
     voices: Box<[Voice]>,
+    /// One bit per slot, set while the slot is not free (playing or
+    /// fading): the render loop visits only these, in slot order.
+    occupied: Box<[u64]>,
+    /// Slots playing a note (stolen tails not counted).
+    playing: usize,
+    /// The audio side's working buffers, one block long.
+    scratch: Box<Scratch>,
     notes_started: u64,
     voices_stolen: u64,
     master_volume: AtomicF32,
@@ -50,6 +57,9 @@ impl EngineCore {
             sample_rate,
             capacity,
             voices: (0..capacity * 2).map(|_| Voice::new(sample_rate)).collect(),
+            occupied: vec![0; (capacity * 2).div_ceil(64)].into_boxed_slice(),
+            playing: 0,
+            scratch: Box::new(Scratch::new()),
             notes_started: 0,
             voices_stolen: 0,
             master_volume: AtomicF32::new(1.0),
@@ -99,7 +109,7 @@ impl EngineCore {
         if self.active_voice_count() >= self.capacity {
             self.steal_one();
         }
-        let slot = match self.voices.iter().position(|v| v.state == SlotState::Free) {
+        let slot = match self.first_free_slot() {
             Some(slot) => slot,
             // Every hidden slot holds a fading tail (more steals in one block
             // than the pool has voices): cut the quietest tail.
@@ -107,6 +117,28 @@ impl EngineCore {
         };
         self.notes_started += 1;
         let old = self.voices[slot].start(id, self.notes_started, note, self.sample_rate);
+        self.occupied[slot / 64] |= 1 << (slot % 64);
+        self.playing += 1;
+        self.retire(old);
+    }
+
+    /// The lowest free slot, if any.
+    fn first_free_slot(&self) -> Option<usize> {
+        self.occupied
+            .iter()
+            .enumerate()
+            .find(|(_, &w)| w != u64::MAX)
+            .map(|(i, &w)| i * 64 + w.trailing_ones() as usize)
+            .filter(|&slot| slot < self.voices.len())
+    }
+
+    /// Frees `slot` at once (whatever it held) and retires its sample.
+    fn free_slot(&mut self, slot: usize) {
+        if self.voices[slot].state == SlotState::Playing {
+            self.playing -= 1;
+        }
+        self.occupied[slot / 64] &= !(1 << (slot % 64));
+        let old = self.voices[slot].silence();
         self.retire(old);
     }
 
@@ -121,6 +153,7 @@ impl EngineCore {
             .map(|(i, _)| i);
         if let Some(i) = victim {
             self.voices[i].steal(STEAL_FADE_SECS * self.sample_rate);
+            self.playing -= 1;
             self.voices_stolen += 1;
         }
     }
@@ -134,8 +167,7 @@ impl EngineCore {
                 best_level = v.fade_level();
             }
         }
-        let old = self.voices[best].silence();
-        self.retire(old);
+        self.free_slot(best);
         best
     }
 
@@ -171,8 +203,7 @@ impl EngineCore {
 
     pub(crate) fn stop_all(&mut self) {
         for i in 0..self.voices.len() {
-            let old = self.voices[i].silence();
-            self.retire(old);
+            self.free_slot(i);
         }
     }
 
@@ -237,10 +268,25 @@ impl EngineCore {
 
     /// Voices playing notes (stolen tails not counted).
     pub(crate) fn active_voice_count(&self) -> usize {
-        self.voices
-            .iter()
-            .filter(|v| v.state == SlotState::Playing)
-            .count()
+        self.debug_check_bookkeeping();
+        self.playing
+    }
+
+    /// In debug builds (the tests), checks the occupied bits and the
+    /// playing count against the slots themselves.
+    fn debug_check_bookkeeping(&self) {
+        if cfg!(debug_assertions) {
+            for (i, v) in self.voices.iter().enumerate() {
+                let bit = self.occupied[i / 64] >> (i % 64) & 1 == 1;
+                debug_assert_eq!(bit, v.state != SlotState::Free, "slot {i}");
+            }
+            let playing = self
+                .voices
+                .iter()
+                .filter(|v| v.state == SlotState::Playing)
+                .count();
+            debug_assert_eq!(self.playing, playing);
+        }
     }
 
     /// Notes stolen since the engine was made.
@@ -284,24 +330,10 @@ impl EngineCore {
     /// Renders a mono block into `out` (overwriting it).
     pub(crate) fn render_mono(&mut self, out: &mut [f32]) {
         let _ftz = DenormalGuard::new();
-        let mut scratch = Scratch::new();
         for block in out.chunks_mut(MAX_BLOCK_FRAMES) {
             block.fill(0.0);
             self.settle_master_if_silent();
-            for i in 0..self.voices.len() {
-                if self.voices[i].state == SlotState::Free {
-                    continue;
-                }
-                let done = self.voices[i].render(
-                    self.sample_rate,
-                    self.tables,
-                    &mut scratch,
-                    MixTarget::Mono(block),
-                );
-                if done {
-                    self.finish(i);
-                }
-            }
+            self.render_voices(&mut Bus::Mono(block));
             let (m0, m1) = self.master_gain_ramp(block.len());
             apply_gain(block, m0, m1);
             self.limiter.process_mono(block);
@@ -312,7 +344,6 @@ impl EngineCore {
     /// equal length (overwriting them).
     pub(crate) fn render_stereo(&mut self, left: &mut [f32], right: &mut [f32]) {
         let _ftz = DenormalGuard::new();
-        let mut scratch = Scratch::new();
         for (l, r) in left
             .chunks_mut(MAX_BLOCK_FRAMES)
             .zip(right.chunks_mut(MAX_BLOCK_FRAMES))
@@ -320,24 +351,33 @@ impl EngineCore {
             l.fill(0.0);
             r.fill(0.0);
             self.settle_master_if_silent();
-            for i in 0..self.voices.len() {
-                if self.voices[i].state == SlotState::Free {
-                    continue;
-                }
-                let done = self.voices[i].render(
-                    self.sample_rate,
-                    self.tables,
-                    &mut scratch,
-                    MixTarget::Stereo(l, r),
-                );
-                if done {
-                    self.finish(i);
-                }
-            }
+            self.render_voices(&mut Bus::Stereo(l, r));
             let (m0, m1) = self.master_gain_ramp(l.len());
             apply_gain(l, m0, m1);
             apply_gain(r, m0, m1);
             self.limiter.process_stereo(l, r);
+        }
+    }
+
+    /// Renders every occupied slot, in slot order, into `bus`, and frees the
+    /// voices that finish.
+    fn render_voices(&mut self, bus: &mut Bus<'_>) {
+        self.debug_check_bookkeeping();
+        for word in 0..self.occupied.len() {
+            let mut bits = self.occupied[word];
+            while bits != 0 {
+                let slot = word * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let done = self.voices[slot].render(
+                    self.sample_rate,
+                    self.tables,
+                    &mut self.scratch,
+                    bus.target(),
+                );
+                if done {
+                    self.finish(slot);
+                }
+            }
         }
     }
 
@@ -349,7 +389,7 @@ impl EngineCore {
         if self.previous_block_silent {
             self.master_slew.reset(self.master_volume.load(Relaxed));
         }
-        self.previous_block_silent = self.voices.iter().all(|v| v.state == SlotState::Free);
+        self.previous_block_silent = self.occupied.iter().all(|&w| w == 0);
     }
 
     /// The master gain at the start and end of a block of `frames` frames.
@@ -359,8 +399,22 @@ impl EngineCore {
     }
 
     fn finish(&mut self, slot: usize) {
-        let old = self.voices[slot].silence();
-        self.retire(old);
+        self.free_slot(slot);
+    }
+}
+
+/// The block a render adds its voices to.
+enum Bus<'a> {
+    Mono(&'a mut [f32]),
+    Stereo(&'a mut [f32], &'a mut [f32]),
+}
+
+impl Bus<'_> {
+    fn target(&mut self) -> MixTarget<'_> {
+        match self {
+            Bus::Mono(m) => MixTarget::Mono(m),
+            Bus::Stereo(l, r) => MixTarget::Stereo(l, r),
+        }
     }
 }
 

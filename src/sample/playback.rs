@@ -88,8 +88,87 @@ impl SamplePlayhead {
         written
     }
 
+    /// [`Self::render`] with every frame and tap on the general path, the
+    /// reference for the fast paths (tests only).
+    #[cfg(test)]
+    pub(crate) fn render_general(
+        &mut self,
+        sample: &SampleData,
+        step: f64,
+        held: bool,
+        left: &mut [f32],
+        mut right: Option<&mut [f32]>,
+    ) -> usize {
+        let out = Output {
+            left: &mut *left,
+            right: right.as_deref_mut(),
+        };
+        let written = match sample.interpolation() {
+            Interpolation::Linear => {
+                self.run_with::<_, false>(&LinearKernel, sample, step, held, out)
+            }
+            Interpolation::Cubic => {
+                self.run_with::<_, false>(&CubicKernel, sample, step, held, out)
+            }
+            Interpolation::Sinc if step > 1.0 => {
+                let kernel = ScaledSincKernel::new(sinc_table(), step);
+                self.run_with::<_, false>(&kernel, sample, step, held, out)
+            }
+            Interpolation::Sinc => {
+                self.run_with::<_, false>(&SincKernel(sinc_table()), sample, step, held, out)
+            }
+        };
+        left[written..].fill(0.0);
+        if let Some(r) = right {
+            r[written..].fill(0.0);
+        }
+        written
+    }
+
     /// The render loop for one kernel; returns the frames written.
+    ///
+    /// The sinc kernels run on the eight-lane AVX2 instruction set where the
+    /// CPU has it (the same arithmetic, so the same output; about 30 %
+    /// faster, see [`Kernel::long`]).
     fn run<K: Kernel>(
+        &mut self,
+        kernel: &K,
+        sample: &SampleData,
+        step: f64,
+        held: bool,
+        out: Output<'_>,
+    ) -> usize {
+        #[cfg(target_arch = "x86_64")]
+        if kernel.long() && std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            return unsafe { self.run_avx2(kernel, sample, step, held, out) };
+        }
+        self.run_with::<K, true>(kernel, sample, step, held, out)
+    }
+
+    /// [`Self::run_with`] compiled for AVX2.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn run_avx2<K: Kernel>(
+        &mut self,
+        kernel: &K,
+        sample: &SampleData,
+        step: f64,
+        held: bool,
+        out: Output<'_>,
+    ) -> usize {
+        self.run_with::<K, true>(kernel, sample, step, held, out)
+    }
+
+    /// The render loop; `FAST` enables the runs of frames that cross no
+    /// boundary and the block copies of the taps that read the data
+    /// directly (off only in a test that checks they change nothing: off,
+    /// every frame reads every tap through `Source::at`).
+    #[inline(always)]
+    fn run_with<K: Kernel, const FAST: bool>(
         &mut self,
         kernel: &K,
         sample: &SampleData,
@@ -107,12 +186,15 @@ impl SamplePlayhead {
             loop_region: if held { sample.loop_frames() } else { None },
         };
         let len = source.left.len() as f64;
+        let (reach_lo, reach_hi) = kernel.reach();
         let mut weights = [0.0f32; MAX_TAPS];
         let mut scratch = [0.0f32; MAX_TAPS];
         let Output { left, mut right } = out;
-        for n in 0..left.len() {
+        let mut n = 0;
+        while n < left.len() {
+            let mut end_f = len;
             if let Some((start, end)) = source.loop_region {
-                let end_f = end as f64;
+                end_f = end as f64;
                 if self.position >= end_f {
                     // One division, whatever the step: never a loop of
                     // subtractions.
@@ -124,19 +206,86 @@ impl SamplePlayhead {
                 self.ended = true;
                 return n;
             }
+            let direct = source.direct_range(self.looped);
+
+            // A run of frames that cross no boundary: no loop end or data
+            // end ahead, and every tap in the direct range (the taps only
+            // move forward, so checking the first frame's lowest tap is
+            // enough). Each frame there reads the data directly: exactly
+            // what the general path below computes for it.
+            let limit = end_f.min(len).min((direct.1 - reach_hi + 1) as f64);
+            if FAST && self.position < limit && self.position as isize + reach_lo >= direct.0 {
+                let (l_data, r_data) = (source.left, source.right);
+                while n < left.len() && self.position < limit {
+                    let index = self.position as usize;
+                    let frac = self.position - index as f64;
+                    let (first, taps) = kernel.weights(frac, &mut weights);
+                    // Long kernels (the sinc ones, 48 taps and more) go
+                    // through the vectorised loop of `dot`: a tap count the
+                    // compiler knows makes it unroll them into scalar code
+                    // instead, at half the speed. Short ones (2 or 4 taps)
+                    // are best unrolled.
+                    let taps = if taps > 8 {
+                        std::hint::black_box(taps)
+                    } else {
+                        taps
+                    };
+                    let w = &weights[..taps];
+                    let lo = (index as isize + first) as usize;
+                    let l = dot(w, &l_data[lo..lo + taps]);
+                    match (right.as_deref_mut(), r_data) {
+                        (Some(r_out), Some(r_data)) => {
+                            left[n] = l;
+                            r_out[n] = dot(w, &r_data[lo..lo + taps]);
+                        }
+                        (Some(r_out), None) => {
+                            left[n] = l;
+                            r_out[n] = l;
+                        }
+                        (None, Some(r_data)) => {
+                            left[n] = 0.5 * (l + dot(w, &r_data[lo..lo + taps]))
+                        }
+                        (None, None) => left[n] = l,
+                    }
+                    self.position += step;
+                    n += 1;
+                }
+                continue;
+            }
+
             let index = self.position as usize;
             let frac = self.position - index as f64;
             let (first, taps) = kernel.weights(frac, &mut weights);
             let w = &weights[..taps];
             let lo = index as isize + first;
-            let direct = source.direct_range(self.looped);
             let read = |data: &[f32], scratch: &mut [f32; MAX_TAPS]| -> f32 {
                 if lo >= direct.0 && lo + taps as isize <= direct.1 {
                     let lo = lo as usize;
                     dot(w, &data[lo..lo + taps])
-                } else {
+                } else if !FAST {
                     for (t, s) in scratch[..taps].iter_mut().enumerate() {
                         *s = source.at(data, lo + t as isize, self.looped);
+                    }
+                    dot(w, &scratch[..taps])
+                } else {
+                    // Taps `a..b` read the data directly; the ones before
+                    // and after go through `Source::at` (before the data's
+                    // start, unless a loop wraps there, they are silence).
+                    let a = (direct.0 - lo).clamp(0, taps as isize) as usize;
+                    let b = (direct.1 - lo).clamp(a as isize, taps as isize) as usize;
+                    if source.loop_region.is_none() || !self.looped {
+                        scratch[..a].fill(0.0);
+                    } else {
+                        for (t, s) in scratch[..a].iter_mut().enumerate() {
+                            *s = source.at(data, lo + t as isize, self.looped);
+                        }
+                    }
+                    if a < b {
+                        let from = (lo + a as isize) as usize;
+                        scratch[a..b].copy_from_slice(&data[from..from + (b - a)]);
+                    }
+                    for (t, s) in scratch[b..taps].iter_mut().enumerate() {
+                        *s = source.at(data, lo + (b + t) as isize, self.looped);
                     }
                     dot(w, &scratch[..taps])
                 }
@@ -155,6 +304,7 @@ impl SamplePlayhead {
                 (None, None) => left[n] = l,
             }
             self.position += step;
+            n += 1;
         }
         left.len()
     }
@@ -203,18 +353,23 @@ impl Source<'_> {
 }
 
 /// Dot product in 8 independent lanes (so it vectorises).
-#[inline]
+#[inline(always)]
 fn dot(w: &[f32], x: &[f32]) -> f32 {
+    let n = w.len().min(x.len());
+    let (w, x) = (&w[..n], &x[..n]);
     let mut acc = [0.0f32; 8];
-    let (wc, xc) = (w.chunks_exact(8), x.chunks_exact(8));
-    let (wr, xr) = (wc.remainder(), xc.remainder());
-    for (a, b) in wc.zip(xc) {
+    let mut i = 0;
+    while i + 8 <= n {
+        // Fixed-size arrays: the compiler sees eight lanes, no bounds.
+        let a: &[f32; 8] = w[i..i + 8].try_into().unwrap();
+        let b: &[f32; 8] = x[i..i + 8].try_into().unwrap();
         for k in 0..8 {
             acc[k] += a[k] * b[k];
         }
+        i += 8;
     }
     let mut sum = acc.iter().sum::<f32>();
-    for (a, b) in wr.iter().zip(xr) {
+    for (a, b) in w[i..].iter().zip(&x[i..]) {
         sum += a * b;
     }
     sum

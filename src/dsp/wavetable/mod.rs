@@ -56,10 +56,14 @@
 //!   equals the 50 % pulse; its RMS (0.424) is close to the saw's (0.490).
 
 mod fft;
+mod kernel;
 mod tables;
 #[cfg(test)]
 mod tests;
 
+use crate::dsp::mix::Sink;
+#[cfg(test)]
+use crate::dsp::mix::Write;
 use std::sync::OnceLock;
 use tables::{build_level, harmonic_counts, log2_segments, Level, Series, MAX_LOG2_SEGMENTS};
 
@@ -133,6 +137,29 @@ pub(crate) struct Wavetables {
     saw: ShapeLevels,
     square: ShapeLevels,
     triangle: ShapeLevels,
+    /// Which render loop this CPU runs (decided once, when the tables are
+    /// built).
+    simd: Simd,
+}
+
+/// The render loops a CPU can run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Simd {
+    /// Plain Rust (SSE2 on x86-64).
+    Portable,
+    /// Eight lanes in AVX2 registers.
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+}
+
+impl Simd {
+    fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return Simd::Avx2;
+        }
+        Simd::Portable
+    }
 }
 
 static TABLES: OnceLock<Wavetables> = OnceLock::new();
@@ -152,14 +179,24 @@ pub(crate) fn phase_increment(frequency_hz: f64, sample_rate_hz: f64) -> u32 {
     (cycles * 4_294_967_296.0).round() as u32
 }
 
-/// A level's table, ready for lookups.
+/// A level's table, ready for lookups: what a voice plays for a shape at
+/// an increment (see [`Wavetables::level`]).
 #[derive(Clone, Copy)]
-struct Spline<'a> {
+pub(crate) struct Spline<'a> {
     segments: &'a [[f32; 4]],
     /// `segments.len() - 1` (the length is a power of two).
     mask: usize,
     /// `32 - log2(segments.len())`.
     shift: u32,
+}
+
+impl std::fmt::Debug for Spline<'_> {
+    /// The table's size, not its thousands of coefficients.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spline")
+            .field("segments", &self.segments.len())
+            .finish()
+    }
 }
 
 impl<'a> Spline<'a> {
@@ -207,23 +244,6 @@ impl<'a> Spline<'a> {
     }
 }
 
-/// The phases of four consecutive frames from `p`, where `steps` is
-/// `[0, 1, 2, 3] * increment` (all wrapping).
-#[inline(always)]
-fn quad(p: u32, steps: [u32; 4]) -> [u32; 4] {
-    [
-        p.wrapping_add(steps[0]),
-        p.wrapping_add(steps[1]),
-        p.wrapping_add(steps[2]),
-        p.wrapping_add(steps[3]),
-    ]
-}
-
-/// `[0, 1, 2, 3] * increment`, wrapping.
-fn steps(increment: u32) -> [u32; 4] {
-    [0, 1, 2, 3].map(|k: u32| increment.wrapping_mul(k))
-}
-
 impl Wavetables {
     fn build() -> Self {
         let twiddles = fft::Twiddles::new(1 << MAX_LOG2_SEGMENTS);
@@ -235,6 +255,7 @@ impl Wavetables {
             saw: ShapeLevels::build(Series::Saw, 1.0 / GIBBS_PEAK, &twiddles),
             square: ShapeLevels::build(Series::Square, 0.5 / GIBBS_PEAK, &twiddles),
             triangle: ShapeLevels::build(Series::Triangle, 1.0, &twiddles),
+            simd: Simd::detect(),
         }
     }
 
@@ -244,29 +265,47 @@ impl Wavetables {
         self.sine.bytes() + self.saw.bytes() + self.square.bytes() + self.triangle.bytes()
     }
 
-    /// Renders `out.len()` frames of `shape`, advancing `phase` (u32,
-    /// 2^32 = one cycle) by `increment` per frame. The level is chosen once
-    /// for the block from `increment`; the output is within [-1, 1].
-    pub(crate) fn render(&self, shape: Shape, phase: &mut u32, increment: u32, out: &mut [f32]) {
+    /// The level `shape` plays at `increment`: the richest with no partial
+    /// above Nyquist. A voice may keep it while its increment holds.
+    pub(crate) fn level(&self, shape: Shape, increment: u32) -> Spline<'_> {
         let levels = match shape {
             Shape::Sine => &self.sine,
             Shape::Saw => &self.saw,
             Shape::Square => &self.square,
             Shape::Triangle => &self.triangle,
         };
-        let spline = Spline::new(levels.for_increment(increment));
-        let steps = steps(increment);
-        let mut p = *phase;
-        let mut chunks = out.chunks_exact_mut(4);
-        for chunk in &mut chunks {
-            chunk.copy_from_slice(&spline.at4(quad(p, steps)));
-            p = p.wrapping_add(increment.wrapping_mul(4));
+        Spline::new(levels.for_increment(increment))
+    }
+
+    /// Renders `out.len()` frames of `shape`, advancing `phase` (u32,
+    /// 2^32 = one cycle) by `increment` per frame. The level is chosen once
+    /// for the block from `increment`; the output is within [-1, 1].
+    #[cfg(test)]
+    pub(crate) fn render(&self, shape: Shape, phase: &mut u32, increment: u32, out: &mut [f32]) {
+        self.play(
+            self.level(shape, increment),
+            phase,
+            increment,
+            &mut Write(out),
+        );
+    }
+
+    /// Plays `sink.len()` frames of `level` (from [`Wavetables::level`] at
+    /// this `increment`) into `sink`, advancing `phase`.
+    #[inline]
+    pub(crate) fn play<S: Sink>(
+        &self,
+        level: Spline<'_>,
+        phase: &mut u32,
+        increment: u32,
+        sink: &mut S,
+    ) {
+        match self.simd {
+            // SAFETY: `Simd::Avx2` is only chosen when the CPU has AVX2.
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx2 => unsafe { kernel::avx2::periodic(level, phase, increment, sink) },
+            Simd::Portable => kernel::portable::periodic(level, phase, increment, sink),
         }
-        for o in chunks.into_remainder() {
-            *o = spline.at(p);
-            p = p.wrapping_add(increment);
-        }
-        *phase = p;
     }
 
     /// Renders a DC-free pulse, high for the first `duty` of each cycle:
@@ -277,7 +316,24 @@ impl Wavetables {
     /// The pulse is half the difference of two saws `duty` apart, so a new
     /// duty moves the falling edge and shifts both levels by the change in
     /// the mean, nothing else: changing it between calls does not click.
+    #[cfg(test)]
     pub(crate) fn render_pulse(&self, phase: &mut u32, increment: u32, duty: f32, out: &mut [f32]) {
+        let saw = self.level(Shape::Saw, increment);
+        self.play_pulse(saw, phase, increment, duty, &mut Write(out));
+    }
+
+    /// Plays `sink.len()` frames of a pulse (see
+    /// [`Wavetables::render_pulse`]) into `sink`; `saw` is [`Shape::Saw`]'s
+    /// level at this `increment`.
+    #[inline]
+    pub(crate) fn play_pulse<S: Sink>(
+        &self,
+        saw: Spline<'_>,
+        phase: &mut u32,
+        increment: u32,
+        duty: f32,
+        sink: &mut S,
+    ) {
         let duty = if duty.is_nan() {
             0.5
         } else {
@@ -285,24 +341,42 @@ impl Wavetables {
         };
         let offset = (duty * 4_294_967_296.0).round() as u32;
         if offset == 1 << 31 {
+            let square = self.level(Shape::Square, increment);
+            return self.play(square, phase, increment, sink);
+        }
+        match self.simd {
+            // SAFETY: `Simd::Avx2` is only chosen when the CPU has AVX2.
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx2 => unsafe { kernel::avx2::pulse(saw, phase, increment, offset, sink) },
+            Simd::Portable => kernel::portable::pulse(saw, phase, increment, offset, sink),
+        }
+    }
+
+    /// The same tables running the portable loop (for tests comparing the
+    /// two).
+    #[cfg(test)]
+    pub(crate) fn portable(&'static self) -> PortableView {
+        PortableView(self)
+    }
+}
+
+/// [`Wavetables`] forced onto the portable render loop (tests only).
+#[cfg(test)]
+pub(crate) struct PortableView(&'static Wavetables);
+
+#[cfg(test)]
+impl PortableView {
+    pub(crate) fn render(&self, shape: Shape, phase: &mut u32, increment: u32, out: &mut [f32]) {
+        let level = self.0.level(shape, increment);
+        kernel::portable::periodic(level, phase, increment, &mut Write(out));
+    }
+
+    pub(crate) fn render_pulse(&self, phase: &mut u32, increment: u32, duty: f32, out: &mut [f32]) {
+        let offset = (f64::from(duty).clamp(0.01, 0.99) * 4_294_967_296.0).round() as u32;
+        if offset == 1 << 31 {
             return self.render(Shape::Square, phase, increment, out);
         }
-        let spline = Spline::new(self.saw.for_increment(increment));
-        let steps = steps(increment);
-        let mut p = *phase;
-        let mut chunks = out.chunks_exact_mut(4);
-        for chunk in &mut chunks {
-            let falling = spline.at4(quad(p.wrapping_sub(offset), steps));
-            let rising = spline.at4(quad(p, steps));
-            for ((o, f), r) in chunk.iter_mut().zip(falling).zip(rising) {
-                *o = 0.5 * (f - r);
-            }
-            p = p.wrapping_add(increment.wrapping_mul(4));
-        }
-        for o in chunks.into_remainder() {
-            *o = 0.5 * (spline.at(p.wrapping_sub(offset)) - spline.at(p));
-            p = p.wrapping_add(increment);
-        }
-        *phase = p;
+        let saw = self.0.level(Shape::Saw, increment);
+        kernel::portable::pulse(saw, phase, increment, offset, &mut Write(out));
     }
 }

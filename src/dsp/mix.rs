@@ -1,0 +1,181 @@
+//! Where an oscillator's frames go: straight into a buffer, or multiplied by
+//! a gain and added to a mix bus, in the same pass that computes them.
+//!
+//! An oscillator hands its output to a [`Sink`] eight frames at a time (and
+//! one at a time for a tail shorter than eight), so a voice's oscillator,
+//! gain and mix run as one loop over the block: no scratch buffer written
+//! and read back, and the arithmetic is exactly that of the separate passes
+//! (`mix += sample × gain`, then `× pan` for a stereo channel), so the
+//! result is bit-identical to rendering, scaling and adding in turn.
+//!
+//! Each `put8` copies what it reads into registers before it writes: the
+//! slices sit behind a struct, where the compiler cannot see that they do
+//! not overlap, and this way it vectorises without needing to.
+
+/// Takes an oscillator's frames.
+pub(crate) trait Sink {
+    /// How many frames it takes (the oscillator renders exactly these).
+    fn len(&self) -> usize;
+    /// Frames `i..i + 8`.
+    fn put8(&mut self, i: usize, y: [f32; 8]);
+    /// Frame `i`.
+    fn put1(&mut self, i: usize, y: f32);
+}
+
+/// Writes the frames (`out[i] = y`).
+pub(crate) struct Write<'a>(pub(crate) &'a mut [f32]);
+
+impl Sink for Write<'_> {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    #[inline(always)]
+    fn put8(&mut self, i: usize, y: [f32; 8]) {
+        self.0[i..i + 8].copy_from_slice(&y);
+    }
+
+    #[inline(always)]
+    fn put1(&mut self, i: usize, y: f32) {
+        self.0[i] = y;
+    }
+}
+
+/// The gain of a voice over a block: one value, or one per frame.
+#[derive(Clone, Copy)]
+pub(crate) enum Gain<'a> {
+    Constant(f32),
+    PerFrame(&'a [f32]),
+}
+
+/// `mix[i] += y × gain`.
+pub(crate) struct AddConstant<'a> {
+    pub(crate) mix: &'a mut [f32],
+    pub(crate) gain: f32,
+}
+
+impl Sink for AddConstant<'_> {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.mix.len()
+    }
+
+    #[inline(always)]
+    fn put8(&mut self, i: usize, y: [f32; 8]) {
+        let gain = self.gain;
+        let m: &mut [f32; 8] = (&mut self.mix[i..i + 8]).try_into().unwrap();
+        let mut acc = *m;
+        for k in 0..8 {
+            acc[k] += y[k] * gain;
+        }
+        *m = acc;
+    }
+
+    #[inline(always)]
+    fn put1(&mut self, i: usize, y: f32) {
+        self.mix[i] += y * self.gain;
+    }
+}
+
+/// `mix[i] += y × gain[i]`.
+pub(crate) struct AddPerFrame<'a> {
+    pub(crate) mix: &'a mut [f32],
+    pub(crate) gain: &'a [f32],
+}
+
+impl Sink for AddPerFrame<'_> {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.mix.len().min(self.gain.len())
+    }
+
+    #[inline(always)]
+    fn put8(&mut self, i: usize, y: [f32; 8]) {
+        let g: [f32; 8] = self.gain[i..i + 8].try_into().unwrap();
+        let m: &mut [f32; 8] = (&mut self.mix[i..i + 8]).try_into().unwrap();
+        let mut acc = *m;
+        for k in 0..8 {
+            acc[k] += y[k] * g[k];
+        }
+        *m = acc;
+    }
+
+    #[inline(always)]
+    fn put1(&mut self, i: usize, y: f32) {
+        self.mix[i] += y * self.gain[i];
+    }
+}
+
+/// `left[i] += y × gain × pan_left`, `right[i] += y × gain × pan_right`.
+pub(crate) struct AddStereoConstant<'a> {
+    pub(crate) left: &'a mut [f32],
+    pub(crate) right: &'a mut [f32],
+    pub(crate) gain: f32,
+    pub(crate) pan: (f32, f32),
+}
+
+impl Sink for AddStereoConstant<'_> {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.left.len().min(self.right.len())
+    }
+
+    #[inline(always)]
+    fn put8(&mut self, i: usize, y: [f32; 8]) {
+        let (gain, pan) = (self.gain, self.pan);
+        let mut l: [f32; 8] = self.left[i..i + 8].try_into().unwrap();
+        let mut r: [f32; 8] = self.right[i..i + 8].try_into().unwrap();
+        for k in 0..8 {
+            let s = y[k] * gain;
+            l[k] += s * pan.0;
+            r[k] += s * pan.1;
+        }
+        self.left[i..i + 8].copy_from_slice(&l);
+        self.right[i..i + 8].copy_from_slice(&r);
+    }
+
+    #[inline(always)]
+    fn put1(&mut self, i: usize, y: f32) {
+        let s = y * self.gain;
+        self.left[i] += s * self.pan.0;
+        self.right[i] += s * self.pan.1;
+    }
+}
+
+/// `left[i] += y × gain[i] × pan_left`, `right[i] += y × gain[i] × pan_right`.
+pub(crate) struct AddStereoPerFrame<'a> {
+    pub(crate) left: &'a mut [f32],
+    pub(crate) right: &'a mut [f32],
+    pub(crate) gain: &'a [f32],
+    pub(crate) pan: (f32, f32),
+}
+
+impl Sink for AddStereoPerFrame<'_> {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.left.len().min(self.right.len()).min(self.gain.len())
+    }
+
+    #[inline(always)]
+    fn put8(&mut self, i: usize, y: [f32; 8]) {
+        let pan = self.pan;
+        let g: [f32; 8] = self.gain[i..i + 8].try_into().unwrap();
+        let mut l: [f32; 8] = self.left[i..i + 8].try_into().unwrap();
+        let mut r: [f32; 8] = self.right[i..i + 8].try_into().unwrap();
+        for k in 0..8 {
+            let s = y[k] * g[k];
+            l[k] += s * pan.0;
+            r[k] += s * pan.1;
+        }
+        self.left[i..i + 8].copy_from_slice(&l);
+        self.right[i..i + 8].copy_from_slice(&r);
+    }
+
+    #[inline(always)]
+    fn put1(&mut self, i: usize, y: f32) {
+        let s = y * self.gain[i];
+        self.left[i] += s * self.pan.0;
+        self.right[i] += s * self.pan.1;
+    }
+}
