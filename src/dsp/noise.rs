@@ -21,6 +21,18 @@ impl NoiseSource {
         }
     }
 
+    /// The generator for the voice `voice` of an engine seeded with
+    /// `engine_seed`. Engine seed 0 gives `new(voice)`; other engine seeds
+    /// move every voice to an unrelated sequence.
+    pub(crate) fn for_voice(engine_seed: u64, voice: u64) -> Self {
+        Self::new(
+            engine_seed
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                .rotate_left(29)
+                ^ voice,
+        )
+    }
+
     /// Fills `out` with uniform white noise.
     pub(crate) fn render(&mut self, out: &mut [f32]) {
         let mut s = self.state;

@@ -36,6 +36,8 @@ pub(crate) struct EngineCore {
     scratch: Box<Scratch>,
     notes_started: u64,
     voices_stolen: u64,
+    /// Mixed with each voice id to seed that voice's noise.
+    noise_seed: u64,
     master_volume: AtomicF32,
     master_slew: Slew,
     /// Whether the last rendered block had no voice at all.
@@ -62,6 +64,7 @@ impl EngineCore {
             scratch: Box::new(Scratch::new()),
             notes_started: 0,
             voices_stolen: 0,
+            noise_seed: 0,
             master_volume: AtomicF32::new(1.0),
             master_slew: Slew::new(1.0, 1.0, PARAMETER_RAMP_SECS * 2.0 * sample_rate),
             previous_block_silent: true,
@@ -69,6 +72,15 @@ impl EngineCore {
             tables: wavetables(),
             retired: Vec::with_capacity(RETIRED_CAPACITY),
         }
+    }
+
+    /// Seeds the noise of the notes started from now on.
+    pub(crate) fn set_noise_seed(&mut self, seed: u64) {
+        self.noise_seed = seed;
+    }
+
+    pub(crate) fn noise_seed(&self) -> u64 {
+        self.noise_seed
     }
 
     pub(crate) fn sample_rate(&self) -> f32 {
@@ -116,7 +128,13 @@ impl EngineCore {
             None => self.quietest_fading_slot(),
         };
         self.notes_started += 1;
-        let old = self.voices[slot].start(id, self.notes_started, note, self.sample_rate);
+        let old = self.voices[slot].start(
+            id,
+            self.notes_started,
+            note,
+            self.sample_rate,
+            self.noise_seed,
+        );
         self.occupied[slot / 64] |= 1 << (slot % 64);
         self.playing += 1;
         self.retire(old);

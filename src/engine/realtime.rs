@@ -262,6 +262,36 @@ impl RealtimeEngine {
         self.core.active_voice_count()
     }
 
+    /// Seeds the noise of the notes started from now on (default 0).
+    ///
+    /// Each noise voice draws from its own generator, seeded by this seed and
+    /// its voice id, so voices are independent of each other and an engine
+    /// given the same seed and the same calls plays the same samples. The
+    /// seed travels with the engine into [`split`](Self::split).
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    ///
+    /// let play = |seed| {
+    ///     let mut engine = RealtimeEngine::new(48_000.0);
+    ///     engine.set_noise_seed(seed);
+    ///     engine.trigger_note(Waveform::Noise, 440.0, AdsrEnvelope::default());
+    ///     let mut out = [0.0f32; 256];
+    ///     engine.process_buffer(&mut out);
+    ///     out
+    /// };
+    /// assert_eq!(play(7), play(7));
+    /// assert_ne!(play(7), play(8));
+    /// ```
+    pub fn set_noise_seed(&mut self, seed: u64) {
+        self.core.set_noise_seed(seed);
+    }
+
+    /// The seed set by [`set_noise_seed`](Self::set_noise_seed).
+    pub fn noise_seed(&self) -> u64 {
+        self.core.noise_seed()
+    }
+
     /// Notes stolen to make room since the engine was made.
     pub fn voices_stolen(&self) -> u64 {
         self.core.voices_stolen()

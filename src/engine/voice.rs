@@ -243,6 +243,7 @@ impl Voice {
         started: u64,
         note: Note,
         sample_rate: f32,
+        noise_seed: u64,
     ) -> Option<SampleData> {
         self.id = Some(id);
         self.state = SlotState::Playing;
@@ -269,7 +270,7 @@ impl Voice {
                 Source::Pulse
             }
             Waveform::Noise => {
-                self.noise = NoiseSource::new(id.raw());
+                self.noise = NoiseSource::for_voice(noise_seed, id.raw());
                 Source::Noise
             }
             Waveform::Sample(data) => {
