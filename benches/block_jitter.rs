@@ -70,6 +70,28 @@ fn main() {
         }
         summary("raw", &all);
         summary("per-block minimum", &best);
+        // The median block of each kind of trigger.
+        let kinds = [
+            "sample start",
+            "saw",
+            "square",
+            "pulse",
+            "triangle",
+            "sine",
+            "noise",
+        ];
+        let by_kind: Vec<String> = kinds
+            .iter()
+            .map(|kind| {
+                let mut t: Vec<f64> = (0..blocks)
+                    .filter(|&b| Churn::trigger_kind(voices, b) == *kind)
+                    .map(|b| best[b])
+                    .collect();
+                t.sort_by(f64::total_cmp);
+                format!("{kind} {:.1}", percentile(&t, 0.5))
+            })
+            .collect();
+        println!("  median µs by trigger: {}", by_kind.join(", "));
         // Where the slowest blocks are in the churn's cycle of eight
         // triggers (0: a sample starts).
         let mut order: Vec<usize> = (0..blocks).collect();

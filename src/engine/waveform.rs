@@ -34,7 +34,11 @@ pub enum Waveform {
         /// Fraction of the cycle spent high.
         duty_cycle: f32,
     },
-    /// White noise (the frequency is ignored).
+    /// White noise, uniform in `-1.0..1.0` (the frequency is ignored).
+    /// Each note draws from its own generator (period 2^64 − 1), seeded by
+    /// its voice id and the engine's
+    /// [`noise_seed`](crate::RealtimeEngine::set_noise_seed): notes are
+    /// independent, and the same seed and calls reproduce the same output.
     Noise,
     /// A recorded sample, shared, never copied.
     Sample(SampleData),
