@@ -43,7 +43,7 @@ pub(crate) use device::play;
 mod device {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     use polyphonica::midi::{MidiFile, MidiFilePlayer};
     use polyphonica::playback::{OutputDevice, Playback, RenderStereo};
@@ -166,7 +166,7 @@ mod device {
         eprintln!("listening to MIDI input \"{}\"", input.port_name());
         let live = LiveSynth::new(RealtimeEngine::new(device.sample_rate() as f32), inbox);
         let playback = device.play(live)?;
-        let start = Instant::now();
+        let start = std::time::Instant::now();
         while seconds.is_none_or(|s| start.elapsed().as_secs_f32() < s) {
             std::thread::sleep(Duration::from_millis(50));
             report(&playback);
