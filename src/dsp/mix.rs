@@ -49,50 +49,67 @@ pub(crate) enum Gain<'a> {
     PerFrame(&'a [f32]),
 }
 
-/// `mix[i] += y × gain`.
-pub(crate) struct AddConstant<'a> {
-    pub(crate) mix: &'a mut [f32],
-    pub(crate) gain: f32,
+/// A gain over a block, as a sink reads it: one value for every frame
+/// (`f32`), or one per frame (`&[f32]`). The sinks are generic over it, so
+/// each kind compiles to its own loop.
+pub(crate) trait Gains: Copy {
+    /// How many frames it covers.
+    fn frames(&self) -> usize;
+    /// The gains of frames `i..i + 8`.
+    fn at8(&self, i: usize) -> [f32; 8];
+    /// The gain of frame `i`.
+    fn at(&self, i: usize) -> f32;
 }
 
-impl Sink for AddConstant<'_> {
+impl Gains for f32 {
     #[inline(always)]
-    fn len(&self) -> usize {
-        self.mix.len()
+    fn frames(&self) -> usize {
+        usize::MAX
     }
 
     #[inline(always)]
-    fn put8(&mut self, i: usize, y: [f32; 8]) {
-        let gain = self.gain;
-        let m: &mut [f32; 8] = (&mut self.mix[i..i + 8]).try_into().unwrap();
-        let mut acc = *m;
-        for k in 0..8 {
-            acc[k] += y[k] * gain;
-        }
-        *m = acc;
+    fn at8(&self, _: usize) -> [f32; 8] {
+        [*self; 8]
     }
 
     #[inline(always)]
-    fn put1(&mut self, i: usize, y: f32) {
-        self.mix[i] += y * self.gain;
+    fn at(&self, _: usize) -> f32 {
+        *self
+    }
+}
+
+impl Gains for &[f32] {
+    #[inline(always)]
+    fn frames(&self) -> usize {
+        self.len()
+    }
+
+    #[inline(always)]
+    fn at8(&self, i: usize) -> [f32; 8] {
+        self[i..i + 8].try_into().unwrap()
+    }
+
+    #[inline(always)]
+    fn at(&self, i: usize) -> f32 {
+        self[i]
     }
 }
 
 /// `mix[i] += y × gain[i]`.
-pub(crate) struct AddPerFrame<'a> {
+pub(crate) struct AddMono<'a, G: Gains> {
     pub(crate) mix: &'a mut [f32],
-    pub(crate) gain: &'a [f32],
+    pub(crate) gain: G,
 }
 
-impl Sink for AddPerFrame<'_> {
+impl<G: Gains> Sink for AddMono<'_, G> {
     #[inline(always)]
     fn len(&self) -> usize {
-        self.mix.len().min(self.gain.len())
+        self.mix.len().min(self.gain.frames())
     }
 
     #[inline(always)]
     fn put8(&mut self, i: usize, y: [f32; 8]) {
-        let g: [f32; 8] = self.gain[i..i + 8].try_into().unwrap();
+        let g = self.gain.at8(i);
         let m: &mut [f32; 8] = (&mut self.mix[i..i + 8]).try_into().unwrap();
         let mut acc = *m;
         for k in 0..8 {
@@ -103,64 +120,31 @@ impl Sink for AddPerFrame<'_> {
 
     #[inline(always)]
     fn put1(&mut self, i: usize, y: f32) {
-        self.mix[i] += y * self.gain[i];
-    }
-}
-
-/// `left[i] += y × gain × pan_left`, `right[i] += y × gain × pan_right`.
-pub(crate) struct AddStereoConstant<'a> {
-    pub(crate) left: &'a mut [f32],
-    pub(crate) right: &'a mut [f32],
-    pub(crate) gain: f32,
-    pub(crate) pan: (f32, f32),
-}
-
-impl Sink for AddStereoConstant<'_> {
-    #[inline(always)]
-    fn len(&self) -> usize {
-        self.left.len().min(self.right.len())
-    }
-
-    #[inline(always)]
-    fn put8(&mut self, i: usize, y: [f32; 8]) {
-        let (gain, pan) = (self.gain, self.pan);
-        let mut l: [f32; 8] = self.left[i..i + 8].try_into().unwrap();
-        let mut r: [f32; 8] = self.right[i..i + 8].try_into().unwrap();
-        for k in 0..8 {
-            let s = y[k] * gain;
-            l[k] += s * pan.0;
-            r[k] += s * pan.1;
-        }
-        self.left[i..i + 8].copy_from_slice(&l);
-        self.right[i..i + 8].copy_from_slice(&r);
-    }
-
-    #[inline(always)]
-    fn put1(&mut self, i: usize, y: f32) {
-        let s = y * self.gain;
-        self.left[i] += s * self.pan.0;
-        self.right[i] += s * self.pan.1;
+        self.mix[i] += y * self.gain.at(i);
     }
 }
 
 /// `left[i] += y × gain[i] × pan_left`, `right[i] += y × gain[i] × pan_right`.
-pub(crate) struct AddStereoPerFrame<'a> {
+pub(crate) struct AddStereo<'a, G: Gains> {
     pub(crate) left: &'a mut [f32],
     pub(crate) right: &'a mut [f32],
-    pub(crate) gain: &'a [f32],
+    pub(crate) gain: G,
     pub(crate) pan: (f32, f32),
 }
 
-impl Sink for AddStereoPerFrame<'_> {
+impl<G: Gains> Sink for AddStereo<'_, G> {
     #[inline(always)]
     fn len(&self) -> usize {
-        self.left.len().min(self.right.len()).min(self.gain.len())
+        self.left
+            .len()
+            .min(self.right.len())
+            .min(self.gain.frames())
     }
 
     #[inline(always)]
     fn put8(&mut self, i: usize, y: [f32; 8]) {
         let pan = self.pan;
-        let g: [f32; 8] = self.gain[i..i + 8].try_into().unwrap();
+        let g = self.gain.at8(i);
         let mut l: [f32; 8] = self.left[i..i + 8].try_into().unwrap();
         let mut r: [f32; 8] = self.right[i..i + 8].try_into().unwrap();
         for k in 0..8 {
@@ -174,7 +158,7 @@ impl Sink for AddStereoPerFrame<'_> {
 
     #[inline(always)]
     fn put1(&mut self, i: usize, y: f32) {
-        let s = y * self.gain[i];
+        let s = y * self.gain.at(i);
         self.left[i] += s * self.pan.0;
         self.right[i] += s * self.pan.1;
     }

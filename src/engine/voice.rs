@@ -7,9 +7,7 @@ use super::note::Note;
 use super::waveform::{clamp_duty_cycle, Waveform};
 use super::{AtomicF32, VoiceId, MAX_BLOCK_FRAMES};
 use crate::dsp::envelope::{EnvelopePhase, EnvelopeState};
-use crate::dsp::mix::{
-    AddConstant, AddPerFrame, AddStereoConstant, AddStereoPerFrame, Gain, Sink, Write,
-};
+use crate::dsp::mix::{AddMono, AddStereo, Gain, Sink, Write};
 use crate::dsp::noise::NoiseSource;
 use crate::dsp::pan::pan_gains;
 use crate::dsp::slew::Slew;
@@ -374,13 +372,17 @@ impl Voice {
         if matches!(self.source, Source::Periodic(_) | Source::Pulse) {
             match (target, gain) {
                 (MixTarget::Mono(mix), Gain::Constant(gain)) => {
-                    let mix = &mut mix[..frames];
-                    let mut sink = AddConstant { mix, gain };
+                    let mut sink = AddMono {
+                        mix: &mut mix[..frames],
+                        gain,
+                    };
                     self.oscillate(frequency_hz, sample_rate, tables, &mut sink);
                 }
                 (MixTarget::Mono(mix), Gain::PerFrame(gain)) => {
-                    let mix = &mut mix[..frames];
-                    let mut sink = AddPerFrame { mix, gain };
+                    let mut sink = AddMono {
+                        mix: &mut mix[..frames],
+                        gain,
+                    };
                     self.oscillate(frequency_hz, sample_rate, tables, &mut sink);
                 }
                 (MixTarget::Stereo(mix_left, mix_right), gain) => {
@@ -390,7 +392,7 @@ impl Voice {
                         let (left, right) = (&mut mix_left[..frames], &mut mix_right[..frames]);
                         match gain {
                             Gain::Constant(gain) => {
-                                let mut sink = AddStereoConstant {
+                                let mut sink = AddStereo {
                                     left,
                                     right,
                                     gain,
@@ -399,7 +401,7 @@ impl Voice {
                                 self.oscillate(frequency_hz, sample_rate, tables, &mut sink);
                             }
                             Gain::PerFrame(gain) => {
-                                let mut sink = AddStereoPerFrame {
+                                let mut sink = AddStereo {
                                     left,
                                     right,
                                     gain,
