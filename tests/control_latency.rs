@@ -39,6 +39,9 @@ fn onsets(out: &[f32]) -> Vec<usize> {
 struct Run {
     latencies: Vec<i64>,
     scheduled_error: i64,
+    /// The latest the audio thread started a block, in frames after its
+    /// period began.
+    late_frames: i64,
 }
 
 fn run(block: usize, notes: usize) -> Run {
@@ -55,17 +58,20 @@ fn run(block: usize, notes: usize) -> Run {
             let mut out = vec![0.0f32; total + block];
             let period = Duration::from_secs_f64(block as f64 / RATE);
             let mut n = 0;
+            let mut latest = 0.0f64;
             while n * block < total && !stop.load(Ordering::Relaxed) {
                 // A sound card asks for block n when its period begins.
-                if let Some(wait) =
-                    (start + period * n as u32).checked_duration_since(Instant::now())
-                {
+                let due = start + period * n as u32;
+                if let Some(wait) = due.checked_duration_since(Instant::now()) {
                     std::thread::sleep(wait);
                 }
+                // A sleeping thread wakes late on a busy machine: a note
+                // handed in between is still in time for this block.
+                latest = latest.max(Instant::now().duration_since(due).as_secs_f64());
                 audio.process_buffer(&mut out[n * block..(n + 1) * block]);
                 n += 1;
             }
-            out
+            (out, (latest * RATE).ceil() as i64)
         })
     };
     let envelope = AdsrEnvelope::new(0.0, 0.0, 1.0, 0.0);
@@ -90,7 +96,7 @@ fn run(block: usize, notes: usize) -> Run {
     control.at(At::Frame(scheduled)).trigger(note).unwrap();
     std::thread::sleep(Duration::from_micros(2 * spacing_us));
     stop.store(true, Ordering::Relaxed);
-    let out = audio_thread.join().unwrap();
+    let (out, late_frames) = audio_thread.join().unwrap();
     let found = onsets(&out);
     assert_eq!(found.len(), notes + 1, "every note sounds once");
     Run {
@@ -100,6 +106,7 @@ fn run(block: usize, notes: usize) -> Run {
             .map(|(&on, &w)| on as i64 - w)
             .collect(),
         scheduled_error: found[notes] as i64 - scheduled as i64,
+        late_frames,
     }
 }
 
@@ -111,17 +118,19 @@ fn a_note_sounds_within_one_buffer_or_exactly_at_its_frame() {
         sorted.sort_unstable();
         let (median, worst) = (sorted[sorted.len() / 2], sorted[sorted.len() - 1]);
         println!(
-            "{block:>5}-frame buffers: note-on to first sample median {median} frames, worst {worst} frames ({:.2} ms); scheduled note off by {} frames",
+            "{block:>5}-frame buffers: note-on to first sample median {median} frames, worst {worst} frames ({:.2} ms); scheduled note off by {} frames; audio thread at most {} frames late",
             worst as f64 / RATE * 1e3,
-            r.scheduled_error
+            r.scheduled_error,
+            r.late_frames
         );
         assert_eq!(
             r.scheduled_error, 0,
             "a scheduled note starts exactly at its frame"
         );
         assert!(
-            sorted[0] >= -1,
-            "a note cannot sound before it was sent: {sorted:?}"
+            sorted[0] >= -1 - r.late_frames,
+            "a note cannot sound before it was sent (the audio thread was at most {} frames late): {sorted:?}",
+            r.late_frames
         );
         assert!(
             median <= block as i64,
