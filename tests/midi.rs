@@ -349,3 +349,60 @@ fn broken_midi_files_give_errors_not_panics() {
         Err(MidiError::InvalidParameter(_))
     ));
 }
+
+mod fuzz {
+    use super::common::mutate::{apply, mutation};
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The real files, read once.
+    fn seeds() -> &'static [Vec<u8>] {
+        static SEEDS: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+        SEEDS.get_or_init(|| {
+            [
+                "test01.mid",
+                "test03.mid",
+                "test06.mid",
+                "test08.mid",
+                "test19.mid",
+            ]
+            .iter()
+            .map(|name| std::fs::read(testdata(name)).unwrap())
+            .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// A damaged MIDI file is an error or a song; the song's first two
+        /// seconds render within full scale, whatever its tempo and events.
+        #[test]
+        fn mutated_real_files_parse_or_fail_and_render_bounded(
+            seed in 0usize..5,
+            mutations in prop::collection::vec(mutation(), 1..5),
+        ) {
+            let mut bytes = seeds()[seed].clone();
+            for m in &mutations {
+                apply(&mut bytes, m);
+            }
+            match MidiFile::parse(&bytes) {
+                Err(e) => prop_assert!(!e.to_string().is_empty()),
+                Ok(song) => {
+                    prop_assert!(song.duration_secs().is_finite() && song.duration_secs() >= 0.0);
+                    let mut player = song.player(8_000);
+                    let mut block = [0.0f32; 512];
+                    for _ in 0..(2 * 8_000 / 256) {
+                        let frames = player.render_stereo(&mut block);
+                        prop_assert!(
+                            block[..frames * 2].iter().all(|s| s.is_finite() && s.abs() <= 1.0)
+                        );
+                        if frames == 0 {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -212,3 +212,51 @@ fn the_example_scores_render() {
         assert!(rms(&out) > 0.02, "{name} is nearly silent");
     }
 }
+
+mod fuzz {
+    use super::common::mutate::{apply, mutation};
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// A damaged score is an error that points inside the text, or a
+        /// score whose first second renders within full scale.
+        #[test]
+        fn mutated_example_scores_parse_or_fail_with_a_position(
+            which in 0usize..2,
+            mutations in prop::collection::vec(mutation(), 1..5),
+        ) {
+            let name = ["demo.toml", "sweeps.toml"][which];
+            let mut bytes = std::fs::read(example(name)).unwrap();
+            for m in &mutations {
+                apply(&mut bytes, m);
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            match Score::from_toml(&text, name, &example("")) {
+                Err(e) => {
+                    prop_assert!(!e.message().is_empty());
+                    if let Some(line) = e.line() {
+                        prop_assert!(line >= 1 && line <= text.lines().count().max(1) + 1, "line {} of {}", line, e);
+                    }
+                }
+                Ok(score) => {
+                    prop_assert!(score.duration_secs().is_finite());
+                    if let Ok(mut renderer) = score.renderer(8_000) {
+                        let mut block = [0.0f32; 512];
+                        for _ in 0..(8_000 / 256) {
+                            let frames = renderer.render_stereo(&mut block);
+                            prop_assert!(
+                                block[..frames * 2].iter().all(|s| s.is_finite() && s.abs() <= 1.0)
+                            );
+                            if frames == 0 {
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
