@@ -17,12 +17,16 @@ mod phrase;
 mod schedule;
 mod shared;
 mod split;
+mod status;
 mod sync;
 mod time;
+mod timed;
 
 pub use audio::AudioEngine;
-pub use controller::{Controller, Status, Timed};
+pub use controller::Controller;
 pub use error::ControlError;
 pub use phrase::{Phrase, PhraseNote};
 pub use split::ControlConfig;
+pub use status::Status;
 pub use time::{At, Tempo};
+pub use timed::Timed;
