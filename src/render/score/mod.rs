@@ -1,0 +1,228 @@
+//! Scores: timelines written by hand in TOML (feature `score`).
+//!
+//! The format, by example:
+//!
+//! ```toml
+//! tempo = 120          # beats per minute, for times written in beats
+//! beats = 8            # length of the piece (or `duration` in seconds);
+//!                      # by default the end of the last note
+//!
+//! [samples]            # WAV files, relative to the score's folder
+//! kick = "kick.wav"    # or { file = "kick.wav", base = "C4" }: the pitch at which it plays as recorded (A4 by default)
+//!
+//! [instruments.bass]   # settings notes can share
+//! waveform = "saw"     # sine, square, saw, triangle, noise, pulse, { pulse = 0.25 }, { sample = "kick" }
+//! amplitude = 0.5      # 0 to 1
+//! pan = -0.2           # -1 (left) to 1 (right)
+//! envelope = { attack = 0.005, decay = 0.15, sustain = 0.6, release = 0.1 }
+//!
+//! [[note]]
+//! beat = 0             # start: `beat`, or `time` in seconds
+//! beats = 1            # length, release included: `beats`, or `duration` in seconds
+//! pitch = "C2"         # a note name (C4 = 261.63 Hz, F#3, Bb2) or Hz (110)
+//! instrument = "bass"  # any field here overrides the instrument's
+//!
+//! [[note]]
+//! time = 1.0
+//! duration = 2.0
+//! pitch = 220
+//! sweep_to = "A4"      # a linear sweep over the note
+//! waveform = "sine"
+//!
+//! [[note]]
+//! beat = 4
+//! waveform = { sample = "kick" }   # a sample note lasts as long as its sample unless given a length
+//! ```
+//!
+//! A note without a waveform plays a sine; without an envelope it uses
+//! [`AdsrEnvelope::default`] (a sample note plays as recorded: no attack,
+//! no release). A mistake is reported with its file, line and column and
+//! what was expected.
+
+mod parse;
+
+use std::fmt;
+use std::path::Path;
+
+use super::timeline::{TimelineEvent, TimelineRenderer};
+use super::RenderError;
+use crate::Waveform;
+
+/// A mistake in a score, or a file it names that could not be read.
+///
+/// Its message starts with where the mistake is (`file:line:column`) and
+/// says what was expected.
+///
+/// ```
+/// use polyphonica::Score;
+/// use std::path::Path;
+///
+/// let text = "[[note]]\ntime = 0\nduration = 1\npitch = \"H4\"\n";
+/// let err = Score::from_toml(text, "song.toml", Path::new(".")).unwrap_err();
+/// assert_eq!((err.line(), err.column()), (Some(4), Some(9)));
+/// assert!(err.to_string().starts_with("song.toml:4:9: \"H4\" is not a pitch"));
+/// ```
+#[derive(Debug)]
+pub struct ScoreError {
+    file: String,
+    position: Option<(usize, usize)>,
+    message: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl ScoreError {
+    fn at(file: &str, text: &str, offset: Option<usize>, message: impl Into<String>) -> Self {
+        ScoreError {
+            file: file.to_string(),
+            position: offset.map(|o| line_column(text, o)),
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// The line of the mistake (from 1), if it has one.
+    pub fn line(&self) -> Option<usize> {
+        self.position.map(|p| p.0)
+    }
+
+    /// The column of the mistake (from 1, in characters), if it has one.
+    pub fn column(&self) -> Option<usize> {
+        self.position.map(|p| p.1)
+    }
+
+    /// What is wrong, without the position.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for ScoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.position {
+            Some((line, column)) => write!(f, "{}:{line}:{column}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ScoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// A timeline read from a score: events at times, and the piece's length.
+///
+/// ```
+/// use polyphonica::Score;
+/// use std::path::Path;
+///
+/// let score = Score::from_toml(r#"
+///     tempo = 120
+///     [[note]]
+///     beat = 1
+///     beats = 2
+///     pitch = "A4"
+///     waveform = "triangle"
+/// "#, "inline", Path::new("."))?;
+/// assert_eq!(score.events().len(), 1);
+/// assert_eq!(score.events()[0].start_secs, 0.5);
+/// assert_eq!(score.events()[0].event.duration_secs, 1.0);
+/// assert_eq!(score.duration_secs(), 1.5);
+///
+/// let mut renderer = score.renderer(44_100)?;
+/// let mut block = vec![0.0; 1024];
+/// while renderer.render_mono(&mut block) > 0 {}
+/// # Ok::<(), polyphonica::ScoreError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Score {
+    name: String,
+    events: Vec<TimelineEvent>,
+    /// Line and column of each event's note, for messages.
+    positions: Vec<(usize, usize)>,
+    duration_secs: f32,
+}
+
+impl Score {
+    /// Reads the score at `path`; sample files are found relative to its
+    /// folder.
+    ///
+    /// ```
+    /// let score = polyphonica::Score::from_file("examples/scores/demo.toml")?;
+    /// assert!(score.duration_secs() > 1.0);
+    /// # Ok::<(), polyphonica::ScoreError>(())
+    /// ```
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Score, ScoreError> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ScoreError {
+            file: name.clone(),
+            position: None,
+            message: format!("could not read the score: {e}"),
+            source: Some(Box::new(e)),
+        })?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        Score::from_toml(&text, &name, dir)
+    }
+
+    /// Reads a score from TOML `text`; `name` names it in messages and
+    /// sample files are found relative to `base_dir`.
+    pub fn from_toml(text: &str, name: &str, base_dir: &Path) -> Result<Score, ScoreError> {
+        parse::parse(text, name, base_dir)
+    }
+
+    /// The events, in the order the score lists them.
+    pub fn events(&self) -> &[TimelineEvent] {
+        &self.events
+    }
+
+    /// The length of the piece in seconds.
+    pub fn duration_secs(&self) -> f32 {
+        self.duration_secs
+    }
+
+    /// A renderer of the score at `sample_rate`. A pitch too high for the
+    /// rate (above half of it) is reported at its note.
+    pub fn renderer(&self, sample_rate: u32) -> Result<TimelineRenderer, ScoreError> {
+        let plain = |e: RenderError| ScoreError {
+            file: self.name.clone(),
+            position: None,
+            message: e.to_string(),
+            source: Some(Box::new(e)),
+        };
+        super::event::check_sample_rate(sample_rate).map_err(plain)?;
+        let nyquist = sample_rate as f32 / 2.0;
+        for (e, &position) in self.events.iter().zip(&self.positions) {
+            let sample = matches!(e.event.waveform, Waveform::Sample(_));
+            let highest = e.event.start_frequency.max(e.event.end_frequency);
+            if highest > nyquist {
+                let what = if sample {
+                    "the sample's playback pitch"
+                } else {
+                    "the pitch"
+                };
+                return Err(ScoreError {
+                    file: self.name.clone(),
+                    position: Some(position),
+                    message: format!(
+                        "{what} {highest} Hz is above {nyquist} Hz, the highest a sample rate of {sample_rate} Hz can play"
+                    ),
+                    source: None,
+                });
+            }
+        }
+        TimelineRenderer::new(&self.events, self.duration_secs, sample_rate).map_err(plain)
+    }
+}

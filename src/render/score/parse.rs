@@ -1,0 +1,517 @@
+//! From the TOML text to a [`Score`]: what the file holds, deserialised
+//! with positions, then resolved (instruments, samples, tempo) into events.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{Score, ScoreError};
+use crate::render::event::SoundEvent;
+use crate::render::pitch::parse_pitch;
+use crate::render::timeline::TimelineEvent;
+use crate::render::wave::FLAT_ENVELOPE;
+use crate::{AdsrEnvelope, SampleData, Waveform};
+
+/// Reads a score from TOML `text` (see [`Score::from_toml`]).
+pub(super) fn parse(text: &str, name: &str, base_dir: &Path) -> Result<Score, ScoreError> {
+    let raw: RawScore = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map(|s| s.start);
+        ScoreError::at(name, text, offset, e.message().trim_end().to_string())
+    })?;
+    Builder {
+        name,
+        text,
+        base_dir,
+        raw: &raw,
+        samples: BTreeMap::new(),
+    }
+    .build()
+}
+
+// ---------------------------------------------------------------------------
+// What the TOML holds, before names are resolved.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScore {
+    #[serde(default, deserialize_with = "tempo")]
+    tempo: Option<f64>,
+    #[serde(default, deserialize_with = "seconds")]
+    duration: Option<f64>,
+    #[serde(default, deserialize_with = "beats")]
+    beats: Option<f64>,
+    #[serde(default)]
+    samples: BTreeMap<String, Spanned<RawSample>>,
+    #[serde(default)]
+    instruments: BTreeMap<String, RawSettings>,
+    #[serde(default, rename = "note")]
+    notes: Vec<Spanned<RawNote>>,
+}
+
+/// What a note and an instrument can both set.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    waveform: Option<Spanned<WaveSpec>>,
+    #[serde(default)]
+    envelope: RawEnvelope,
+    #[serde(default, deserialize_with = "level")]
+    amplitude: Option<f64>,
+    #[serde(default, deserialize_with = "pan")]
+    pan: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNote {
+    #[serde(default, deserialize_with = "seconds")]
+    time: Option<f64>,
+    #[serde(default, deserialize_with = "beats")]
+    beat: Option<f64>,
+    #[serde(default, deserialize_with = "seconds")]
+    duration: Option<f64>,
+    #[serde(default, deserialize_with = "beats")]
+    beats: Option<f64>,
+    pitch: Option<Pitch>,
+    sweep_to: Option<Pitch>,
+    instrument: Option<Spanned<String>>,
+    waveform: Option<Spanned<WaveSpec>>,
+    #[serde(default)]
+    envelope: RawEnvelope,
+    #[serde(default, deserialize_with = "level")]
+    amplitude: Option<f64>,
+    #[serde(default, deserialize_with = "pan")]
+    pan: Option<f64>,
+}
+
+#[derive(Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEnvelope {
+    #[serde(default, deserialize_with = "seconds")]
+    attack: Option<f64>,
+    #[serde(default, deserialize_with = "seconds")]
+    decay: Option<f64>,
+    #[serde(default, deserialize_with = "level")]
+    sustain: Option<f64>,
+    #[serde(default, deserialize_with = "seconds")]
+    release: Option<f64>,
+}
+
+impl RawEnvelope {
+    fn over(&self, base: AdsrEnvelope) -> AdsrEnvelope {
+        let pick = |v: Option<f64>, b: f32| v.map_or(b, |v| v as f32);
+        AdsrEnvelope {
+            attack_secs: pick(self.attack, base.attack_secs),
+            decay_secs: pick(self.decay, base.decay_secs),
+            sustain_level: pick(self.sustain, base.sustain_level),
+            release_secs: pick(self.release, base.release_secs),
+        }
+    }
+}
+
+/// A sample file, and the pitch at which it plays as recorded.
+struct RawSample {
+    file: String,
+    base: Option<Pitch>,
+}
+
+impl<'de> Deserialize<'de> for RawSample {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Table {
+            file: String,
+            base: Option<Pitch>,
+        }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawSample;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a WAV file name, or a table like { file = \"kick.wav\", base = \"C4\" }",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawSample, E> {
+                Ok(RawSample {
+                    file: v.to_string(),
+                    base: None,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawSample, A::Error> {
+                let t = Table::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawSample {
+                    file: t.file,
+                    base: t.base,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A waveform as written: a name, `{ pulse = width }` or `{ sample = name }`.
+enum WaveSpec {
+    Sine,
+    Square,
+    Saw,
+    Triangle,
+    Noise,
+    Pulse(f32),
+    Sample(String),
+}
+
+const WAVEFORM_NAMES: &str = "sine, square, saw, triangle, noise or pulse";
+
+impl<'de> Deserialize<'de> for WaveSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Table {
+            #[serde(default, deserialize_with = "duty")]
+            pulse: Option<f64>,
+            sample: Option<String>,
+        }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = WaveSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                write!(f, "a waveform: {WAVEFORM_NAMES}, or {{ pulse = 0.25 }} or {{ sample = \"name\" }}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<WaveSpec, E> {
+                Ok(match v.to_ascii_lowercase().as_str() {
+                    "sine" => WaveSpec::Sine,
+                    "square" => WaveSpec::Square,
+                    "saw" | "sawtooth" => WaveSpec::Saw,
+                    "triangle" => WaveSpec::Triangle,
+                    "noise" => WaveSpec::Noise,
+                    "pulse" => WaveSpec::Pulse(0.5),
+                    _ => {
+                        return Err(E::custom(format!(
+                            "unknown waveform {v:?}; expected {WAVEFORM_NAMES}, or {{ pulse = 0.25 }} or {{ sample = \"name\" }}"
+                        )))
+                    }
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<WaveSpec, A::Error> {
+                let t = Table::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                match (t.pulse, t.sample) {
+                    (Some(width), None) => Ok(WaveSpec::Pulse(width as f32)),
+                    (None, Some(name)) => Ok(WaveSpec::Sample(name)),
+                    _ => Err(de::Error::custom(
+                        "expected one of `pulse = width` or `sample = \"name\"` in a waveform table",
+                    )),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A pitch as written: a note name or a number of Hz.
+#[derive(Clone, Copy)]
+struct Pitch(f32);
+
+impl<'de> Deserialize<'de> for Pitch {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Pitch;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a note name like \"C4\", \"F#3\" or \"Bb2\", or a frequency in Hz like 440",
+                )
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Pitch, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Pitch, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Pitch, E> {
+                if v.is_finite() && v > 0.0 && v < f64::from(f32::MAX) {
+                    Ok(Pitch(v as f32))
+                } else {
+                    Err(E::custom(format!(
+                        "expected a frequency above 0 Hz or a note name like \"C4\", found {v}"
+                    )))
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Pitch, E> {
+                parse_pitch(v).map(Pitch).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A number checked against a range, with what was expected for messages.
+fn number<'de, D: Deserializer<'de>>(
+    d: D,
+    expecting: &'static str,
+    valid: fn(f64) -> bool,
+) -> Result<Option<f64>, D::Error> {
+    struct V {
+        expecting: &'static str,
+        valid: fn(f64) -> bool,
+    }
+    impl Visitor<'_> for V {
+        type Value = f64;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str(self.expecting)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+            self.visit_f64(v as f64)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+            self.visit_f64(v as f64)
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+            if v.is_finite() && v < f64::from(f32::MAX) && (self.valid)(v) {
+                Ok(v)
+            } else {
+                Err(E::custom(format!("expected {}, found {v}", self.expecting)))
+            }
+        }
+    }
+    d.deserialize_any(V { expecting, valid }).map(Some)
+}
+
+fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    number(d, "a number of seconds, 0 or more", |v| v >= 0.0)
+}
+
+fn beats<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    number(d, "a number of beats, 0 or more", |v| v >= 0.0)
+}
+
+fn tempo<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    number(d, "a tempo in beats per minute, above 0", |v| v > 0.0)
+}
+
+fn level<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    number(d, "a level from 0 to 1", |v| (0.0..=1.0).contains(&v))
+}
+
+fn pan<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    number(d, "a pan from -1 (left) to 1 (right)", |v| {
+        (-1.0..=1.0).contains(&v)
+    })
+}
+
+fn duty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    number(d, "a pulse width between 0 and 1", |v| v > 0.0 && v < 1.0)
+}
+
+// ---------------------------------------------------------------------------
+// From what the TOML holds to events.
+
+struct Builder<'a> {
+    name: &'a str,
+    text: &'a str,
+    base_dir: &'a Path,
+    raw: &'a RawScore,
+    samples: BTreeMap<String, SampleData>,
+}
+
+impl Builder<'_> {
+    fn error(&self, offset: usize, message: impl Into<String>) -> ScoreError {
+        ScoreError::at(self.name, self.text, Some(offset), message)
+    }
+
+    fn build(mut self) -> Result<Score, ScoreError> {
+        for (key, spec) in &self.raw.samples {
+            let sample = self.load_sample(spec)?;
+            self.samples.insert(key.clone(), sample);
+        }
+        let mut events = Vec::with_capacity(self.raw.notes.len());
+        let mut positions = Vec::with_capacity(self.raw.notes.len());
+        // Notes come in order: find their lines in one pass over the text.
+        let (mut line, mut line_start, mut scanned) = (1, 0, 0);
+        for note in &self.raw.notes {
+            events.push(self.event(note)?);
+            let offset = note.span().start.min(self.text.len());
+            if offset < scanned {
+                (line, line_start, scanned) = (1, 0, 0);
+            }
+            for (i, b) in self.text.as_bytes()[scanned..offset].iter().enumerate() {
+                if *b == b'\n' {
+                    line += 1;
+                    line_start = scanned + i + 1;
+                }
+            }
+            scanned = offset;
+            positions.push((line, self.text[line_start..offset].chars().count() + 1));
+        }
+        let last_end = events
+            .iter()
+            .map(|e| f64::from(e.start_secs) + f64::from(e.event.duration_secs))
+            .fold(0.0, f64::max);
+        let duration = match (self.raw.duration, self.raw.beats) {
+            (Some(_), Some(_)) => {
+                return Err(self.error(
+                    0,
+                    "the score gives both `duration` and `beats`; give one length",
+                ))
+            }
+            (Some(secs), None) => secs,
+            (None, Some(beats)) => self.beats_to_secs(beats, 0, "beats")?,
+            (None, None) => last_end,
+        };
+        Ok(Score {
+            name: self.name.to_string(),
+            events,
+            positions,
+            duration_secs: duration as f32,
+        })
+    }
+
+    fn load_sample(&self, spec: &Spanned<RawSample>) -> Result<SampleData, ScoreError> {
+        let at = spec.span().start;
+        let raw = spec.get_ref();
+        let path = self.base_dir.join(&raw.file);
+        let fail = |e: crate::SampleError| ScoreError {
+            source: None,
+            ..self.error(at, format!("sample file {}: {e}", path.display()))
+        };
+        let mut sample = SampleData::from_wav_file(&path).map_err(fail)?;
+        if let Some(base) = raw.base {
+            sample = sample.with_base_frequency(base.0).map_err(fail)?;
+        }
+        Ok(sample)
+    }
+
+    fn beats_to_secs(&self, beats: f64, at: usize, field: &str) -> Result<f64, ScoreError> {
+        match self.raw.tempo {
+            Some(tempo) => Ok(beats * 60.0 / tempo),
+            None => Err(self.error(
+                at,
+                format!("`{field}` counts beats, so the score needs a `tempo` (beats per minute) at the top"),
+            )),
+        }
+    }
+
+    fn event(&self, note: &Spanned<RawNote>) -> Result<TimelineEvent, ScoreError> {
+        let at = note.span().start;
+        let n = note.get_ref();
+        let instrument = match &n.instrument {
+            None => None,
+            Some(name) => Some(self.raw.instruments.get(name.get_ref()).ok_or_else(|| {
+                let known: Vec<&str> = self.raw.instruments.keys().map(String::as_str).collect();
+                let known = if known.is_empty() {
+                    "the score defines none".to_string()
+                } else {
+                    format!("expected one of: {}", known.join(", "))
+                };
+                self.error(
+                    name.span().start,
+                    format!("there is no instrument named {:?}; {known}", name.get_ref()),
+                )
+            })?),
+        };
+        let fallback = RawSettings::default();
+        let inst = instrument.unwrap_or(&fallback);
+
+        let spec = n.waveform.as_ref().or(inst.waveform.as_ref());
+        let (waveform, sample_length) = match spec.map(|s| (s.get_ref(), s.span().start)) {
+            None | Some((WaveSpec::Sine, _)) => (Waveform::Sine, None),
+            Some((WaveSpec::Square, _)) => (Waveform::Square, None),
+            Some((WaveSpec::Saw, _)) => (Waveform::Sawtooth, None),
+            Some((WaveSpec::Triangle, _)) => (Waveform::Triangle, None),
+            Some((WaveSpec::Noise, _)) => (Waveform::Noise, None),
+            Some((WaveSpec::Pulse(duty_cycle), _)) => (
+                Waveform::Pulse {
+                    duty_cycle: *duty_cycle,
+                },
+                None,
+            ),
+            Some((WaveSpec::Sample(name), span)) => {
+                let sample = self.samples.get(name).ok_or_else(|| {
+                    let known: Vec<&str> = self.samples.keys().map(String::as_str).collect();
+                    let known = if known.is_empty() {
+                        "the score's [samples] table defines none".to_string()
+                    } else {
+                        format!("expected one of: {}", known.join(", "))
+                    };
+                    self.error(span, format!("there is no sample named {name:?}; {known}"))
+                })?;
+                let length = sample.duration_secs();
+                (
+                    Waveform::Sample(sample.clone()),
+                    Some((length, sample.base_frequency_hz())),
+                )
+            }
+        };
+
+        let start = match (n.time, n.beat) {
+            (Some(_), Some(_)) => {
+                return Err(self.error(at, "this note gives both `time` and `beat`; give one start"))
+            }
+            (Some(secs), None) => secs,
+            (None, Some(beat)) => self.beats_to_secs(beat, at, "beat")?,
+            (None, None) => {
+                return Err(self.error(
+                    at,
+                    "this note has no start; expected `time` (seconds) or `beat`",
+                ));
+            }
+        };
+
+        let pitch = match (n.pitch, sample_length, &waveform) {
+            (Some(p), _, _) => p.0,
+            (None, Some((_, base)), _) => base,
+            (None, None, Waveform::Noise) => 440.0,
+            (None, None, _) => return Err(self.error(
+                at,
+                "this note has no `pitch`; expected a note name like \"C4\" or a frequency in Hz",
+            )),
+        };
+        let duration = match (n.duration, n.beats, sample_length) {
+            (Some(_), Some(_), _) => {
+                return Err(self.error(
+                    at,
+                    "this note gives both `duration` and `beats`; give one length",
+                ));
+            }
+            (Some(secs), None, _) => secs,
+            (None, Some(beats), _) => self.beats_to_secs(beats, at, "beats")?,
+            // A sample plays to its end at the note's speed.
+            (None, None, Some((length, base))) => length * f64::from(base) / f64::from(pitch),
+            (None, None, None) => {
+                return Err(self.error(
+                    at,
+                    "this note has no length; expected `duration` (seconds) or `beats`",
+                ));
+            }
+        };
+        if start + duration > 1e7 {
+            return Err(self.error(
+                at,
+                "this note ends more than 10 million seconds in; expected a shorter piece",
+            ));
+        }
+
+        let base_envelope = if sample_length.is_some() {
+            FLAT_ENVELOPE
+        } else {
+            AdsrEnvelope::default()
+        };
+        let envelope = n.envelope.over(inst.envelope.over(base_envelope));
+        let amplitude = n.amplitude.or(inst.amplitude).unwrap_or(1.0);
+        let pan = n.pan.or(inst.pan).unwrap_or(0.0);
+        let end = n.sweep_to.map_or(pitch, |p| p.0);
+        let event = SoundEvent {
+            waveform,
+            start_frequency: pitch,
+            end_frequency: end,
+            duration_secs: duration as f32,
+            envelope,
+        };
+        Ok(TimelineEvent::new(start as f32, event)
+            .with_amplitude(amplitude as f32)
+            .with_pan(pan as f32))
+    }
+}
