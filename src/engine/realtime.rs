@@ -288,6 +288,13 @@ impl RealtimeEngine {
     }
 
     /// The seed set by [`set_noise_seed`](Self::set_noise_seed).
+    ///
+    /// ```
+    /// let mut engine = polyphonica::RealtimeEngine::new(48_000.0);
+    /// assert_eq!(engine.noise_seed(), 0);
+    /// engine.set_noise_seed(42);
+    /// assert_eq!(engine.noise_seed(), 42);
+    /// ```
     pub fn noise_seed(&self) -> u64 {
         self.core.noise_seed()
     }
