@@ -3,70 +3,14 @@
 //! test binary) counts the audio thread's calls.
 
 mod common;
+use common::alloc_counter::{count_allocations, CountingAllocator};
 use common::stress::{check, run, Stress};
 use polyphonica::{AdsrEnvelope, At, RealtimeEngine, SampleData, Waveform};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-/// Counts allocations, reallocations and frees made by a thread while it
-/// is inside `count_allocations`.
-struct CountingAllocator;
-
-static EVENTS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-fn note_event() {
-    if COUNTING.with(|c| c.get()) {
-        EVENTS.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-// SAFETY: every method forwards to the system allocator unchanged; the
-// bookkeeping touches only an atomic and a const-initialised thread-local
-// (which needs no allocation).
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note_event();
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        note_event();
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note_event();
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note_event();
-        // SAFETY: forwarded unchanged.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
-
-/// Runs `f` and returns how many allocator calls this thread made in it
-/// (other threads' calls are not counted, but may overlap in `EVENTS`: so
-/// only one counting section runs at a time in this binary).
-fn count_allocations(f: impl FnOnce()) -> usize {
-    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    let before = EVENTS.load(Ordering::SeqCst);
-    COUNTING.with(|c| c.set(true));
-    f();
-    COUNTING.with(|c| c.set(false));
-    EVENTS.load(Ordering::SeqCst) - before
-}
 
 #[test]
 fn the_counter_sees_allocations_and_frees() {

@@ -2,63 +2,12 @@
 //! on the audio path allocates or frees.
 
 mod common;
+use common::alloc_counter::{count_allocations, CountingAllocator};
 use common::*;
 use polyphonica::{AdsrEnvelope, Note, RealtimeEngine, SampleData, Waveform};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
-/// Counts allocations, reallocations and frees made by the thread that is
-/// inside `count_allocations` (per thread: tests run in parallel).
-struct CountingAllocator;
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static EVENTS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn note_event() {
-    if COUNTING.with(|c| c.get()) {
-        EVENTS.with(|e| e.set(e.get() + 1));
-    }
-}
-
-// SAFETY: every method forwards to the system allocator unchanged; the
-// bookkeeping touches only const-initialised thread-locals without
-// destructors (which need no allocation).
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note_event();
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        note_event();
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note_event();
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note_event();
-        // SAFETY: forwarded unchanged.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
-
-/// Runs `f` and returns how many allocator calls this thread made in it.
-fn count_allocations(f: impl FnOnce()) -> usize {
-    let before = EVENTS.with(|e| e.get());
-    COUNTING.with(|c| c.set(true));
-    f();
-    COUNTING.with(|c| c.set(false));
-    EVENTS.with(|e| e.get()) - before
-}
 
 #[test]
 fn the_counter_sees_allocations_and_frees() {

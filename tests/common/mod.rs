@@ -81,5 +81,6 @@ pub fn sine_frames(hz: f32, rate: u32, seconds: f32, amplitude: f32) -> Vec<f32>
         .collect()
 }
 
+pub mod alloc_counter;
 pub mod mutate;
 pub mod stress;
