@@ -55,3 +55,13 @@ pub fn count_allocations(f: impl FnOnce()) -> usize {
     COUNTING.with(|c| c.set(false));
     EVENTS.with(|e| e.get()) - before
 }
+
+/// Fails unless the counter is installed and sees one allocation and one
+/// free: each test binary checks this, so a zero elsewhere means something.
+pub fn assert_the_counter_works() {
+    let n = count_allocations(|| {
+        let v: Vec<u64> = std::hint::black_box(Vec::with_capacity(100));
+        drop(v);
+    });
+    assert_eq!(n, 2, "one allocation and one free");
+}
