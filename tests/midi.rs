@@ -343,6 +343,12 @@ fn broken_midi_files_give_errors_not_panics() {
     for cut in [0, 10, 14, 22, 100, real.len() / 2, real.len() - 1] {
         let _ = MidiFile::parse(&real[..cut]); // Ok or Err, never a panic
     }
+    // Kept from the fuzz test: an SMPTE header of -128 frames per second
+    // made midly overflow negating it.
+    let mut smpte = b"MThd\0\0\0\x06\0\0\0\x01\x80\x00".to_vec();
+    smpte.extend_from_slice(b"MTrk\0\0\0\x04\x00\xFF\x2F\x00");
+    let err = MidiFile::parse(&smpte).unwrap_err();
+    assert!(err.to_string().contains("SMPTE frame rate"), "{err}");
     let song = MidiFile::parse(&tempo_change_file()).unwrap();
     assert!(matches!(
         song.render_to_vec(0),

@@ -105,6 +105,7 @@ impl MidiFile {
     /// # Errors
     /// [`MidiError::Parse`] when the bytes are not a valid file.
     pub fn parse(bytes: &[u8]) -> Result<Self, MidiError> {
+        reject_smpte_minus_128(bytes)?;
         let smf = Smf::parse(bytes).map_err(|e| MidiError::Parse(e.to_string()))?;
         let sequential = smf.header.format == midly::Format::Sequential;
         // Every event with its absolute tick; ties keep track order, then
@@ -254,6 +255,22 @@ impl MidiFile {
         writer.finalize().map_err(hound_to_midi)?;
         Ok(frames)
     }
+}
+
+/// Rejects a header whose SMPTE frame rate byte is -128: `midly` 0.5
+/// negates that byte as an `i8`, which overflows (a panic in builds with
+/// overflow checks). No frame rate is -128, so the file is invalid anyway.
+/// Found by the fuzz test in `tests/midi.rs`.
+fn reject_smpte_minus_128(bytes: &[u8]) -> Result<(), MidiError> {
+    let Some(header) = bytes.windows(4).position(|w| w == b"MThd") else {
+        return Ok(()); // midly reports the missing header
+    };
+    if bytes.get(header + 12) == Some(&0x80) {
+        return Err(MidiError::Parse(
+            "invalid midi: invalid SMPTE frame rate (-128) in the header".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// A MIDI file playing on its own engine, rendered a buffer at a time: every
