@@ -426,7 +426,7 @@ fn zero_length_file() {
 fn garbage_file() {
     let e = load_err("garbage.wav");
     assert!(matches!(e, SampleError::InvalidWav(_)), "{e:?}");
-    assert_says(&e, &["no RIFF header", "instead of \"RIFF\""]);
+    assert_says(&e, &["no RIFF header", "does not start with \"RIFF\""]);
 }
 
 #[test]

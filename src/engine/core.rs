@@ -5,7 +5,9 @@
 use std::sync::atomic::Ordering::Relaxed;
 
 use super::event::Event;
+use super::id_index::IdIndex;
 use super::note::{clamp_frequency, clamp_or, Note};
+use super::slot_heap::SlotHeap;
 use super::voice::{MixTarget, Scratch, SlotState, Voice, PARAMETER_RAMP_SECS, STEAL_FADE_SECS};
 use super::waveform::clamp_duty_cycle;
 use super::{AtomicF32, VoiceId, MAX_BLOCK_FRAMES};
@@ -32,6 +34,20 @@ pub(crate) struct EngineCore {
     occupied: Box<[u64]>,
     /// Slots playing a note (stolen tails not counted).
     playing: usize,
+    /// The slot of each playing note's id.
+    index: IdIndex,
+    /// Free slots, lowest first.
+    free: SlotHeap,
+    /// Playing notes not yet released, oldest first.
+    held: SlotHeap,
+    /// Playing notes in their release, oldest first.
+    releasing: SlotHeap,
+    /// Stolen tails, quietest first: keyed by the render in which they
+    /// were stolen (tails all fade at one rate from full level, so the
+    /// earlier stolen is the quieter), then by slot.
+    fading: SlotHeap,
+    /// Blocks (of at most [`MAX_BLOCK_FRAMES`]) rendered so far.
+    renders: u64,
     /// The audio side's working buffers, one block long.
     scratch: Box<Scratch>,
     notes_started: u64,
@@ -54,13 +70,20 @@ impl EngineCore {
     /// core will ever use.
     pub(crate) fn new(sample_rate: f32, capacity: usize) -> Self {
         let capacity = capacity.max(1);
+        let slots = capacity * 2;
         crate::sample::prepare();
         EngineCore {
             sample_rate,
             capacity,
-            voices: (0..capacity * 2).map(|_| Voice::new(sample_rate)).collect(),
-            occupied: vec![0; (capacity * 2).div_ceil(64)].into_boxed_slice(),
+            voices: (0..slots).map(|_| Voice::new(sample_rate)).collect(),
+            occupied: vec![0; slots.div_ceil(64)].into_boxed_slice(),
             playing: 0,
+            index: IdIndex::new(slots),
+            free: SlotHeap::all_by_number(slots),
+            held: SlotHeap::new(slots),
+            releasing: SlotHeap::new(slots),
+            fading: SlotHeap::new(slots),
+            renders: 0,
             scratch: Box::new(Scratch::new()),
             notes_started: 0,
             voices_stolen: 0,
@@ -116,16 +139,28 @@ impl EngineCore {
     }
 
     /// Starts a validated note under `id`, stealing a voice if the pool is
-    /// full.
+    /// full. An id that is already playing (only possible through
+    /// [`Event::NoteOn`] with a reused id) first has its old note stolen,
+    /// so no note is ever left without an id to release it.
+    ///
+    /// O(log n) in the pool's size: the slot and the voice to steal come
+    /// from heaps, never from a scan.
     pub(crate) fn note_on(&mut self, id: VoiceId, note: Note) {
-        if self.active_voice_count() >= self.capacity {
+        if let Some(slot) = self.index.get(id) {
+            self.steal(slot);
+        }
+        if self.playing >= self.capacity {
             self.steal_one();
         }
-        let slot = match self.first_free_slot() {
+        let slot = match self.free.pop() {
             Some(slot) => slot,
             // Every hidden slot holds a fading tail (more steals in one block
             // than the pool has voices): cut the quietest tail.
-            None => self.quietest_fading_slot(),
+            None => {
+                let quietest = self.fading.peek().expect("a full pool has fading tails");
+                self.free_slot(quietest);
+                self.free.pop().expect("a slot was just freed")
+            }
         };
         self.notes_started += 1;
         let old = self.voices[slot].start(
@@ -137,60 +172,68 @@ impl EngineCore {
         );
         self.occupied[slot / 64] |= 1 << (slot % 64);
         self.playing += 1;
+        self.index.insert(id, slot);
+        // An envelope with nothing to play (all times and the sustain 0) is
+        // over at once: it counts as releasing, as for stealing it is.
+        if self.voices[slot].is_releasing() {
+            self.releasing.insert(slot, self.notes_started);
+        } else {
+            self.held.insert(slot, self.notes_started);
+        }
         self.retire(old);
-    }
-
-    /// The lowest free slot, if any.
-    fn first_free_slot(&self) -> Option<usize> {
-        self.occupied
-            .iter()
-            .enumerate()
-            .find(|(_, &w)| w != u64::MAX)
-            .map(|(i, &w)| i * 64 + w.trailing_ones() as usize)
-            .filter(|&slot| slot < self.voices.len())
     }
 
     /// Frees `slot` at once (whatever it held) and retires its sample.
     fn free_slot(&mut self, slot: usize) {
-        if self.voices[slot].state == SlotState::Playing {
-            self.playing -= 1;
+        match self.voices[slot].state {
+            SlotState::Free => return,
+            SlotState::Playing => self.forget_playing(slot),
+            SlotState::Fading => {
+                self.fading.remove(slot);
+            }
         }
         self.occupied[slot / 64] &= !(1 << (slot % 64));
+        self.free.insert(slot, slot as u64);
         let old = self.voices[slot].silence();
         self.retire(old);
     }
 
-    /// Steals the oldest releasing voice, or else the oldest voice.
-    fn steal_one(&mut self) {
-        let victim = self
-            .voices
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| v.state == SlotState::Playing)
-            .min_by_key(|(_, v)| (!v.is_releasing(), v.started))
-            .map(|(i, _)| i);
-        if let Some(i) = victim {
-            self.voices[i].steal(STEAL_FADE_SECS * self.sample_rate);
-            self.playing -= 1;
-            self.voices_stolen += 1;
+    /// Takes a playing slot out of the playing count, the id index and the
+    /// held or releasing heap.
+    fn forget_playing(&mut self, slot: usize) {
+        self.playing -= 1;
+        if let Some(id) = self.voices[slot].id {
+            self.index.remove(id);
+        }
+        if !self.held.remove(slot) {
+            self.releasing.remove(slot);
         }
     }
 
-    fn quietest_fading_slot(&mut self) -> usize {
-        let mut best = 0;
-        let mut best_level = f32::INFINITY;
-        for (i, v) in self.voices.iter().enumerate() {
-            if v.state == SlotState::Fading && v.fade_level() < best_level {
-                best = i;
-                best_level = v.fade_level();
-            }
+    /// Steals the oldest releasing voice, or else the oldest voice.
+    fn steal_one(&mut self) {
+        if let Some(slot) = self.releasing.peek().or_else(|| self.held.peek()) {
+            self.steal(slot);
         }
-        self.free_slot(best);
-        best
+    }
+
+    /// Turns the note playing in `slot` into a fading tail.
+    fn steal(&mut self, slot: usize) {
+        self.forget_playing(slot);
+        self.voices[slot].steal(STEAL_FADE_SECS * self.sample_rate);
+        self.fading.insert(slot, self.renders << 32 | slot as u64);
+        self.voices_stolen += 1;
+    }
+
+    /// Moves a held note that has just been released to the releasing heap.
+    fn note_released(&mut self, slot: usize) {
+        if self.voices[slot].is_releasing() && self.held.remove(slot) {
+            self.releasing.insert(slot, self.voices[slot].started);
+        }
     }
 
     fn find(&self, id: VoiceId) -> Option<usize> {
-        self.voices.iter().position(|v| v.id == Some(id))
+        self.index.get(id)
     }
 
     /// The voice playing `id`, if the id is not stale.
@@ -206,22 +249,26 @@ impl EngineCore {
     pub(crate) fn note_off(&mut self, id: VoiceId) {
         if let Some(i) = self.find(id) {
             self.voices[i].release();
+            self.note_released(i);
         }
     }
 
     pub(crate) fn release_all(&mut self) {
-        for v in self
-            .voices
-            .iter_mut()
-            .filter(|v| v.state == SlotState::Playing)
-        {
-            v.release();
+        while let Some(slot) = self.held.peek() {
+            self.voices[slot].release();
+            self.held.remove(slot);
+            self.releasing.insert(slot, self.voices[slot].started);
         }
     }
 
     pub(crate) fn stop_all(&mut self) {
-        for i in 0..self.voices.len() {
-            self.free_slot(i);
+        for word in 0..self.occupied.len() {
+            let mut bits = self.occupied[word];
+            while bits != 0 {
+                let slot = word * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                self.free_slot(slot);
+            }
         }
     }
 
@@ -290,13 +337,32 @@ impl EngineCore {
         self.playing
     }
 
-    /// In debug builds (the tests), checks the occupied bits and the
-    /// playing count against the slots themselves.
+    /// In debug builds (the tests), checks the occupied bits, the heaps,
+    /// the id index and the playing count against the slots themselves.
     fn debug_check_bookkeeping(&self) {
         if cfg!(debug_assertions) {
             for (i, v) in self.voices.iter().enumerate() {
                 let bit = self.occupied[i / 64] >> (i % 64) & 1 == 1;
                 debug_assert_eq!(bit, v.state != SlotState::Free, "slot {i}");
+                debug_assert_eq!(self.free.contains(i), v.state == SlotState::Free);
+                debug_assert_eq!(self.fading.contains(i), v.state == SlotState::Fading);
+                let playing = v.state == SlotState::Playing;
+                debug_assert_eq!(self.held.contains(i), playing && !v.is_releasing());
+                debug_assert_eq!(self.releasing.contains(i), playing && v.is_releasing());
+                if let Some(id) = v.id {
+                    debug_assert_eq!(self.index.get(id), Some(i), "slot {i}");
+                }
+            }
+            debug_assert_eq!(self.held.len() + self.releasing.len(), self.playing);
+            // The tail the heap would cut first is the quietest one.
+            if let Some(first) = self.fading.peek() {
+                let quietest = self
+                    .voices
+                    .iter()
+                    .filter(|v| v.state == SlotState::Fading)
+                    .map(Voice::fade_level)
+                    .fold(f32::INFINITY, f32::min);
+                debug_assert_eq!(self.voices[first].fade_level(), quietest);
             }
             let playing = self
                 .voices
@@ -381,6 +447,7 @@ impl EngineCore {
     /// voices that finish.
     fn render_voices(&mut self, bus: &mut Bus<'_>) {
         self.debug_check_bookkeeping();
+        self.renders += 1;
         for word in 0..self.occupied.len() {
             let mut bits = self.occupied[word];
             while bits != 0 {
@@ -394,6 +461,10 @@ impl EngineCore {
                 );
                 if done {
                     self.finish(slot);
+                } else {
+                    // An envelope whose decay to a sustain of 0 ended with
+                    // the block is over: for stealing it counts as released.
+                    self.note_released(slot);
                 }
             }
         }

@@ -3,8 +3,10 @@
 mod atomic_f32;
 mod core;
 mod event;
+mod id_index;
 mod note;
 mod realtime;
+mod slot_heap;
 mod voice;
 mod voice_id;
 mod waveform;
