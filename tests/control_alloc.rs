@@ -80,3 +80,31 @@ fn samples_the_audio_side_lets_go_of_are_freed_by_a_controller() {
         "the controller frees every sample ({freed} frees)"
     );
 }
+
+#[test]
+fn cancelling_scheduled_sample_notes_frees_nothing_on_the_audio_side() {
+    let (mut audio, mut control) = RealtimeEngine::with_voices(48_000.0, 4).split();
+    for i in 0..100u64 {
+        // Each note holds the only reference to its sample.
+        let only_ref = SampleData::from_mono(vec![0.1; 100], 48_000).unwrap();
+        control
+            .at(At::Secs(1e6 + i as f64))
+            .trigger_note(Waveform::Sample(only_ref), 440.0, AdsrEnvelope::default())
+            .unwrap();
+    }
+    let mut buffer = vec![0.0f32; 256];
+    audio.process_buffer(&mut buffer); // into the schedule
+    control.cancel_scheduled().unwrap();
+    let on_audio = count_allocations(|| {
+        for _ in 0..4 {
+            audio.process_buffer(&mut buffer);
+        }
+    });
+    assert_eq!(on_audio, 0, "the audio side freed or allocated");
+    assert_eq!(control.status().pending_events, 0);
+    let freed = count_allocations(|| control.collect_garbage());
+    assert!(
+        freed >= 100,
+        "the controller frees the samples ({freed} frees)"
+    );
+}

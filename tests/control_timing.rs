@@ -310,22 +310,110 @@ fn a_full_schedule_is_an_error() {
             .unwrap();
     }
     assert_eq!(
-        control.set_master_volume(1.0),
+        control.at(At::Frame(20)).set_master_volume(1.0),
         Err(ControlError::ScheduleFull)
     );
     let mut other = control.try_clone().unwrap();
-    assert_eq!(other.stop_all_notes(), Err(ControlError::ScheduleFull));
+    assert_eq!(
+        other.at(At::Secs(0.5)).stop_all_notes(),
+        Err(ControlError::ScheduleFull)
+    );
     // Waiting events are held by the audio side, not the queues; they still
     // count until applied.
     audio.process_buffer(&mut [0.0; 256]);
     assert_eq!(control.status().pending_events, 3);
     assert_eq!(
-        control.set_master_volume(1.0),
+        control.at(At::Frame(300)).set_master_volume(1.0),
         Err(ControlError::ScheduleFull)
     );
     audio.process_buffer(&mut [0.0; 10_000]);
     assert_eq!(control.status().pending_events, 0);
-    other.set_master_volume(1.0).unwrap();
+    other.at(At::Frame(20_000)).set_master_volume(1.0).unwrap();
+}
+
+/// The probe's lock-out: 8,192 events a billion seconds ahead filled the
+/// shared schedule, and from then on even `stop_all_notes` was refused,
+/// forever. Commands for now have room of their own, and a controller can
+/// cancel what it scheduled.
+#[test]
+fn far_future_events_never_lock_out_immediate_commands() {
+    let (mut audio, mut control) = split(ControlConfig::default());
+    let mut flooder = control.try_clone().unwrap();
+    let mut scheduled = 0;
+    while flooder
+        .at(At::Secs(1e9))
+        .trigger_note(Waveform::Sine, 440.0, SHARP)
+        .is_ok()
+    {
+        scheduled += 1;
+        if scheduled % 1_000 == 0 {
+            audio.process_buffer(&mut [0.0; 64]); // drain the queue
+        }
+    }
+    assert_eq!(scheduled, ControlConfig::default().schedule_capacity);
+    assert_eq!(
+        control.at(At::Secs(1.0)).stop_all_notes(),
+        Err(ControlError::ScheduleFull)
+    );
+    // Immediate commands still go through, from any controller.
+    let id = control.trigger_note(Waveform::Sine, 440.0, SHARP).unwrap();
+    control.stop_all_notes().unwrap();
+    flooder.release_all_notes().unwrap();
+    audio.process_buffer(&mut [0.0; 64]);
+    assert!(audio.voice(id).is_none(), "stopped");
+    // The flooder cancels its far-future notes: the room comes back.
+    flooder.cancel_scheduled().unwrap();
+    audio.process_buffer(&mut [0.0; 64]);
+    assert_eq!(control.status().pending_events, 0);
+    control
+        .at(At::Secs(1.0))
+        .trigger_note(Waveform::Sine, 440.0, SHARP)
+        .unwrap();
+}
+
+#[test]
+fn cancelling_drops_only_this_controllers_scheduled_events() {
+    let (mut audio, mut mine) = split(ControlConfig::default());
+    let mut theirs = mine.try_clone().unwrap();
+    let cancelled = mine
+        .at(At::Frame(100))
+        .trigger_note(Waveform::Sine, 440.0, SHARP)
+        .unwrap();
+    let now = mine.trigger_note(Waveform::Sine, 550.0, SHARP).unwrap();
+    let kept = theirs
+        .at(At::Frame(100))
+        .trigger_note(Waveform::Sine, 660.0, SHARP)
+        .unwrap();
+    mine.cancel_scheduled().unwrap();
+    // Sent after the cancel: not cancelled.
+    let later = mine
+        .at(At::Frame(100))
+        .trigger_note(Waveform::Sine, 770.0, SHARP)
+        .unwrap();
+    audio.process_buffer(&mut [0.0; 256]);
+    assert!(audio.voice(cancelled).is_none());
+    assert!(audio.voice(now).is_some());
+    assert!(audio.voice(kept).is_some());
+    assert!(audio.voice(later).is_some());
+    assert_eq!(mine.status().pending_events, 0);
+}
+
+#[test]
+fn a_controller_learns_that_the_audio_side_is_gone() {
+    let (audio, mut control) = split(ControlConfig::default());
+    let other = control.try_clone().unwrap();
+    drop(audio);
+    assert_eq!(
+        control.trigger_note(Waveform::Sine, 440.0, SHARP),
+        Err(ControlError::Disconnected)
+    );
+    assert_eq!(control.stop_all_notes(), Err(ControlError::Disconnected));
+    assert_eq!(control.cancel_scheduled(), Err(ControlError::Disconnected));
+    let mut other = other;
+    assert_eq!(
+        other.at(At::Secs(1.0)).release_all_notes(),
+        Err(ControlError::Disconnected)
+    );
 }
 
 #[test]

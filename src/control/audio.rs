@@ -7,7 +7,7 @@ use std::time::Instant;
 use rtrb::{Consumer, Producer};
 
 use super::command::{controlled_voice, Command};
-use super::schedule::Schedule;
+use super::schedule::{Origin, Schedule};
 use super::shared::{Published, Shared};
 use crate::engine::{EngineCore, MAX_BLOCK_FRAMES};
 use crate::{SampleData, Voice, VoiceId};
@@ -202,7 +202,7 @@ impl AudioEngine {
     /// assert_eq!(audio.pending_events(), 0);
     /// ```
     pub fn pending_events(&self) -> usize {
-        self.shared.budget.used()
+        self.shared.pending()
     }
 
     /// The voice playing `id`, or `None` for an id whose note has not
@@ -266,20 +266,35 @@ impl AudioEngine {
     /// Moves every queued command into the schedule; "now" and times
     /// already past become `start`.
     fn drain(&mut self, start: u64) {
-        for lane in self.lanes.iter_mut() {
-            // The controllers' budget keeps the schedule from filling up;
+        for (index, lane) in self.lanes.iter_mut().enumerate() {
+            // The controllers' budgets keep the schedule from filling up;
             // should it fill, the rest stays queued for the next block.
             while self.schedule.has_room() {
                 let Ok(command) = lane.pop() else { break };
-                let frame = command.frame.map_or(start, |f| f.max(start));
-                self.schedule.push(frame, command.event);
+                match command {
+                    Command::Event { frame, event } => {
+                        let origin = Origin {
+                            lane: index as u16,
+                            timed: frame.is_some(),
+                        };
+                        let at = frame.map_or(start, |f| f.max(start));
+                        self.schedule.push(at, event, origin);
+                    }
+                    Command::CancelScheduled => {
+                        let core = &mut self.core;
+                        let cancelled = self
+                            .schedule
+                            .cancel_timed(index as u16, |event| core.discard(event));
+                        self.shared.budget.release(cancelled);
+                    }
+                }
             }
         }
     }
 
     /// Applies every event due at or before `frame`.
     fn apply_due(&mut self, frame: u64) {
-        while let Some(event) = self.schedule.pop_due(frame) {
+        while let Some((event, origin)) = self.schedule.pop_due(frame) {
             if let Some(id) =
                 controlled_voice(&event).filter(|_| self.schedule.has_waiting_triggers())
             {
@@ -287,13 +302,13 @@ impl AudioEngine {
                     if let Some(waiting) = self.schedule.pending_start(id) {
                         // The note has not started yet: the event waits for
                         // it and follows it (keeping its budget unit).
-                        self.schedule.push_after(waiting, event);
+                        self.schedule.push_after(waiting, event, origin);
                         continue;
                     }
                 }
             }
             self.core.apply(event);
-            self.shared.budget.release(1);
+            self.shared.budget_for(origin.timed).release(1);
         }
     }
 

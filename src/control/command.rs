@@ -5,11 +5,17 @@ use crate::{Event, VoiceId};
 
 /// What crosses a controller's queue.
 #[derive(Debug)]
-pub(crate) struct Command {
-    /// The audio-clock frame to apply at; `None` for the start of the next
-    /// block.
-    pub(crate) frame: Option<u64>,
-    pub(crate) event: Event,
+pub(crate) enum Command {
+    /// An event to apply.
+    Event {
+        /// The audio-clock frame to apply at; `None` for the start of the
+        /// next block.
+        frame: Option<u64>,
+        event: Event,
+    },
+    /// Drop every event this queue sent for a frame that has not been
+    /// applied yet.
+    CancelScheduled,
 }
 
 /// The note a per-voice event controls (`None` for a trigger and for the

@@ -318,7 +318,7 @@ impl Controller {
                 .max(on);
             placed.push((on, off, note));
         }
-        self.reserve(2 * placed.len())?;
+        self.reserve(2 * placed.len(), true)?;
         let first = self.shared.ids.take(placed.len() as u64).raw();
         let mut ids = Vec::with_capacity(placed.len());
         for (i, (on, off, note)) in placed.into_iter().enumerate() {
@@ -356,7 +356,7 @@ impl Controller {
             voices_stolen: p.voices_stolen,
             load: p.load,
             master_volume: p.master_volume,
-            pending_events: self.shared.budget.used(),
+            pending_events: self.shared.pending(),
         }
     }
 
@@ -435,18 +435,66 @@ impl Controller {
         self.shared.collect_garbage();
     }
 
-    /// Checks that the queue and the schedule have room for `n` commands
-    /// and reserves it in the schedule's budget.
-    pub(super) fn reserve(&mut self, n: usize) -> Result<(), ControlError> {
-        self.shared.collect_garbage();
+    /// Drops every event this controller sent for a frame
+    /// ([`at`](Self::at) with `At::Frame`, `At::Secs` or `At::Beat`, and
+    /// [`play_phrase`](Self::play_phrase)) that has not been applied yet,
+    /// giving its room in the schedule back. Notes that have not started
+    /// never start; scheduled releases and changes of notes already playing
+    /// are dropped too (release those notes yourself, or call
+    /// [`release_all_notes`](Self::release_all_notes)). Events sent for now
+    /// and other controllers' events are not touched.
+    ///
+    /// It travels through the queue like any command, so it applies at the
+    /// audio side's next block, after everything this controller sent
+    /// before it. On the audio side it costs time linear in the events
+    /// waiting (no allocation).
+    ///
+    /// # Errors
+    /// [`ControlError::QueueFull`] if this controller's queue is full,
+    /// [`ControlError::Disconnected`] if the audio side is gone.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Waveform};
+    ///
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// for i in 0..10 {
+    ///     control.at(At::Secs(1e9 + i as f64)).trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+    /// }
+    /// assert_eq!(control.status().pending_events, 10);
+    /// control.cancel_scheduled().unwrap();
+    /// audio.process_buffer(&mut [0.0; 64]);
+    /// assert_eq!(control.status().pending_events, 0);
+    /// ```
+    pub fn cancel_scheduled(&mut self) -> Result<(), ControlError> {
+        let lane = self.live_lane(1)?;
+        let pushed = lane.push(Command::CancelScheduled);
+        debug_assert!(pushed.is_ok(), "the queue had room");
+        Ok(())
+    }
+
+    /// This controller's queue, if the audio side still drains it and it
+    /// has room for `n` commands.
+    fn live_lane(&mut self, n: usize) -> Result<&mut Producer<Command>, ControlError> {
         let lane = self
             .lane
-            .as_ref()
+            .as_mut()
             .expect("a live controller holds its queue");
+        if lane.is_abandoned() {
+            return Err(ControlError::Disconnected);
+        }
         if lane.slots() < n {
             return Err(ControlError::QueueFull);
         }
-        if !self.shared.budget.try_reserve(n) {
+        Ok(lane)
+    }
+
+    /// Checks that the queue and the schedule have room for `n` commands
+    /// and reserves it in the budget of commands for a frame (`timed`) or
+    /// for now.
+    pub(super) fn reserve(&mut self, n: usize, timed: bool) -> Result<(), ControlError> {
+        self.shared.collect_garbage();
+        self.live_lane(n)?;
+        if !self.shared.budget_for(timed).try_reserve(n) {
             return Err(ControlError::ScheduleFull);
         }
         Ok(())
@@ -460,14 +508,14 @@ impl Controller {
             .expect("a live controller holds its queue");
         // Only this controller writes to its queue, so the slots reserved
         // are still free.
-        let pushed = lane.push(Command { frame, event });
+        let pushed = lane.push(Command::Event { frame, event });
         debug_assert!(pushed.is_ok(), "reserved queue slots are free");
     }
 
     /// Queues one event at `at`.
     pub(super) fn send(&mut self, at: At, event: Event) -> Result<(), ControlError> {
         let frame = at.to_frame(self.shared.sample_rate as f64)?;
-        self.reserve(1)?;
+        self.reserve(1, frame.is_some())?;
         self.push(frame, event);
         Ok(())
     }

@@ -14,16 +14,20 @@ use std::fmt;
 /// println!("{}", ControlError::QueueFull);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ControlError {
     /// This controller's command queue is full: the audio side has not
     /// drained it (it drains every queue at the start of each block). Try
     /// again after the next block, or split with a larger
     /// [`ControlConfig::queue_capacity`](crate::ControlConfig::queue_capacity).
     QueueFull,
-    /// The audio side's schedule is full: as many commands as
-    /// [`ControlConfig::schedule_capacity`](crate::ControlConfig::schedule_capacity)
-    /// are queued or waiting for their frame. Try again once some have been
-    /// applied.
+    /// The audio side's schedule is full: as many commands sent for a frame
+    /// as [`ControlConfig::schedule_capacity`](crate::ControlConfig::schedule_capacity)
+    /// are queued or waiting for it. Try again once some have been applied,
+    /// or drop this controller's with
+    /// [`Controller::cancel_scheduled`](crate::Controller::cancel_scheduled).
+    /// Commands for now have room of their own and are refused only when
+    /// every queue is full of them.
     ScheduleFull,
     /// The note cannot be played: its frequency is NaN, infinite or not above
     /// zero, or its envelope has a non-finite field.
@@ -36,6 +40,9 @@ pub enum ControlError {
     /// [`ControlConfig::controllers`](crate::ControlConfig::controllers));
     /// dropping a controller frees its slot.
     NoFreeController,
+    /// The audio side ([`AudioEngine`](crate::AudioEngine)) was dropped:
+    /// nothing sent now would ever be applied.
+    Disconnected,
 }
 
 impl fmt::Display for ControlError {
@@ -48,6 +55,7 @@ impl fmt::Display for ControlError {
             }
             ControlError::InvalidTime => "the time is not a finite, non-negative point on the audio clock",
             ControlError::NoFreeController => "every controller slot of this engine is in use",
+            ControlError::Disconnected => "the audio side is gone (its AudioEngine was dropped)",
         })
     }
 }

@@ -22,7 +22,13 @@ pub(crate) struct Shared {
     pub(crate) sample_rate: f32,
     pub(crate) voice_capacity: usize,
     pub(crate) ids: IdCounter,
+    /// Commands sent for a frame (`At::Frame`, `Secs`, `Beat`), queued or
+    /// waiting for it.
     pub(crate) budget: PendingBudget,
+    /// Commands sent for "now" (`At::Now`), queued or about to apply: a
+    /// budget of their own, so a schedule full of far-future events can
+    /// never lock out a release or a stop.
+    pub(crate) immediate: PendingBudget,
     pub(crate) status: StatusCell,
     /// Producer ends of the command queues no controller holds.
     free_lanes: Mutex<Vec<Producer<Command>>>,
@@ -31,11 +37,14 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    // One argument per shared part, each built by the split.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         sample_rate: f32,
         voice_capacity: usize,
         ids: IdCounter,
         budget: PendingBudget,
+        immediate: PendingBudget,
         status: StatusCell,
         free_lanes: Vec<Producer<Command>>,
         garbage: Consumer<SampleData>,
@@ -45,6 +54,7 @@ impl Shared {
             voice_capacity,
             ids,
             budget,
+            immediate,
             status,
             free_lanes: Mutex::new(free_lanes),
             garbage: Mutex::new(garbage),
@@ -67,6 +77,20 @@ impl Shared {
     /// allocation).
     pub(crate) fn return_lane(&self, lane: Producer<Command>) {
         self.lanes().push(lane);
+    }
+
+    /// The budget a command for `frame` counts against.
+    pub(crate) fn budget_for(&self, timed: bool) -> &PendingBudget {
+        if timed {
+            &self.budget
+        } else {
+            &self.immediate
+        }
+    }
+
+    /// Commands queued or waiting, from both budgets.
+    pub(crate) fn pending(&self) -> usize {
+        self.budget.used() + self.immediate.used()
     }
 
     /// Drops the samples the audio side sent back, unless another

@@ -32,9 +32,17 @@ pub struct ControlConfig {
     /// Commands each controller's queue holds until the audio side drains
     /// it at its next block (clamped to `1..=1 << 20`). Default 1,024.
     pub queue_capacity: usize,
-    /// Commands all controllers together can have queued or waiting for
-    /// their frame on the audio side (clamped to `1..=1 << 22`). Default
-    /// 8,192.
+    /// Commands sent for a frame (`At::Frame`, `At::Secs`, `At::Beat`)
+    /// that all controllers together can have queued or waiting for their
+    /// frame on the audio side (clamped to `1..=1 << 22`). Default 8,192.
+    ///
+    /// Commands for now (`At::Now`, every plain [`Controller`](crate::Controller)
+    /// call) do not count here: they have room of their own, as many as the
+    /// queues hold (`controllers × queue_capacity`), so far-future events
+    /// can never lock out an immediate release or stop. The audio side's
+    /// schedule holds both: `schedule_capacity + controllers ×
+    /// queue_capacity` events of 120 bytes each, allocated at the split
+    /// (about 2 MB with the defaults).
     pub schedule_capacity: usize,
 }
 
@@ -89,6 +97,8 @@ impl RealtimeEngine {
         let controllers = config.controllers.clamp(1, 256);
         let queue_capacity = config.queue_capacity.clamp(1, 1 << 20);
         let schedule_capacity = config.schedule_capacity.clamp(1, 1 << 22);
+        // Commands for "now" have their own room: as many as the queues hold.
+        let immediate_capacity = (controllers * queue_capacity).min(1 << 22);
         let (core, ids) = self.into_parts();
         let (producers, consumers): (Vec<_>, Vec<_>) = (0..controllers)
             .map(|_| RingBuffer::new(queue_capacity))
@@ -102,6 +112,7 @@ impl RealtimeEngine {
             core.capacity(),
             IdCounter::after(ids.issued()),
             PendingBudget::new(schedule_capacity),
+            PendingBudget::new(immediate_capacity),
             StatusCell::new(AudioEngine::initial_status(&core)),
             free_lanes,
             garbage_out,
@@ -111,7 +122,7 @@ impl RealtimeEngine {
             shared.clone(),
             consumers.into_boxed_slice(),
             garbage_in,
-            schedule_capacity,
+            schedule_capacity + immediate_capacity,
         );
         (audio, Controller::new(shared, first))
     }

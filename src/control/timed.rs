@@ -76,7 +76,7 @@ impl<'a> Timed<'a> {
             .validated(shared.sample_rate)
             .ok_or(ControlError::InvalidNote)?;
         let frame = self.at.to_frame(shared.sample_rate as f64)?;
-        self.controller.reserve(1)?;
+        self.controller.reserve(1, frame.is_some())?;
         let id = self.controller.shared.ids.take(1);
         self.controller.push(frame, Event::NoteOn { id, note });
         Ok(id)

@@ -15,7 +15,7 @@ use crate::dsp::denormal::DenormalGuard;
 use crate::dsp::limiter::Limiter;
 use crate::dsp::slew::Slew;
 use crate::dsp::wavetable::{wavetables, Wavetables};
-use crate::SampleData;
+use crate::{SampleData, Waveform};
 
 /// How many samples no longer used by any voice the core keeps before they
 /// are released away from the audio side (see [`EngineCore::take_retired`]).
@@ -396,6 +396,17 @@ impl EngineCore {
             self.retired.remove(0);
         }
         self.retired.push(sample);
+    }
+
+    /// Disposes of an event that will never be applied (a cancelled one)
+    /// without freeing memory here: a trigger's sample is retired like a
+    /// finished voice's.
+    pub(crate) fn discard(&mut self, event: Event) {
+        if let Event::NoteOn { note, .. } = event {
+            if let Waveform::Sample(sample) = note.waveform {
+                self.retire(Some(sample));
+            }
+        }
     }
 
     /// How many samples [`take_retired`](Self::take_retired) would hand over.
