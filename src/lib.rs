@@ -134,6 +134,7 @@
 mod control;
 mod dsp;
 mod engine;
+mod limits;
 pub mod midi;
 #[cfg(feature = "playback")]
 pub mod playback;
@@ -148,6 +149,7 @@ pub use dsp::envelope::{AdsrEnvelope, EnvelopePhase, EnvelopeState};
 pub use engine::{
     AtomicF32, Event, Note, RealtimeEngine, Voice, VoiceId, Waveform, MAX_CAPACITY, MAX_VOICES,
 };
+pub use limits::InputLimits;
 pub use render::{
     apply_envelope, generate_wave, midi_frequency, note_frequency, parse_pitch, render_event,
     render_timeline, write_wav, Channels, RenderError, SoundEvent, TimelineEvent, TimelineRenderer,

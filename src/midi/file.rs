@@ -8,6 +8,8 @@ use midly::{MetaMessage, Smf, Timing, TrackEventKind};
 
 use super::message::MidiMessage;
 use super::synth::MidiSynth;
+use crate::limits::{read_capped, FileKind, InputLimits};
+use crate::render::{check_in_memory, RenderError, WavFormat, WavSink};
 use crate::RealtimeEngine;
 
 /// Why a MIDI file could not be read or rendered.
@@ -20,6 +22,9 @@ pub enum MidiError {
     Parse(String),
     /// A render setting is out of range; the text names it.
     InvalidParameter(String),
+    /// The output could not be made: longer than its destination holds
+    /// (memory, a WAV file), or the WAV file could not be written.
+    Output(RenderError),
 }
 
 impl fmt::Display for MidiError {
@@ -28,6 +33,7 @@ impl fmt::Display for MidiError {
             MidiError::Io(e) => write!(f, "file error: {e}"),
             MidiError::Parse(why) => write!(f, "not a valid MIDI file: {why}"),
             MidiError::InvalidParameter(why) => write!(f, "invalid setting: {why}"),
+            MidiError::Output(e) => e.fmt(f),
         }
     }
 }
@@ -36,8 +42,15 @@ impl std::error::Error for MidiError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             MidiError::Io(e) => Some(e),
+            MidiError::Output(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+impl From<RenderError> for MidiError {
+    fn from(e: RenderError) -> Self {
+        MidiError::Output(e)
     }
 }
 
@@ -91,13 +104,51 @@ pub struct MidiFile {
 pub const MAX_TAIL_SECS: f64 = 30.0;
 
 impl MidiFile {
-    /// Reads and parses a `.mid` file.
+    /// Reads and parses a `.mid` file. Only regular files are read (a
+    /// device, FIFO or directory is refused unopened), the first four bytes
+    /// must be a MIDI (`MThd`) or RIFF (`RMID`) header before the rest is
+    /// read, and a file larger than [`InputLimits::midi_bytes`] (256 MiB by
+    /// default) is refused unread.
     ///
     /// # Errors
-    /// [`MidiError::Io`] if the file cannot be read, [`MidiError::Parse`] if
-    /// it is not a Standard MIDI File.
+    /// [`MidiError::Io`] if the file cannot be read, is not a regular file
+    /// or is over the limit; [`MidiError::Parse`] if it is not a Standard
+    /// MIDI File.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, MidiError> {
-        Self::parse(&std::fs::read(path)?)
+        Self::from_file_with_limits(path, &InputLimits::default())
+    }
+
+    /// [`from_file`](Self::from_file) with a size limit of your own
+    /// ([`InputLimits::midi_bytes`]).
+    ///
+    /// # Errors
+    /// As [`from_file`](Self::from_file).
+    ///
+    /// ```
+    /// use polyphonica::{midi::MidiFile, InputLimits};
+    /// let err = MidiFile::from_file_with_limits("/dev/zero", &InputLimits::default()).unwrap_err();
+    /// assert!(err.to_string().contains("not a regular file"), "{err}");
+    /// ```
+    pub fn from_file_with_limits(
+        path: impl AsRef<Path>,
+        limits: &InputLimits,
+    ) -> Result<Self, MidiError> {
+        let bytes = read_capped(
+            path.as_ref(),
+            FileKind::Midi,
+            limits.midi_bytes,
+            4,
+            |header| {
+                if header == b"MThd" || header == b"RIFF" {
+                    Ok(())
+                } else {
+                    Err(MidiError::Parse(
+                        "the file does not start with a MIDI header (MThd or RIFF)".into(),
+                    ))
+                }
+            },
+        )?;
+        Self::parse(&bytes)
     }
 
     /// Parses the bytes of a Standard MIDI File.
@@ -175,6 +226,21 @@ impl MidiFile {
         self.tracks
     }
 
+    /// Frames from the start to the song's last event at `sample_rate`:
+    /// what a render holds at least (the releases after it add up to
+    /// [`MAX_TAIL_SECS`]).
+    ///
+    /// ```
+    /// # let bytes = [b'M', b'T', b'h', b'd', 0, 0, 0, 6, 0, 0, 0, 1, 0, 96,
+    /// #     b'M', b'T', b'r', b'k', 0, 0, 0, 12, 0x00, 0x90, 69, 100, 0x60, 0x80, 69, 0, 0x00, 0xFF, 0x2F, 0x00];
+    /// let song = polyphonica::midi::MidiFile::parse(&bytes)?; // one beat at 120 bpm
+    /// assert_eq!(song.song_frames(48_000), 24_000);
+    /// # Ok::<(), polyphonica::midi::MidiError>(())
+    /// ```
+    pub fn song_frames(&self, sample_rate: u32) -> u64 {
+        (self.duration_secs * f64::from(sample_rate.max(1))).round() as u64
+    }
+
     /// Renders the song as interleaved stereo at `sample_rate`, block by
     /// block: `on_block` receives each block as it is made, so memory stays
     /// flat however long the song. Every message applies at frame
@@ -221,38 +287,39 @@ impl MidiFile {
     /// [`render`](Self::render).
     ///
     /// # Errors
-    /// As [`render`](Self::render).
+    /// As [`render`](Self::render); [`MidiError::Output`] with
+    /// [`RenderError::TooLong`] before anything is rendered if the song is
+    /// longer than an in-memory render holds
+    /// ([`MAX_IN_MEMORY_SAMPLES`](crate::MAX_IN_MEMORY_SAMPLES), the cap every
+    /// in-memory render obeys; stream a long song with
+    /// [`render`](Self::render) instead).
     pub fn render_to_vec(&self, sample_rate: u32) -> Result<Vec<f32>, MidiError> {
+        check_in_memory(self.song_frames(sample_rate), 2, sample_rate)?;
         let mut out = Vec::new();
         self.render(sample_rate, |block| {
+            check_in_memory((out.len() + block.len()) as u64 / 2, 2, sample_rate)?;
             out.extend_from_slice(block);
             Ok::<(), MidiError>(())
         })?;
         Ok(out)
     }
 
-    /// Renders the song to a 16-bit stereo WAV file, streaming block by
-    /// block. Returns the frames written.
+    /// Renders the song to a 16-bit stereo WAV file through a
+    /// [`WavSink`], streaming block by block. Returns the frames written.
     ///
     /// # Errors
-    /// [`MidiError::Io`] when the file cannot be written.
+    /// [`MidiError::Output`] when the file cannot be written, or before it
+    /// is created when the song is longer than a WAV file holds (the
+    /// sink's 4 GiB check, naming the song's length).
     pub fn write_wav(&self, path: impl AsRef<Path>, sample_rate: u32) -> Result<u64, MidiError> {
-        let spec = hound::WavSpec {
-            channels: 2,
-            sample_rate: sample_rate.max(1),
-            bits_per_sample: 16,
-            sample_format: hound::SampleFormat::Int,
-        };
-        let mut writer = hound::WavWriter::create(path, spec).map_err(hound_to_midi)?;
+        let format = WavFormat::stereo_16(sample_rate.max(1));
+        format.check_length(self.song_frames(sample_rate))?;
+        let mut sink = WavSink::create(path, format)?;
         let frames = self.render(sample_rate, |block| {
-            for &s in block {
-                writer
-                    .write_sample((s * 32_767.0).round() as i16)
-                    .map_err(hound_to_midi)?;
-            }
+            sink.write(block)?;
             Ok::<(), MidiError>(())
         })?;
-        writer.finalize().map_err(hound_to_midi)?;
+        sink.finalize()?;
         Ok(frames)
     }
 }
@@ -380,12 +447,5 @@ impl MidiFilePlayer {
 impl crate::playback::RenderStereo for MidiFilePlayer {
     fn render_stereo(&mut self, output: &mut [f32]) {
         MidiFilePlayer::render_stereo(self, output);
-    }
-}
-
-fn hound_to_midi(e: hound::Error) -> MidiError {
-    match e {
-        hound::Error::IoError(io) => MidiError::Io(io),
-        other => MidiError::Io(std::io::Error::other(other.to_string())),
     }
 }

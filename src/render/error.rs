@@ -44,8 +44,10 @@ pub enum RenderError {
     },
     /// The output would be longer than the destination can hold.
     TooLong {
-        /// Frames asked for.
+        /// Frames asked for: the output's whole length.
         frames: u64,
+        /// The sample rate of the output, in Hz, to give the length in time.
+        sample_rate: u32,
         /// The destination, for the message (`"in memory"`, `"in a WAV file"`).
         limit: &'static str,
     },
@@ -86,8 +88,20 @@ impl fmt::Display for RenderError {
                 "{text:?} is not a pitch; expected a note name (a letter A to G, an optional # or b, \
                  and an octave number, like C4, F#3 or Bb2) or a frequency in Hz (like 440 or 440Hz)"
             ),
-            RenderError::TooLong { frames, limit } => {
-                write!(f, "the output would be {frames} frames long, too long to hold {limit}")
+            RenderError::TooLong {
+                frames,
+                sample_rate,
+                limit,
+            } => {
+                let secs = *frames / u64::from((*sample_rate).max(1));
+                write!(
+                    f,
+                    "the output would be {frames} frames long ({}:{:02}:{:02} at {sample_rate} Hz), \
+                     too long to hold {limit}",
+                    secs / 3600,
+                    secs / 60 % 60,
+                    secs % 60
+                )
             }
             RenderError::Wav(hound::Error::IoError(e)) | RenderError::Io(e) => {
                 write!(f, "could not write the audio: {e}")

@@ -16,6 +16,7 @@ pub use event::{render_event, SoundEvent};
 pub use pitch::{midi_frequency, note_frequency, parse_pitch};
 #[cfg(feature = "score")]
 pub use score::{Score, ScoreError};
+pub(crate) use timeline::check_in_memory;
 pub use timeline::{render_timeline, TimelineEvent, TimelineRenderer, MAX_IN_MEMORY_SAMPLES};
 pub use wav::{write_wav, Channels, WavEncoding, WavFormat, WavSink};
 pub use wave::{apply_envelope, generate_wave, FLAT_ENVELOPE};

@@ -271,7 +271,7 @@ impl TimelineRenderer {
 
     /// Renders the rest of the timeline into a new mono buffer.
     pub(crate) fn render_all_mono(&mut self) -> Result<Vec<f32>, RenderError> {
-        let mut out = alloc_samples(self.total_frames - self.frame)?;
+        let mut out = alloc_samples(self.total_frames - self.frame, self.sample_rate)?;
         self.render_mono(&mut out);
         Ok(out)
     }
@@ -302,6 +302,7 @@ impl TimelineRenderer {
     ) -> Result<(), RenderError> {
         const BLOCK_FRAMES: usize = 4096;
         let channels = sink.format().channels.count();
+        // Refused before anything is written, naming the whole length.
         sink.check_room(self.total_frames - self.frame)?;
         let mut block = vec![0.0f32; BLOCK_FRAMES * channels];
         loop {
@@ -368,19 +369,35 @@ pub fn render_timeline(
     TimelineRenderer::checked(&placed, total_duration_secs, sample_rate)?.render_all_mono()
 }
 
-/// A zeroed buffer of `samples`, or an error if that is too much.
-pub(crate) fn alloc_samples(samples: u64) -> Result<Vec<f32>, RenderError> {
-    let too_long = || RenderError::TooLong {
-        frames: samples,
-        limit: "in memory",
-    };
-    if samples > MAX_IN_MEMORY_SAMPLES {
-        return Err(too_long());
+/// An error if `frames` frames of `channels` channels are more than an
+/// in-memory render holds ([`MAX_IN_MEMORY_SAMPLES`]): the one cap of every
+/// render into memory.
+pub(crate) fn check_in_memory(
+    frames: u64,
+    channels: u64,
+    sample_rate: u32,
+) -> Result<(), RenderError> {
+    if frames.saturating_mul(channels) > MAX_IN_MEMORY_SAMPLES {
+        return Err(too_long_in_memory(frames, sample_rate));
     }
+    Ok(())
+}
+
+fn too_long_in_memory(frames: u64, sample_rate: u32) -> RenderError {
+    RenderError::TooLong {
+        frames,
+        sample_rate,
+        limit: "in memory (MAX_IN_MEMORY_SAMPLES)",
+    }
+}
+
+/// A zeroed mono buffer of `frames`, or an error if that is too much.
+pub(crate) fn alloc_samples(frames: u64, sample_rate: u32) -> Result<Vec<f32>, RenderError> {
+    check_in_memory(frames, 1, sample_rate)?;
     let mut out = Vec::new();
-    out.try_reserve_exact(samples as usize)
-        .map_err(|_| too_long())?;
-    out.resize(samples as usize, 0.0);
+    out.try_reserve_exact(frames as usize)
+        .map_err(|_| too_long_in_memory(frames, sample_rate))?;
+    out.resize(frames as usize, 0.0);
     Ok(out)
 }
 

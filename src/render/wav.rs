@@ -101,6 +101,45 @@ impl WavFormat {
         self.channels.count() as u64 * u64::from(self.encoding.bits() / 8)
     }
 
+    /// The most frames a WAV file in this format holds (its sizes are
+    /// 32-bit: 4 GiB of audio data at most).
+    ///
+    /// ```
+    /// use polyphonica::WavFormat;
+    /// // 16-bit stereo at 44.1 kHz: six and three-quarter hours.
+    /// assert_eq!(WavFormat::stereo_16(44_100).max_frames(), 1_073_741_567);
+    /// ```
+    pub fn max_frames(&self) -> u64 {
+        MAX_WAV_DATA_BYTES / self.bytes_per_frame()
+    }
+
+    /// An error if `frames` frames are more than a WAV file in this format
+    /// holds: the one length check of every WAV output ([`WavSink`],
+    /// [`MidiFile::write_wav`](crate::midi::MidiFile::write_wav), the
+    /// command-line tool), made before anything is written when the length
+    /// is known. The error names `frames`, the length asked for.
+    ///
+    /// # Errors
+    /// [`RenderError::TooLong`].
+    ///
+    /// ```
+    /// use polyphonica::{RenderError, WavFormat};
+    /// let ten_hours = 10 * 3600 * 44_100;
+    /// let err = WavFormat::stereo_16(44_100).check_length(ten_hours).unwrap_err();
+    /// assert!(matches!(err, RenderError::TooLong { frames, .. } if frames == ten_hours));
+    /// assert!(err.to_string().contains("10:00:00"), "{err}");
+    /// ```
+    pub fn check_length(&self, frames: u64) -> Result<(), RenderError> {
+        if frames > self.max_frames() {
+            return Err(RenderError::TooLong {
+                frames,
+                sample_rate: self.sample_rate,
+                limit: WAV_LIMIT,
+            });
+        }
+        Ok(())
+    }
+
     fn spec(&self) -> hound::WavSpec {
         hound::WavSpec {
             channels: self.channels.count() as u16,
@@ -117,6 +156,9 @@ impl WavFormat {
 /// The most data bytes a WAV file holds (its sizes are 32-bit), less room
 /// for the header.
 const MAX_WAV_DATA_BYTES: u64 = u32::MAX as u64 - 1024;
+
+/// Where a WAV output's length limit comes from, for messages.
+const WAV_LIMIT: &str = "in a WAV file (4 GiB of audio data at most)";
 
 /// A WAV file being written, a block at a time.
 ///
@@ -181,14 +223,8 @@ impl<W: Write + Seek> WavSink<W> {
 
     /// An error if `frames` more frames would not fit in the file.
     pub(crate) fn check_room(&self, frames: u64) -> Result<(), RenderError> {
-        let total = self.frames_written().saturating_add(frames);
-        if total.saturating_mul(self.format.bytes_per_frame()) > MAX_WAV_DATA_BYTES {
-            return Err(RenderError::TooLong {
-                frames: total,
-                limit: "in a WAV file (4 GiB of audio data at most)",
-            });
-        }
-        Ok(())
+        self.format
+            .check_length(self.frames_written().saturating_add(frames))
     }
 
     /// Appends interleaved samples (a whole number of frames is expected,

@@ -6,8 +6,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::interpolation::prepare;
-use super::wav::decode_wav;
+use super::wav::{
+    check_riff_header, decode_wav, decode_wav_bytes, DecodedAudio, RIFF_HEADER_BYTES,
+};
 use super::{Interpolation, SampleError};
+use crate::limits::{read_capped, FileKind, InputLimits};
 
 /// The frames of a sample, never copied once built.
 pub(crate) struct SampleAudio {
@@ -76,10 +79,15 @@ impl SampleData {
     ///   and byte rate are not checked, chunks after the data are not read.
     ///
     /// This reads the whole file and allocates: call it away from the audio
-    /// thread.
+    /// thread. Only regular files are read (a device, FIFO or directory is
+    /// refused unopened), the RIFF header is checked before the rest is
+    /// read, and a file larger than [`InputLimits::wav_bytes`] (1 GiB by
+    /// default; see [`from_wav_file_with_limits`](Self::from_wav_file_with_limits))
+    /// is refused unread.
     ///
     /// # Errors
-    /// [`SampleError::Io`] when the file cannot be read;
+    /// [`SampleError::Io`] when the file cannot be read, is not a regular
+    /// file or is larger than the limit;
     /// [`SampleError::InvalidWav`] when it is not a well-formed WAV file
     /// (garbage, empty, truncated, missing chunks, inconsistent header);
     /// [`SampleError::Unsupported`] for WAV encodings not listed above
@@ -96,11 +104,32 @@ impl SampleData {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_wav_file(path: impl AsRef<Path>) -> Result<Self, SampleError> {
-        let file = std::fs::File::open(path.as_ref())?;
-        Self::from_wav_reader(std::io::BufReader::new(file))
+        Self::from_wav_file_with_limits(path, &InputLimits::default())
+    }
+
+    /// [`from_wav_file`](Self::from_wav_file) with a size limit of your own
+    /// ([`InputLimits::wav_bytes`]).
+    ///
+    /// # Errors
+    /// As [`from_wav_file`](Self::from_wav_file).
+    pub fn from_wav_file_with_limits(
+        path: impl AsRef<Path>,
+        limits: &InputLimits,
+    ) -> Result<Self, SampleError> {
+        let bytes = read_capped(
+            path.as_ref(),
+            FileKind::Wav,
+            limits.wav_bytes,
+            RIFF_HEADER_BYTES,
+            check_riff_header,
+        )?;
+        Self::from_decoded(decode_wav_bytes(&bytes)?)
     }
 
     /// Decodes a WAV stream; see [`from_wav_file`](Self::from_wav_file).
+    /// The header is checked before the rest is read, and reading stops
+    /// with an error past the default [`InputLimits::wav_bytes`] (an
+    /// endless stream cannot exhaust memory).
     ///
     /// # Errors
     /// As [`from_wav_file`](Self::from_wav_file).
@@ -111,7 +140,11 @@ impl SampleData {
     /// assert!(matches!(err, SampleError::InvalidWav(_)));
     /// ```
     pub fn from_wav_reader<R: Read>(reader: R) -> Result<Self, SampleError> {
-        let decoded = decode_wav(reader)?;
+        let decoded = decode_wav(reader, InputLimits::default().wav_bytes)?;
+        Self::from_decoded(decoded)
+    }
+
+    fn from_decoded(decoded: DecodedAudio) -> Result<Self, SampleError> {
         let mut channels = decoded.channels.into_iter();
         let left = channels.next().ok_or(SampleError::Empty)?;
         let right = channels.next();

@@ -46,6 +46,7 @@
 use std::io::Read;
 
 use super::SampleError;
+use crate::limits::{read_rest, FileKind};
 
 /// Decoded audio: one or two channels of equal length and their rate.
 #[derive(Debug)]
@@ -58,12 +59,24 @@ pub(crate) struct DecodedAudio {
 
 /// Decodes a WAV stream (see the module documentation for what is accepted).
 ///
-/// Reads the stream to its end; I/O errors are [`SampleError::Io`].
-pub(crate) fn decode_wav<R: Read>(mut reader: R) -> Result<DecodedAudio, SampleError> {
-    let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes)?;
+/// Checks the RIFF header first, then reads the stream to its end, at most
+/// `max_bytes`; I/O errors (a stream past the limit among them) are
+/// [`SampleError::Io`].
+pub(crate) fn decode_wav<R: Read>(
+    mut reader: R,
+    max_bytes: u64,
+) -> Result<DecodedAudio, SampleError> {
+    let mut header = Vec::with_capacity(RIFF_HEADER_BYTES);
+    (&mut reader)
+        .take(RIFF_HEADER_BYTES as u64)
+        .read_to_end(&mut header)?;
+    check_riff_header(&header)?;
+    let bytes = read_rest(reader, header, FileKind::Wav, max_bytes)?;
     decode_wav_bytes(&bytes)
 }
+
+/// The RIFF/WAVE header's length: what [`check_riff_header`] needs.
+pub(crate) const RIFF_HEADER_BYTES: usize = 12;
 
 const TAG_PCM: u16 = 0x0001;
 const TAG_FLOAT: u16 = 0x0003;
@@ -164,7 +177,9 @@ pub(crate) fn decode_wav_bytes(bytes: &[u8]) -> Result<DecodedAudio, SampleError
     Ok(decode_frames(data, &format))
 }
 
-fn check_riff_header(bytes: &[u8]) -> Result<(), SampleError> {
+/// Checks that `bytes` (the file, or at least its first 12 bytes) start a
+/// little-endian RIFF/WAVE file.
+pub(crate) fn check_riff_header(bytes: &[u8]) -> Result<(), SampleError> {
     if bytes.is_empty() {
         return Err(invalid(
             "the file is empty (0 bytes), with no RIFF/WAVE header",

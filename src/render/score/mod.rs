@@ -42,11 +42,12 @@
 mod parse;
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::timeline::{TimelineEvent, TimelineRenderer};
 use super::RenderError;
-use crate::Waveform;
+use crate::limits::{read_capped, FileKind};
+use crate::{InputLimits, Waveform};
 
 /// A mistake in a score, or a file it names that could not be read.
 ///
@@ -153,6 +154,8 @@ pub struct Score {
     /// Line and column of each event's note, for messages.
     positions: Vec<(usize, usize)>,
     duration_secs: f32,
+    /// The sample files the score read, each once.
+    files: Vec<PathBuf>,
 }
 
 impl Score {
@@ -164,23 +167,75 @@ impl Score {
     /// assert!(score.duration_secs() > 1.0);
     /// # Ok::<(), polyphonica::ScoreError>(())
     /// ```
+    ///
+    /// Only regular files are read (a device, FIFO or directory is refused
+    /// unopened), within [`InputLimits::score_bytes`] for the score (16 MiB
+    /// by default) and [`InputLimits::wav_bytes`] for each sample file (see
+    /// [`from_file_with_limits`](Self::from_file_with_limits)). Each sample
+    /// file is decoded once, however many names the score gives it.
+    ///
+    /// # Errors
+    /// A [`ScoreError`] naming the file (and the line and column, for a
+    /// mistake in the score).
     pub fn from_file(path: impl AsRef<Path>) -> Result<Score, ScoreError> {
+        Score::from_file_with_limits(path, &InputLimits::default())
+    }
+
+    /// [`from_file`](Self::from_file) with size limits of your own.
+    ///
+    /// # Errors
+    /// As [`from_file`](Self::from_file).
+    ///
+    /// ```
+    /// use polyphonica::{InputLimits, Score};
+    /// let tiny = InputLimits { score_bytes: 10, ..InputLimits::default() };
+    /// let err = Score::from_file_with_limits("examples/scores/demo.toml", &tiny).unwrap_err();
+    /// assert!(err.to_string().contains("larger than the 10 bytes allowed for a score"), "{err}");
+    /// ```
+    pub fn from_file_with_limits(
+        path: impl AsRef<Path>,
+        limits: &InputLimits,
+    ) -> Result<Score, ScoreError> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ScoreError {
+        let unreadable = |e: std::io::Error| ScoreError {
             file: name.clone(),
             position: None,
             message: format!("could not read the score: {e}"),
             source: Some(Box::new(e)),
+        };
+        let bytes = read_capped(path, FileKind::Score, limits.score_bytes, 0, |_| Ok(()))
+            .map_err(unreadable)?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            unreadable(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "it is not UTF-8 text (an invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            ))
         })?;
         let dir = path.parent().unwrap_or(Path::new("."));
-        Score::from_toml(&text, &name, dir)
+        parse::parse(&text, &name, dir, limits)
     }
 
     /// Reads a score from TOML `text`; `name` names it in messages and
-    /// sample files are found relative to `base_dir`.
+    /// sample files are found relative to `base_dir` (and read within the
+    /// default [`InputLimits`]).
     pub fn from_toml(text: &str, name: &str, base_dir: &Path) -> Result<Score, ScoreError> {
-        parse::parse(text, name, base_dir)
+        parse::parse(text, name, base_dir, &InputLimits::default())
+    }
+
+    /// The sample files the score read (canonical paths, each once, in
+    /// order), for a tool that must not overwrite its inputs.
+    ///
+    /// ```
+    /// let score = polyphonica::Score::from_file("examples/scores/demo.toml")?;
+    /// assert!(score.sample_files().iter().all(|f| f.is_absolute()));
+    /// # Ok::<(), polyphonica::ScoreError>(())
+    /// ```
+    pub fn sample_files(&self) -> &[PathBuf] {
+        &self.files
     }
 
     /// The events, in the order the score lists them.

@@ -1,9 +1,9 @@
 //! From the TOML text to a [`Score`]: what the file holds, deserialised
 //! with positions, then resolved (instruments, samples, tempo) into events.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -14,10 +14,15 @@ use crate::render::event::SoundEvent;
 use crate::render::pitch::parse_pitch;
 use crate::render::timeline::TimelineEvent;
 use crate::render::wave::FLAT_ENVELOPE;
-use crate::{AdsrEnvelope, SampleData, Waveform};
+use crate::{AdsrEnvelope, InputLimits, SampleData, Waveform};
 
 /// Reads a score from TOML `text` (see [`Score::from_toml`]).
-pub(super) fn parse(text: &str, name: &str, base_dir: &Path) -> Result<Score, ScoreError> {
+pub(super) fn parse(
+    text: &str,
+    name: &str,
+    base_dir: &Path,
+    limits: &InputLimits,
+) -> Result<Score, ScoreError> {
     let raw: RawScore = toml::from_str(text).map_err(|e| {
         let offset = e.span().map(|s| s.start);
         ScoreError::at(name, text, offset, e.message().trim_end().to_string())
@@ -27,7 +32,9 @@ pub(super) fn parse(text: &str, name: &str, base_dir: &Path) -> Result<Score, Sc
         text,
         base_dir,
         raw: &raw,
+        limits,
         samples: BTreeMap::new(),
+        decoded: HashMap::new(),
     }
     .build()
 }
@@ -314,7 +321,11 @@ struct Builder<'a> {
     text: &'a str,
     base_dir: &'a Path,
     raw: &'a RawScore,
+    limits: &'a InputLimits,
     samples: BTreeMap<String, SampleData>,
+    /// Each sample file decoded once, by its canonical path: a score naming
+    /// one file under many names holds its audio once.
+    decoded: HashMap<PathBuf, SampleData>,
 }
 
 impl Builder<'_> {
@@ -323,10 +334,13 @@ impl Builder<'_> {
     }
 
     fn build(mut self) -> Result<Score, ScoreError> {
-        for (key, spec) in &self.raw.samples {
+        let raw = self.raw;
+        for (key, spec) in &raw.samples {
             let sample = self.load_sample(spec)?;
             self.samples.insert(key.clone(), sample);
         }
+        let mut files: Vec<PathBuf> = std::mem::take(&mut self.decoded).into_keys().collect();
+        files.sort();
         let mut events = Vec::with_capacity(self.raw.notes.len());
         let mut positions = Vec::with_capacity(self.raw.notes.len());
         // Notes come in order: find their lines in one pass over the text.
@@ -366,20 +380,32 @@ impl Builder<'_> {
             events,
             positions,
             duration_secs: duration as f32,
+            files,
         })
     }
 
-    fn load_sample(&self, spec: &Spanned<RawSample>) -> Result<SampleData, ScoreError> {
+    fn load_sample(&mut self, spec: &Spanned<RawSample>) -> Result<SampleData, ScoreError> {
         let at = spec.span().start;
         let raw = spec.get_ref();
         let path = self.base_dir.join(&raw.file);
-        let fail = |e: crate::SampleError| ScoreError {
+        let fail = |this: &Self, e: crate::SampleError| ScoreError {
             source: None,
-            ..self.error(at, format!("sample file {}: {e}", path.display()))
+            ..this.error(at, format!("sample file {}: {e}", path.display()))
         };
-        let mut sample = SampleData::from_wav_file(&path).map_err(fail)?;
+        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        let mut sample = match self.decoded.get(&key) {
+            Some(sample) => sample.clone(),
+            None => {
+                let sample = SampleData::from_wav_file_with_limits(&path, self.limits)
+                    .map_err(|e| fail(self, e))?;
+                self.decoded.insert(key, sample.clone());
+                sample
+            }
+        };
         if let Some(base) = raw.base {
-            sample = sample.with_base_frequency(base.0).map_err(fail)?;
+            sample = sample
+                .with_base_frequency(base.0)
+                .map_err(|e| fail(self, e))?;
         }
         Ok(sample)
     }
