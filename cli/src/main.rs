@@ -16,6 +16,7 @@
 
 mod info;
 mod midi;
+mod output;
 mod play;
 
 use std::path::{Path, PathBuf};
@@ -23,9 +24,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use output::Destination;
 use polyphonica::{
-    parse_pitch, AdsrEnvelope, Channels, SampleData, Score, SoundEvent, TimelineEvent,
-    TimelineRenderer, WavEncoding, WavFormat, WavSink, Waveform, FLAT_ENVELOPE,
+    parse_pitch, AdsrEnvelope, Channels, InputLimits, SampleData, Score, SoundEvent, TimelineEvent,
+    TimelineRenderer, WavEncoding, WavFormat, Waveform, FLAT_ENVELOPE,
 };
 
 #[derive(Parser)]
@@ -94,7 +96,9 @@ impl From<Format> for WavEncoding {
 
 #[derive(Args)]
 pub(crate) struct Output {
-    /// The WAV file to write.
+    /// The WAV file to write, or `-` for standard output. It is replaced
+    /// only once the render is complete; a failed or interrupted render
+    /// leaves it as it was. A device or FIFO is written into, never replaced.
     #[arg(short, long, value_name = "FILE.wav")]
     pub(crate) output: PathBuf,
     /// Sample encoding.
@@ -170,6 +174,24 @@ struct SweepArgs {
     output: Output,
 }
 
+/// How large an input file may be.
+#[derive(Args)]
+pub(crate) struct Limits {
+    /// The largest input file read, in MiB (by default 1024 for WAV
+    /// samples, 256 for MIDI files, 16 for scores). Device files and FIFOs
+    /// are never read as inputs.
+    #[arg(long, value_name = "MIB")]
+    max_input_mib: Option<u64>,
+}
+
+impl Limits {
+    pub(crate) fn get(&self) -> InputLimits {
+        self.max_input_mib.map_or_else(InputLimits::default, |mib| {
+            InputLimits::all(mib.saturating_mul(1 << 20))
+        })
+    }
+}
+
 #[derive(Args)]
 struct RenderArgs {
     /// The score (TOML).
@@ -182,6 +204,8 @@ struct RenderArgs {
     mono: bool,
     #[command(flatten)]
     output: Output,
+    #[command(flatten)]
+    limits: Limits,
 }
 
 #[derive(Args)]
@@ -210,6 +234,8 @@ struct SampleArgs {
     mono: bool,
     #[command(flatten)]
     output: Output,
+    #[command(flatten)]
+    limits: Limits,
 }
 
 #[derive(Args)]
@@ -255,6 +281,7 @@ pub(crate) fn fail<T>(message: impl Into<String>) -> Result<T, Failure> {
 }
 
 fn main() -> ExitCode {
+    output::remove_partial_output_on_interrupt();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -359,18 +386,20 @@ fn sweep(a: SweepArgs) -> Result<(), Failure> {
 
 fn render(a: RenderArgs) -> Result<(), Failure> {
     check_rate(a.rate)?;
-    let score = Score::from_file(&a.score)?;
+    let score = Score::from_file_with_limits(&a.score, &a.limits.get())?;
+    let mut inputs: Vec<&Path> = vec![&a.score];
+    inputs.extend(score.sample_files().iter().map(PathBuf::as_path));
     let renderer = score.renderer(a.rate)?;
     let channels = if a.mono {
         Channels::Mono
     } else {
         Channels::Stereo
     };
-    stream(renderer, channels, &a.output)
+    stream(renderer, channels, &a.output, &inputs)
 }
 
 fn sample(a: SampleArgs) -> Result<(), Failure> {
-    let data = SampleData::from_wav_file(&a.file).map_err(|e| {
+    let data = SampleData::from_wav_file_with_limits(&a.file, &a.limits.get()).map_err(|e| {
         Failure(format!(
             "could not use {} as a sample: {e}",
             a.file.display()
@@ -394,13 +423,8 @@ fn sample(a: SampleArgs) -> Result<(), Failure> {
         ..FLAT_ENVELOPE
     };
     let event = SoundEvent::new(Waveform::Sample(data), pitch, duration, envelope);
-    write(
-        &[TimelineEvent::new(0.0, event)],
-        duration,
-        rate,
-        channels,
-        &a.output,
-    )
+    let renderer = TimelineRenderer::new(&[TimelineEvent::new(0.0, event)], duration, rate)?;
+    stream(renderer, channels, &a.output, &[&a.file])
 }
 
 fn write(
@@ -411,44 +435,61 @@ fn write(
     out: &Output,
 ) -> Result<(), Failure> {
     let renderer = TimelineRenderer::new(events, secs, rate)?;
-    stream(renderer, channels, out)
+    stream(renderer, channels, out, &[])
 }
 
-/// Renders into the output file block by block, with a progress bar for
-/// renders longer than a second of audio; removes the file on failure.
-fn stream(mut renderer: TimelineRenderer, channels: Channels, out: &Output) -> Result<(), Failure> {
+/// Renders into the output block by block, with a progress bar for renders
+/// longer than a second of audio. A render too long for a WAV file is
+/// refused before anything is written; the output is replaced only when
+/// complete (see [`output`]).
+fn stream(
+    mut renderer: TimelineRenderer,
+    channels: Channels,
+    out: &Output,
+    inputs: &[&Path],
+) -> Result<(), Failure> {
     let format = WavFormat {
         sample_rate: renderer.sample_rate(),
         channels,
         encoding: out.format.into(),
     };
-    let path = &out.output;
-    let cannot_write =
-        |e: &dyn std::fmt::Display| Failure(format!("could not write {}: {e}", path.display()));
-    let mut sink = WavSink::create(path, format).map_err(|e| cannot_write(&io_cause(&e)))?;
+    let destination = Destination::new(&out.output, inputs)?;
     let total = renderer.total_frames();
-    let bar = if total > u64::from(renderer.sample_rate()) {
-        let bar = ProgressBar::new(total);
-        let style = ProgressStyle::with_template(
-            "{spinner} rendering {msg} [{bar:30}] {percent}% ({eta} left)",
-        )
-        .expect("the template is valid")
-        .progress_chars("=> ");
-        bar.set_style(style);
-        bar.set_message(file_name(path));
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-    let result = renderer
-        .render_to(&mut sink, |done, _| bar.set_position(done))
-        .and_then(|()| sink.finalize());
+    format.check_length(total)?;
+    let bar = progress_bar(
+        total,
+        total > u64::from(renderer.sample_rate()),
+        &out.output,
+    );
+    let result = destination.write(format, |sink| {
+        renderer
+            .render_to(sink, |done, _| bar.set_position(done))
+            .map_err(|e| {
+                Failure(format!(
+                    "could not write {}: {}",
+                    out.output.display(),
+                    io_cause(&e)
+                ))
+            })
+    });
     bar.finish_and_clear();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(path);
-        return Err(cannot_write(&io_cause(&e)));
+    result
+}
+
+/// A progress bar over `total` frames, drawn on standard error when `show`.
+pub(crate) fn progress_bar(total: u64, show: bool, output: &Path) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
     }
-    Ok(())
+    let bar = ProgressBar::new(total);
+    let style = ProgressStyle::with_template(
+        "{spinner} rendering {msg} [{bar:30}] {percent}% ({eta} left)",
+    )
+    .expect("the template is valid")
+    .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_message(file_name(output));
+    bar
 }
 
 /// The operating system's reason for an I/O failure, else the error itself.

@@ -1,14 +1,14 @@
 //! `polyphonica midi SONG.mid -o SONG.wav`: a Standard MIDI File rendered
-//! by the engine, block by block, straight into the WAV file.
+//! by the engine, block by block, into the WAV file.
 
 use std::path::PathBuf;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use polyphonica::midi::{MidiError, MidiFile};
-use polyphonica::{Channels, RenderError, WavFormat, WavSink};
+use polyphonica::{Channels, RenderError, WavFormat};
 
-use crate::{check_rate, file_name, io_cause, Failure, Output};
+use crate::output::Destination;
+use crate::{check_rate, io_cause, progress_bar, Failure, Limits, Output};
 
 #[derive(Args)]
 pub(crate) struct MidiArgs {
@@ -19,6 +19,8 @@ pub(crate) struct MidiArgs {
     rate: u32,
     #[command(flatten)]
     output: Output,
+    #[command(flatten)]
+    limits: Limits,
 }
 
 /// What can stop a MIDI render: the file, or writing the output.
@@ -35,50 +37,43 @@ impl From<MidiError> for Stop {
 
 pub(crate) fn render(a: MidiArgs) -> Result<(), Failure> {
     check_rate(a.rate)?;
-    let song = MidiFile::from_file(&a.song).map_err(|e| {
+    let song = MidiFile::from_file_with_limits(&a.song, &a.limits.get()).map_err(|e| {
         Failure(format!(
             "could not use {} as a MIDI file: {e}",
             a.song.display()
         ))
     })?;
     let path = &a.output.output;
-    let cannot_write =
-        |e: &dyn std::fmt::Display| Failure(format!("could not write {}: {e}", path.display()));
+    let destination = Destination::new(path, &[&a.song])?;
     let format = WavFormat {
         sample_rate: a.rate,
         channels: Channels::Stereo,
         encoding: a.output.format.into(),
     };
-    let mut sink = WavSink::create(path, format).map_err(|e| cannot_write(&io_cause(&e)))?;
-    let song_frames = (song.duration_secs() * f64::from(a.rate)).round() as u64;
-    let bar = if song.duration_secs() > 1.0 {
-        let bar = ProgressBar::new(song_frames);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} rendering {msg} [{bar:30}] {percent}% ({eta} left)",
-            )
-            .expect("the template is valid")
-            .progress_chars("=> "),
-        );
-        bar.set_message(file_name(path));
-        bar
-    } else {
-        ProgressBar::hidden()
+    // The song's length is known before anything is rendered: a song too
+    // long for a WAV file is refused here, by its real length.
+    let song_frames = song.song_frames(a.rate);
+    format.check_length(song_frames)?;
+    let bar = progress_bar(song_frames, song.duration_secs() > 1.0, path);
+    let cannot_write = |e: &RenderError| {
+        Failure(format!(
+            "could not write {}: {}",
+            path.display(),
+            io_cause(e)
+        ))
     };
-    let result = song
-        .render(a.rate, |block| {
+    let result = destination.write(format, |sink| {
+        song.render(a.rate, |block| {
             sink.write(block).map_err(Stop::Write)?;
             bar.set_position(sink.frames_written().min(song_frames));
             Ok(())
         })
+        .map(drop)
         .map_err(|stop| match stop {
             Stop::Midi(e) => Failure(e.to_string()),
-            Stop::Write(e) => cannot_write(&io_cause(&e)),
+            Stop::Write(e) => cannot_write(&e),
         })
-        .and_then(|_| sink.finalize().map_err(|e| cannot_write(&io_cause(&e))));
+    });
     bar.finish_and_clear();
-    if result.is_err() {
-        let _ = std::fs::remove_file(path);
-    }
     result
 }

@@ -11,12 +11,15 @@ use crate::{AdsrEnvelope, Note, Waveform};
 /// `envelope`.
 ///
 /// `duration_secs` is the whole event, release included: the note is
-/// released `release_secs` before its end, so it ends in silence. When the
-/// event is shorter than its release, the release starts at the first frame
-/// and is shortened to the whole event; when it is shorter than attack +
-/// decay + release, the release starts wherever the attack or decay has got
-/// to and falls from that level (as in the engine). A sustain level of 0
-/// ends the note when its decay ends.
+/// released `release_secs` before its end, so it ends in silence. A note
+/// always sounds: it is held at least until its attack has ended (or for
+/// half the event, if the attack is longer than that), and a release that
+/// would start earlier is shortened to what is left of the event (a 0.2 s
+/// event with the default 0.2 s release is held for its 0.01 s attack and
+/// released over the other 0.19 s). When the event is shorter than its
+/// attack, decay and release together, the release starts wherever the
+/// attack or decay has got to and falls from that level (as in the
+/// engine). A sustain level of 0 ends the note when its decay ends.
 ///
 /// The pitch heard at time `t` into the event is
 /// `start + (end - start)·t/duration_secs` (for a sample, the speed follows
@@ -122,16 +125,37 @@ impl SoundEvent {
         secs_to_frames(self.duration_secs, sample_rate as f32)
     }
 
-    /// The note the engine plays (release shortened to fit the event) and
-    /// the frame, counted from the event's start, at which it is released.
+    /// The note the engine plays and the frame, counted from the event's
+    /// start, at which it is released: `release_secs` before the end, but
+    /// never before the attack ends (or half the event, for a longer
+    /// attack), the release then shortened to end with the event.
     pub(crate) fn to_note(&self, sample_rate: u32) -> (Note, u32) {
+        let rate = sample_rate as f32;
         let mut envelope = self.envelope;
-        envelope.release_secs = envelope.release_secs.min(self.duration_secs);
         let frames = self.frames(sample_rate);
-        let release_frames = secs_to_frames(envelope.release_secs, sample_rate as f32);
+        let release_frames = secs_to_frames(envelope.release_secs, rate);
+        let release_at = release_frame(
+            frames,
+            secs_to_frames(envelope.attack_secs, rate),
+            release_frames,
+        );
+        if release_at > frames.saturating_sub(release_frames) {
+            envelope.release_secs = (frames - release_at) as f32 / rate;
+        }
         let note = Note::new(self.waveform.clone(), self.start_frequency, envelope);
-        (note, frames - release_frames.min(frames))
+        (note, release_at)
     }
+}
+
+/// The frame of an event of `frames` frames at which its note is released:
+/// `release_frames` before the end, but never before the attack has ended
+/// (nor, for an attack longer than that, before half the event), so every
+/// note sounds. Shared by the engine's offline render and
+/// [`apply_envelope`](crate::apply_envelope), which must agree.
+pub(crate) fn release_frame(frames: u32, attack_frames: u32, release_frames: u32) -> u32 {
+    frames
+        .saturating_sub(release_frames)
+        .max(attack_frames.min(frames / 2))
 }
 
 /// Renders one event through the engine (one voice): a buffer of

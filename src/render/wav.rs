@@ -180,6 +180,7 @@ pub struct WavSink<W: Write + Seek> {
     writer: hound::WavWriter<W>,
     format: WavFormat,
     samples: u64,
+    peak: f32,
 }
 
 impl<W: Write + Seek> std::fmt::Debug for WavSink<W> {
@@ -208,6 +209,7 @@ impl<W: Write + Seek> WavSink<W> {
             writer: hound::WavWriter::new(writer, format.spec())?,
             format,
             samples: 0,
+            peak: 0.0,
         })
     }
 
@@ -227,11 +229,53 @@ impl<W: Write + Seek> WavSink<W> {
             .check_length(self.frames_written().saturating_add(frames))
     }
 
+    /// The largest magnitude written so far (after clamping to `[-1, 1]`;
+    /// NaN counts as 0).
+    ///
+    /// ```
+    /// use polyphonica::{WavFormat, WavSink};
+    /// let mut sink = WavSink::new(std::io::Cursor::new(Vec::new()), WavFormat::mono_16(8_000))?;
+    /// sink.write(&[0.25, -0.5, f32::NAN, 3.0])?;
+    /// assert_eq!(sink.peak(), 1.0);
+    /// # Ok::<(), polyphonica::RenderError>(())
+    /// ```
+    pub fn peak(&self) -> f32 {
+        self.peak
+    }
+
+    /// Whether every sample written so far is stored as 0 (integer
+    /// encodings round anything below half a step to 0).
+    ///
+    /// ```
+    /// use polyphonica::{WavFormat, WavSink};
+    /// let mut sink = WavSink::new(std::io::Cursor::new(Vec::new()), WavFormat::mono_16(8_000))?;
+    /// sink.write(&[1e-6, -1e-6])?;
+    /// assert!(sink.is_silent()); // below half a 16-bit step
+    /// sink.write(&[0.01])?;
+    /// assert!(!sink.is_silent());
+    /// # Ok::<(), polyphonica::RenderError>(())
+    /// ```
+    pub fn is_silent(&self) -> bool {
+        match self.format.encoding {
+            WavEncoding::Int16 => to_int(self.peak, 32_767.0) == 0,
+            WavEncoding::Int24 => to_int(self.peak, 8_388_607.0) == 0,
+            WavEncoding::Float32 => self.peak == 0.0,
+        }
+    }
+
     /// Appends interleaved samples (a whole number of frames is expected,
     /// but a partial frame is completed by the next call).
     pub fn write(&mut self, interleaved: &[f32]) -> Result<(), RenderError> {
         let channels = self.format.channels.count() as u64;
         self.check_room((interleaved.len() as u64).div_ceil(channels))?;
+        // NaN compares false and is skipped, as the encoders write it as 0.
+        self.peak = interleaved
+            .iter()
+            .fold(
+                self.peak,
+                |peak, s| if s.abs() > peak { s.abs() } else { peak },
+            )
+            .min(1.0);
         match self.format.encoding {
             WavEncoding::Int16 => {
                 for chunk in interleaved.chunks(8192) {

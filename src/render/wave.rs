@@ -2,7 +2,9 @@
 //! on the engine's oscillators and envelopes.
 
 use super::error::RenderError;
-use super::event::{check_duration, check_frequency, check_sample_rate, render_event, SoundEvent};
+use super::event::{
+    check_duration, check_frequency, check_sample_rate, release_frame, render_event, SoundEvent,
+};
 use crate::dsp::envelope::{secs_to_frames, EnvelopeState};
 use crate::{AdsrEnvelope, Waveform};
 
@@ -64,9 +66,10 @@ pub fn generate_wave(
 ///
 /// It uses the engine's envelope, so `render_event` of a note equals
 /// `generate_wave` of it followed by `apply_envelope`. The release starts
-/// `release_secs` before the end (at the first sample if the buffer is
-/// shorter, the release then lasting the whole buffer), from whatever level
-/// the attack or decay has reached. With a sample rate of 0 or an envelope
+/// `release_secs` before the end, but never before the attack has ended
+/// (nor, for an attack longer than that, before half the buffer), the
+/// release then lasting the rest of the buffer, from whatever level the
+/// attack or decay has reached. With a sample rate of 0 or an envelope
 /// field that is NaN or infinite the samples are left unchanged (no level
 /// can be computed); negative times count as 0 and the sustain level is
 /// clamped to `0..=1`, as in the engine.
@@ -91,7 +94,13 @@ pub fn apply_envelope(samples: &mut [f32], envelope: &AdsrEnvelope, sample_rate:
     }
     let rate = sample_rate as f32;
     let total = samples.len();
-    let release = (secs_to_frames(envelope.release_secs, rate) as usize).min(total);
+    let frames = u32::try_from(total).unwrap_or(u32::MAX);
+    let release_at = release_frame(
+        frames,
+        secs_to_frames(envelope.attack_secs, rate),
+        secs_to_frames(envelope.release_secs, rate),
+    ) as usize;
+    let release = total - release_at.min(total);
     let mut state = EnvelopeState::new(&envelope, rate);
     let mut levels = [0.0f32; 256];
     let (held, released) = samples.split_at_mut(total - release);
