@@ -1,5 +1,6 @@
 //! What managing voices costs as the pool grows: a note that must steal
-//! (the pool is full of held notes), and calls with a live and a stale id.
+//! (the pool is full of held notes), calls with a live and a stale id, and
+//! a million notes starting together.
 //! Every one of these is O(1) or O(log n) in the pool's size: the figures
 //! at 32, 1,024 and 16,384 voices should stay within a small factor.
 //!
@@ -9,7 +10,7 @@ mod common;
 
 use common::{pitch, ENVELOPE, RATE};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use polyphonica::{RealtimeEngine, VoiceId, Waveform};
+use polyphonica::{RealtimeEngine, SoundEvent, TimelineEvent, TimelineRenderer, VoiceId, Waveform};
 use std::hint::black_box;
 
 const POOLS: [usize; 3] = [32, 1024, 16_384];
@@ -60,5 +61,26 @@ fn id_lookup(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, steal, id_lookup);
+/// The probe's cost cliff: a million notes starting at the same instant
+/// (the timeline gives the engine its largest pool, 16,384 voices, so all
+/// but the last 16,384 notes are stolen at once), then one second rendered.
+fn million_notes_at_once(c: &mut Criterion) {
+    let mut group = c.benchmark_group("voice_management_together");
+    group.sample_size(10);
+    let note = SoundEvent::new(Waveform::Sine, 440.0, 1.0, ENVELOPE);
+    let events: Vec<_> = (0..1_000_000)
+        .map(|_| TimelineEvent::new(0.0, note.clone()))
+        .collect();
+    group.bench_function("1e6_notes_1s", |b| {
+        b.iter(|| {
+            let mut renderer = TimelineRenderer::new(&events, 1.0, 48_000).unwrap();
+            let mut block = vec![0.0f32; 4096];
+            while renderer.render_mono(&mut block) > 0 {}
+            black_box(block[0])
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, steal, id_lookup, million_notes_at_once);
 criterion_main!(benches);

@@ -129,6 +129,13 @@
 //! - Bad input never panics: unplayable notes return `None`, out-of-range
 //!   values are clamped, NaN and infinite parameter values are ignored, as
 //!   each method documents.
+//! - Stealing a voice and finding one by id cost O(log n) and O(1) in the
+//!   pool's size: no call scans the pool.
+//! - Input files (WAV, MIDI, scores) are read only if they are regular
+//!   files, within a size limit per kind ([`InputLimits`]), header first;
+//!   errors never quote their bytes. Outputs too long for a WAV file or for
+//!   memory are refused before anything is written
+//!   ([`WavFormat::check_length`], [`MAX_IN_MEMORY_SAMPLES`]).
 #![deny(missing_docs)]
 
 mod control;

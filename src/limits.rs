@@ -74,6 +74,7 @@ impl InputLimits {
 pub(crate) enum FileKind {
     Wav,
     Midi,
+    #[cfg_attr(not(feature = "score"), allow(dead_code))]
     Score,
 }
 

@@ -5,7 +5,9 @@
 //! reproducers of the hostile-input probe are kept here.
 
 use polyphonica::midi::{MidiError, MidiFile};
-use polyphonica::{InputLimits, RenderError, SampleData, Score};
+#[cfg(feature = "score")]
+use polyphonica::Score;
+use polyphonica::{InputLimits, RenderError, SampleData};
 use std::path::{Path, PathBuf};
 
 /// A fresh, empty folder for one test.
@@ -44,7 +46,7 @@ fn midi_lasting(division: u16, micros_per_beat: u32, ticks: u32) -> Vec<u8> {
     file
 }
 
-#[cfg(unix)]
+#[cfg(all(unix, feature = "score"))]
 #[test]
 fn device_files_are_refused_for_every_kind_of_input() {
     for device in ["/dev/zero", "/dev/urandom"] {
@@ -148,6 +150,7 @@ fn a_huge_file_is_refused_by_its_size_or_its_header_before_its_body_is_read() {
     assert!(e.to_string().contains("larger than the 1024 MiB"), "{e}");
 }
 
+#[cfg(feature = "score")]
 #[test]
 fn a_score_decodes_each_sample_file_once() {
     let dir = scratch("shared-sample");
@@ -181,6 +184,7 @@ fn a_score_decodes_each_sample_file_once() {
     assert!((1..300).all(|i| sample(i).shares_audio_with(&first)));
 }
 
+#[cfg(feature = "score")]
 #[test]
 fn errors_never_quote_the_file() {
     let dir = scratch("quoting");

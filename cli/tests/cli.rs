@@ -1,33 +1,10 @@
 //! The `polyphonica` binary run as a user would: real inputs, WAV files
 //! written and read back (length, pitch, level), and error exits.
 
+mod common;
+
+use common::{root, run, scratch};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_polyphonica");
-
-/// The repository's root (the library crate).
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-/// A fresh scratch folder for one test.
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("polyphonica-cli-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
 
 /// Runs and expects success with nothing on standard error (no progress
 /// bar when it is not a terminal).

@@ -530,3 +530,15 @@ fn tables_are_shared_across_threads() {
     assert_eq!(here, there);
     assert!(format!("{:?}", wavetables()).len() < 20_000);
 }
+
+#[test]
+#[cfg(target_arch = "x86_64")]
+fn the_loop_follows_the_cpu() {
+    // Under Miri with `-C target-feature=+avx2` (.ci/sanitizers) the AVX2
+    // loop is the one that runs, so the interpreter checks its raw loads.
+    if std::arch::is_x86_feature_detected!("avx2") {
+        assert_eq!(wavetables().simd, Simd::Avx2);
+    } else {
+        assert_eq!(wavetables().simd, Simd::Portable);
+    }
+}
