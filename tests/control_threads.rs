@@ -5,14 +5,16 @@
 //! own global allocator.)
 //!
 //! The same runs, scaled down, pass under Miri (data-race detection and
-//! weak-memory emulation; `rustup +nightly component add miri rust-src`):
+//! weak-memory emulation; `rustup +nightly component add miri rust-src`),
+//! and at full size under ThreadSanitizer; `.ci/sanitizers` runs both in CI
+//! (about three and two minutes here). By hand:
 //!
 //! ```text
 //! cargo +nightly miri test --test control_threads
 //! MIRIFLAGS=-Zmiri-many-seeds=1..5 cargo +nightly miri test --test control_threads
 //! ```
 //!
-//! and at full size under ThreadSanitizer:
+//! and under ThreadSanitizer:
 //!
 //! ```text
 //! RUSTFLAGS=-Zsanitizer=thread CARGO_TARGET_DIR=target/tsan cargo +nightly test \
@@ -31,8 +33,8 @@ fn controllers_on_four_threads_send_100k_commands_while_audio_renders() {
     let s = if cfg!(miri) {
         Stress {
             threads: 2,
-            commands_per_thread: 120,
-            notes_per_thread: 10,
+            commands_per_thread: 60,
+            notes_per_thread: 6,
             block: 16,
             voices: 32,
             probes: 1,
@@ -72,8 +74,8 @@ fn controllers_on_four_threads_send_100k_commands_while_audio_renders() {
 fn small_queues_under_pressure_refuse_and_lose_nothing() {
     let s = Stress {
         threads: 3,
-        commands_per_thread: if cfg!(miri) { 60 } else { 5_000 },
-        notes_per_thread: if cfg!(miri) { 5 } else { 100 },
+        commands_per_thread: if cfg!(miri) { 40 } else { 5_000 },
+        notes_per_thread: if cfg!(miri) { 4 } else { 100 },
         block: if cfg!(miri) { 8 } else { 32 },
         voices: 64,
         probes: 2,

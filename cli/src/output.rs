@@ -35,7 +35,9 @@ static IN_PROGRESS: Mutex<Option<PathBuf>> = Mutex::new(None);
 /// Makes Ctrl-C remove the temporary file of a render in progress (and
 /// nothing else) before the tool exits.
 pub(crate) fn remove_partial_output_on_interrupt() {
-    let installed = ctrlc::set_handler(|| {
+    // If the handler cannot be installed, Ctrl-C still leaves the target as
+    // it was; only a temporary file may be left behind.
+    let _ = ctrlc::set_handler(|| {
         let partial = IN_PROGRESS.lock().ok().and_then(|mut p| p.take());
         if let Some(path) = partial {
             let _ = std::fs::remove_file(path);
@@ -43,9 +45,6 @@ pub(crate) fn remove_partial_output_on_interrupt() {
         eprintln!("interrupted: nothing was written");
         std::process::exit(130);
     });
-    // Without the handler Ctrl-C still leaves the target as it was; only a
-    // temporary file may be left behind.
-    let _ = installed;
 }
 
 /// Where the WAV goes.

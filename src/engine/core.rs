@@ -152,15 +152,15 @@ impl EngineCore {
         if self.playing >= self.capacity {
             self.steal_one();
         }
-        let slot = match self.free.pop() {
-            Some(slot) => slot,
-            // Every hidden slot holds a fading tail (more steals in one block
-            // than the pool has voices): cut the quietest tail.
-            None => {
-                let quietest = self.fading.peek().expect("a full pool has fading tails");
-                self.free_slot(quietest);
-                self.free.pop().expect("a slot was just freed")
-            }
+        // With every slot taken, every hidden slot holds a fading tail (more
+        // steals in one block than the pool has voices): cut the quietest.
+        // (A pool has twice its voices in slots, so a slot is always found.)
+        let Some(slot) = self.free.pop().or_else(|| {
+            let quietest = self.fading.peek()?;
+            self.free_slot(quietest);
+            self.free.pop()
+        }) else {
+            return;
         };
         self.notes_started += 1;
         let old = self.voices[slot].start(
