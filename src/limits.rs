@@ -133,10 +133,11 @@ pub(crate) fn read_capped<E: From<io::Error>>(
     check_regular(path, kind)?;
     let mut file = File::open(path)?;
     // The path may have changed since it was checked: check what was opened.
-    let len = file.metadata()?.len();
-    if !file.metadata()?.is_file() {
+    let meta = file.metadata()?;
+    if !meta.is_file() {
         return Err(not_regular(kind, "a special file").into());
     }
+    let len = meta.len();
     if len > max_bytes {
         return Err(too_large(kind, len, max_bytes).into());
     }
