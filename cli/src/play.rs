@@ -26,6 +26,8 @@ pub(crate) struct PlayArgs {
     /// interrupted otherwise).
     #[arg(long, value_parser = crate::seconds)]
     seconds: Option<f32>,
+    #[command(flatten)]
+    limits: crate::Limits,
 }
 
 #[cfg(not(feature = "playback"))]
@@ -139,16 +141,17 @@ mod device {
             .unwrap_or_default();
         match extension.as_str() {
             "mid" | "midi" | "smf" => {
-                let song = MidiFile::from_file(&file).map_err(|e| {
-                    Failure(format!(
-                        "could not use {} as a MIDI file: {e}",
-                        file.display()
-                    ))
-                })?;
+                let song =
+                    MidiFile::from_file_with_limits(&file, &a.limits.get()).map_err(|e| {
+                        Failure(format!(
+                            "could not use {} as a MIDI file: {e}",
+                            file.display()
+                        ))
+                    })?;
                 play_to_end(&device, song.player(rate))
             }
             _ => {
-                let score = Score::from_file(&file)?;
+                let score = Score::from_file_with_limits(&file, &a.limits.get())?;
                 play_to_end(&device, score.renderer(rate)?)
             }
         }
