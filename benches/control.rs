@@ -7,6 +7,7 @@
 //! ```
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use polyphonica::EventTarget;
 use polyphonica::{
     AdsrEnvelope, At, AudioEngine, ControlConfig, Controller, RealtimeEngine, VoiceId, Waveform,
 };
@@ -45,7 +46,7 @@ fn queue_events(
 ) {
     for i in 0..EVENTS {
         let id = ids[i % ids.len()];
-        let at = control.at(At::Frame(start + frame_of(i)));
+        let mut at = control.at(At::Frame(start + frame_of(i)));
         match i % 3 {
             0 => at.set_voice_amplitude(id, 0.2 + (i % 7) as f32 * 0.1),
             1 => at.set_voice_frequency(id, 100.0 + i as f32),

@@ -19,6 +19,7 @@
 //! cargo run --release --features playback --example procedural -- [out.wav] [seed] --play
 //! ```
 
+use polyphonica::EventTarget;
 use polyphonica::{
     AdsrEnvelope, At, ControlConfig, Controller, Note, Phrase, RealtimeEngine, Tempo, VoiceId,
     Waveform,

@@ -14,6 +14,7 @@
 //! cargo run --release --features playback --example realtime_demo -- [OUT.wav] --play
 //! ```
 
+use polyphonica::EventTarget;
 use polyphonica::{
     AdsrEnvelope, AudioEngine, Controller, Note, RealtimeEngine, SampleData, Waveform,
 };

@@ -9,7 +9,7 @@
 //! # A first note
 //!
 //! ```
-//! use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+//! use polyphonica::{EventTarget, AdsrEnvelope, RealtimeEngine, Waveform};
 //!
 //! fn play() -> Option<()> {
 //!     let mut engine = RealtimeEngine::new(44100.0);
@@ -41,7 +41,7 @@
 //! those locks brief.
 //!
 //! ```
-//! use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+//! use polyphonica::{EventTarget, AdsrEnvelope, RealtimeEngine, Waveform};
 //! use std::sync::{Arc, Mutex};
 //!
 //! // Create shared engine
@@ -74,7 +74,7 @@
 //! # Chords, releases and stealing
 //!
 //! ```
-//! use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+//! use polyphonica::{EventTarget, AdsrEnvelope, RealtimeEngine, Waveform};
 //!
 //! let mut engine = RealtimeEngine::new(48_000.0);
 //! let envelope = AdsrEnvelope::new(0.01, 0.1, 0.7, 0.3);
@@ -103,7 +103,7 @@
 //! # Samples
 //!
 //! ```
-//! use polyphonica::{AdsrEnvelope, RealtimeEngine, SampleData, Waveform};
+//! use polyphonica::{EventTarget, AdsrEnvelope, RealtimeEngine, SampleData, Waveform};
 //! use std::error::Error;
 //!
 //! fn kick() -> Result<(), Box<dyn Error>> {
@@ -154,7 +154,8 @@ pub use control::{
 };
 pub use dsp::envelope::{AdsrEnvelope, EnvelopePhase, EnvelopeState};
 pub use engine::{
-    AtomicF32, Event, Note, RealtimeEngine, Voice, VoiceId, Waveform, MAX_CAPACITY, MAX_VOICES,
+    AtomicF32, Event, EventSource, EventTarget, InvalidNote, Note, Output, RealtimeEngine, Voice,
+    VoiceId, Waveform, GROUPS, MAX_CAPACITY, MAX_VOICES,
 };
 pub use limits::InputLimits;
 pub use render::{

@@ -5,6 +5,7 @@
 mod common;
 use common::alloc_counter::{assert_the_counter_works, count_allocations, CountingAllocator};
 use common::stress::{check, run, Stress};
+use polyphonica::EventTarget;
 use polyphonica::{AdsrEnvelope, At, RealtimeEngine, SampleData, Waveform};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

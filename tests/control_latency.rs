@@ -4,6 +4,7 @@
 //! at the next block (at most one buffer late, plus the scheduler's jitter);
 //! a scheduled note starts exactly at its frame.
 
+use polyphonica::EventTarget;
 use polyphonica::{AdsrEnvelope, At, Interpolation, Note, RealtimeEngine, SampleData, Waveform};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

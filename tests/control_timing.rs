@@ -2,6 +2,7 @@
 
 mod common;
 use common::*;
+use polyphonica::EventTarget;
 use polyphonica::{
     AdsrEnvelope, At, AudioEngine, ControlConfig, ControlError, Controller, EnvelopePhase, Note,
     Phrase, RealtimeEngine, Tempo, VoiceId, Waveform,

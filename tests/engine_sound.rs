@@ -3,6 +3,7 @@
 
 mod common;
 use common::*;
+use polyphonica::EventTarget;
 use polyphonica::{AdsrEnvelope, Note, RealtimeEngine, SampleData, Waveform};
 
 const RATE: f32 = 48_000.0;

@@ -8,7 +8,7 @@
 //! ```
 #![cfg(feature = "jack")]
 
-use polyphonica::midi::{connect_input, midi_queue, LiveSynth};
+use polyphonica::midi::{connect_input, LiveMidi};
 use polyphonica::playback::{OutputDevice, RenderStereo};
 use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -105,37 +105,36 @@ fn live_midi_through_jack_plays_a_note() {
     let mut keys = keyboard
         .create_virtual("test-keys")
         .expect("a virtual MIDI output");
-    let (sender, inbox) = midi_queue(256);
-    let input = connect_input(Some("test-keys"), sender).expect("the input connects");
+    // Live MIDI goes through the controller's queue to the audio side.
+    let (mut audio, control) = RealtimeEngine::new(48_000.0).split();
+    let input =
+        connect_input(Some("test-keys"), LiveMidi::new(control)).expect("the input connects");
     println!("connected to {}", input.port_name());
-    let mut live = LiveSynth::new(RealtimeEngine::new(48_000.0), inbox);
     let mut block = [0.0f32; 512];
     let sent = Instant::now();
     keys.send(&[0x90, 69, 100]).unwrap();
-    while live.engine().get_active_voice_count() == 0 && sent.elapsed() < Duration::from_secs(2) {
-        live.render_stereo(&mut block);
+    while audio.get_active_voice_count() == 0 && sent.elapsed() < Duration::from_secs(2) {
+        audio.process_stereo_buffer(&mut block);
         std::thread::sleep(Duration::from_millis(1));
     }
     println!("note arrived after {:?}", sent.elapsed());
     assert_eq!(
-        live.engine().get_active_voice_count(),
+        audio.get_active_voice_count(),
         1,
         "the note-on arrived through JACK"
     );
     assert!(block.iter().any(|s| *s != 0.0));
     keys.send(&[0x80, 69, 0]).unwrap();
     let released = Instant::now();
-    while live
-        .engine()
+    while audio
         .active_voices()
         .any(|v| v.envelope_phase() != polyphonica::EnvelopePhase::Release)
         && released.elapsed() < Duration::from_secs(2)
     {
-        live.render_stereo(&mut block);
+        audio.process_stereo_buffer(&mut block);
         std::thread::sleep(Duration::from_millis(1));
     }
-    assert!(live
-        .engine()
+    assert!(audio
         .active_voices()
         .all(|v| v.envelope_phase() == polyphonica::EnvelopePhase::Release));
 }

@@ -3,8 +3,8 @@
 
 mod common;
 use common::*;
-use polyphonica::midi::{key_to_hz, MidiError, MidiFile, MidiMessage, MidiSynth, VoiceControl};
-use polyphonica::{Note, RealtimeEngine, VoiceId, Waveform};
+use polyphonica::midi::{key_to_hz, MidiError, MidiFile, MidiMessage, MidiSynth};
+use polyphonica::{Event, EventTarget, InvalidNote, Note, RealtimeEngine, VoiceId, Waveform};
 use std::path::PathBuf;
 
 fn testdata(name: &str) -> PathBuf {
@@ -26,24 +26,34 @@ struct Recorder {
     notes: Vec<Note>,
 }
 
-impl VoiceControl for Recorder {
-    fn trigger(&mut self, note: Note) -> Option<VoiceId> {
+impl EventTarget for Recorder {
+    type Error = InvalidNote;
+
+    fn sample_rate(&self) -> f32 {
+        48_000.0
+    }
+
+    fn next_voice_id(&mut self) -> VoiceId {
         self.next += 1;
-        self.calls.push(format!("on {}", self.next));
-        self.notes.push(note);
-        Some(VoiceId::from_raw(self.next))
+        VoiceId::from_raw(self.next)
     }
-    fn release(&mut self, id: VoiceId) {
-        self.calls.push(format!("off {}", id.raw()));
-    }
-    fn set_frequency(&mut self, id: VoiceId, hz: f32) {
-        self.calls.push(format!("freq {} {:.2}", id.raw(), hz));
-    }
-    fn set_amplitude(&mut self, id: VoiceId, a: f32) {
-        self.calls.push(format!("amp {} {:.4}", id.raw(), a));
-    }
-    fn set_pan(&mut self, id: VoiceId, p: f32) {
-        self.calls.push(format!("pan {} {:.2}", id.raw(), p));
+
+    fn send(&mut self, event: Event) -> Result<(), InvalidNote> {
+        let call = match event {
+            Event::NoteOn { id, note } => {
+                self.notes.push(note);
+                format!("on {}", id.raw())
+            }
+            Event::NoteOff { id } => format!("off {}", id.raw()),
+            Event::SetFrequency { id, frequency_hz } => {
+                format!("freq {} {:.2}", id.raw(), frequency_hz)
+            }
+            Event::SetAmplitude { id, amplitude } => format!("amp {} {:.4}", id.raw(), amplitude),
+            Event::SetPan { id, pan } => format!("pan {} {:.2}", id.raw(), pan),
+            other => format!("{other:?}"),
+        };
+        self.calls.push(call);
+        Ok(())
     }
 }
 
@@ -70,15 +80,15 @@ fn velocity_volume_and_expression_set_the_level() {
     let mut r = Recorder::default();
     let mut synth = MidiSynth::new();
     synth.set_gain(1.0);
-    synth.handle(&mut r, cc(0, 7, 127));
-    synth.handle(&mut r, on(0, 60, 127));
-    synth.handle(&mut r, on(0, 62, 64));
+    synth.handle(&mut r, cc(0, 7, 127)).unwrap();
+    synth.handle(&mut r, on(0, 60, 127)).unwrap();
+    synth.handle(&mut r, on(0, 62, 64)).unwrap();
     let (loud, soft) = (r.notes[0].amplitude, r.notes[1].amplitude);
     assert!(
         (soft / loud - (64.0f32 / 127.0).powi(2)).abs() < 1e-4,
         "velocity curve {soft}/{loud}"
     );
-    synth.handle(&mut r, cc(0, 11, 0));
+    synth.handle(&mut r, cc(0, 11, 0)).unwrap();
     assert!(
         r.calls.contains(&"amp 1 0.0000".to_string())
             && r.calls.contains(&"amp 2 0.0000".to_string())
@@ -90,12 +100,14 @@ fn velocity_volume_and_expression_set_the_level() {
 fn note_off_and_velocity_zero_release_and_retrigger_releases_the_old_note() {
     let mut r = Recorder::default();
     let mut synth = MidiSynth::new();
-    synth.handle(&mut r, on(0, 60, 100));
-    synth.handle(&mut r, on(0, 60, 100)); // same key again
+    synth.handle(&mut r, on(0, 60, 100)).unwrap();
+    synth.handle(&mut r, on(0, 60, 100)).unwrap(); // same key again
     assert_eq!(r.calls, ["on 1", "off 1", "on 2"]);
-    synth.handle(&mut r, MidiMessage::parse(&[0x90, 60, 0]).unwrap());
+    synth
+        .handle(&mut r, MidiMessage::parse(&[0x90, 60, 0]).unwrap())
+        .unwrap();
     assert_eq!(r.calls.last().unwrap(), "off 2");
-    synth.handle(&mut r, off(0, 60)); // nothing left to release
+    synth.handle(&mut r, off(0, 60)).unwrap(); // nothing left to release
     assert_eq!(r.calls.len(), 4);
 }
 
@@ -103,14 +115,14 @@ fn note_off_and_velocity_zero_release_and_retrigger_releases_the_old_note() {
 fn sustain_pedal_holds_released_keys_until_it_lifts() {
     let mut r = Recorder::default();
     let mut synth = MidiSynth::new();
-    synth.handle(&mut r, cc(0, 64, 127));
-    synth.handle(&mut r, on(0, 60, 100));
-    synth.handle(&mut r, on(0, 64, 100));
-    synth.handle(&mut r, off(0, 60));
-    synth.handle(&mut r, off(0, 64));
+    synth.handle(&mut r, cc(0, 64, 127)).unwrap();
+    synth.handle(&mut r, on(0, 60, 100)).unwrap();
+    synth.handle(&mut r, on(0, 64, 100)).unwrap();
+    synth.handle(&mut r, off(0, 60)).unwrap();
+    synth.handle(&mut r, off(0, 64)).unwrap();
     assert_eq!(r.calls, ["on 1", "on 2"]);
     assert_eq!(synth.held_notes(), 2);
-    synth.handle(&mut r, cc(0, 64, 0));
+    synth.handle(&mut r, cc(0, 64, 0)).unwrap();
     assert_eq!(r.calls, ["on 1", "on 2", "off 1", "off 2"]);
 }
 
@@ -118,14 +130,16 @@ fn sustain_pedal_holds_released_keys_until_it_lifts() {
 fn pitch_bend_uses_two_semitones_or_the_rpn_range() {
     let mut r = Recorder::default();
     let mut synth = MidiSynth::new();
-    synth.handle(&mut r, on(0, 69, 100));
-    synth.handle(
-        &mut r,
-        MidiMessage::PitchBend {
-            channel: 0,
-            value: 8191,
-        },
-    );
+    synth.handle(&mut r, on(0, 69, 100)).unwrap();
+    synth
+        .handle(
+            &mut r,
+            MidiMessage::PitchBend {
+                channel: 0,
+                value: 8191,
+            },
+        )
+        .unwrap();
     assert_eq!(
         r.calls.last().unwrap(),
         &format!(
@@ -135,18 +149,20 @@ fn pitch_bend_uses_two_semitones_or_the_rpn_range() {
     );
     // RPN 0 (pitch bend range) = 12 semitones.
     for m in [cc(0, 101, 0), cc(0, 100, 0), cc(0, 6, 12), cc(0, 38, 0)] {
-        synth.handle(&mut r, m);
+        synth.handle(&mut r, m).unwrap();
     }
-    synth.handle(
-        &mut r,
-        MidiMessage::PitchBend {
-            channel: 0,
-            value: -8192,
-        },
-    );
+    synth
+        .handle(
+            &mut r,
+            MidiMessage::PitchBend {
+                channel: 0,
+                value: -8192,
+            },
+        )
+        .unwrap();
     assert_eq!(r.calls.last().unwrap(), "freq 1 220.00");
     // New notes start bent too.
-    synth.handle(&mut r, on(0, 81, 100));
+    synth.handle(&mut r, on(0, 81, 100)).unwrap();
     assert!((r.notes[1].frequency_hz - 440.0).abs() < 0.01);
 }
 
@@ -154,21 +170,23 @@ fn pitch_bend_uses_two_semitones_or_the_rpn_range() {
 fn pan_program_change_and_channel_messages_stay_on_their_channel() {
     let mut r = Recorder::default();
     let mut synth = MidiSynth::new();
-    synth.handle(
-        &mut r,
-        MidiMessage::ProgramChange {
-            channel: 1,
-            program: 16,
-        },
-    ); // organ
-    synth.handle(&mut r, cc(1, 10, 0));
-    synth.handle(&mut r, on(1, 60, 100));
-    synth.handle(&mut r, on(0, 60, 100));
+    synth
+        .handle(
+            &mut r,
+            MidiMessage::ProgramChange {
+                channel: 1,
+                program: 16,
+            },
+        )
+        .unwrap(); // organ
+    synth.handle(&mut r, cc(1, 10, 0)).unwrap();
+    synth.handle(&mut r, on(1, 60, 100)).unwrap();
+    synth.handle(&mut r, on(0, 60, 100)).unwrap();
     assert!(matches!(r.notes[0].waveform, Waveform::Square));
     assert_eq!(r.notes[0].pan, -1.0);
     assert!(matches!(r.notes[1].waveform, Waveform::Triangle));
     assert_eq!(r.notes[1].pan, 0.0);
-    synth.handle(&mut r, cc(1, 10, 127));
+    synth.handle(&mut r, cc(1, 10, 127)).unwrap();
     assert_eq!(r.calls.last().unwrap(), "pan 1 1.00");
 }
 
@@ -176,12 +194,12 @@ fn pan_program_change_and_channel_messages_stay_on_their_channel() {
 fn all_notes_off_releases_and_all_sound_off_silences() {
     let mut r = Recorder::default();
     let mut synth = MidiSynth::new();
-    synth.handle(&mut r, on(0, 60, 100));
-    synth.handle(&mut r, on(0, 61, 100));
-    synth.handle(&mut r, on(2, 62, 100));
-    synth.handle(&mut r, cc(0, 123, 0));
+    synth.handle(&mut r, on(0, 60, 100)).unwrap();
+    synth.handle(&mut r, on(0, 61, 100)).unwrap();
+    synth.handle(&mut r, on(2, 62, 100)).unwrap();
+    synth.handle(&mut r, cc(0, 123, 0)).unwrap();
     assert_eq!(&r.calls[3..], ["off 1", "off 2"]);
-    synth.handle(&mut r, cc(2, 120, 0));
+    synth.handle(&mut r, cc(2, 120, 0)).unwrap();
     assert_eq!(&r.calls[5..], ["amp 3 0.0000", "off 3"]);
     assert_eq!(synth.held_notes(), 0);
 }
@@ -191,8 +209,8 @@ fn channel_ten_plays_drum_hits_that_end_by_themselves() {
     let mut engine = RealtimeEngine::new(48_000.0);
     let mut synth = MidiSynth::new();
     for key in [36, 38, 42, 49] {
-        synth.handle(&mut engine, on(9, key, 120));
-        synth.handle(&mut engine, off(9, key)); // drum note-offs change nothing
+        synth.handle(&mut engine, on(9, key, 120)).unwrap();
+        synth.handle(&mut engine, off(9, key)).unwrap(); // drum note-offs change nothing
     }
     assert_eq!(engine.get_active_voice_count(), 4);
     let out = render_mono(&mut engine, 4800, 256);
@@ -205,23 +223,27 @@ fn channel_ten_plays_drum_hits_that_end_by_themselves() {
 fn a_played_note_sounds_at_its_key_and_bends() {
     let mut engine = RealtimeEngine::new(48_000.0);
     let mut synth = MidiSynth::new();
-    synth.handle(
-        &mut engine,
-        MidiMessage::ProgramChange {
-            channel: 0,
-            program: 80,
-        },
-    ); // square lead
-    synth.handle(&mut engine, on(0, 69, 127));
+    synth
+        .handle(
+            &mut engine,
+            MidiMessage::ProgramChange {
+                channel: 0,
+                program: 80,
+            },
+        )
+        .unwrap(); // square lead
+    synth.handle(&mut engine, on(0, 69, 127)).unwrap();
     let out = render_mono(&mut engine, 24_000, 256);
     assert!((zero_crossing_hz(&out[4800..], 48_000.0) - 440.0).abs() < 0.5);
-    synth.handle(
-        &mut engine,
-        MidiMessage::PitchBend {
-            channel: 0,
-            value: 8191,
-        },
-    );
+    synth
+        .handle(
+            &mut engine,
+            MidiMessage::PitchBend {
+                channel: 0,
+                value: 8191,
+            },
+        )
+        .unwrap();
     let bent = render_mono(&mut engine, 24_000, 256);
     let expected = 440.0 * 2f32.powf(2.0 / 12.0 * 8191.0 / 8192.0);
     assert!((zero_crossing_hz(&bent[256..], 48_000.0) - expected).abs() < 0.5);

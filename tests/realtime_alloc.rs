@@ -119,9 +119,14 @@ fn dropped_samples_are_not_freed_on_the_audio_path() {
 
 #[test]
 fn live_midi_on_the_audio_side_allocates_nothing() {
-    use polyphonica::midi::{midi_queue, LiveSynth};
-    let (mut sender, inbox) = midi_queue(4096);
-    let mut live = LiveSynth::new(RealtimeEngine::new(48_000.0), inbox);
+    use polyphonica::midi::LiveMidi;
+    use polyphonica::ControlConfig;
+    let config = ControlConfig {
+        queue_capacity: 4096,
+        ..ControlConfig::default()
+    };
+    let (mut audio, control) = RealtimeEngine::new(48_000.0).split_with(config);
+    let mut sender = LiveMidi::new(control);
     let mut block = vec![0.0f32; 512];
     let mut events = 0;
     for round in 0..2_000u32 {
@@ -151,10 +156,11 @@ fn live_midi_on_the_audio_side_allocates_nothing() {
         if round % 3 == 0 {
             sender.send_bytes(&[0x80 | channel, key, 0]);
         }
-        events += count_allocations(|| live.render_stereo(&mut block));
+        events += count_allocations(|| audio.process_stereo_buffer(&mut block));
     }
+    assert_eq!(sender.dropped(), 0);
     assert!(
-        live.engine().voices_stolen() > 100,
+        sender.controller().status().voices_stolen > 100,
         "the run must steal voices"
     );
     assert_eq!(

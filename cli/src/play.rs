@@ -159,16 +159,21 @@ mod device {
 
     #[cfg(feature = "midi-input")]
     fn live(device: Option<&str>, port: &str, seconds: Option<f32>) -> Result<(), Failure> {
-        use polyphonica::midi::{connect_input, midi_queue, LiveSynth};
-        use polyphonica::RealtimeEngine;
+        use polyphonica::midi::{connect_input, LiveMidi};
+        use polyphonica::{ControlConfig, RealtimeEngine};
 
         let device = open(device)?;
-        let (sender, inbox) = midi_queue(4096);
+        // Live MIDI goes through the controller's queue, like any command.
+        let config = ControlConfig {
+            queue_capacity: 4096,
+            ..ControlConfig::default()
+        };
+        let (audio, control) = RealtimeEngine::new(device.sample_rate() as f32).split_with(config);
         let port = (!port.is_empty()).then_some(port);
-        let input = connect_input(port, sender).map_err(|e| Failure(e.to_string()))?;
+        let input =
+            connect_input(port, LiveMidi::new(control)).map_err(|e| Failure(e.to_string()))?;
         eprintln!("listening to MIDI input \"{}\"", input.port_name());
-        let live = LiveSynth::new(RealtimeEngine::new(device.sample_rate() as f32), inbox);
-        let playback = device.play(live)?;
+        let playback = device.play(audio)?;
         let start = std::time::Instant::now();
         while seconds.is_none_or(|s| start.elapsed().as_secs_f32() < s) {
             std::thread::sleep(Duration::from_millis(50));

@@ -9,8 +9,7 @@ use rtrb::{Consumer, Producer};
 use super::command::{controlled_voice, Command};
 use super::schedule::{Origin, Schedule};
 use super::shared::{Published, Shared};
-use crate::engine::{EngineCore, MAX_BLOCK_FRAMES};
-use crate::{SampleData, Voice, VoiceId};
+use crate::{EventSource, Output, RealtimeEngine, SampleData, Voice, VoiceId};
 
 /// Blocks averaged into the published load.
 const LOAD_WINDOW: usize = 16;
@@ -29,7 +28,7 @@ const LOAD_WINDOW: usize = 16;
 /// counts and load for the controllers.
 ///
 /// ```
-/// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Waveform};
+/// use polyphonica::{EventTarget, AdsrEnvelope, At, RealtimeEngine, Waveform};
 ///
 /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
 /// let id = control.at(At::Frame(1_000)).trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
@@ -49,10 +48,12 @@ const LOAD_WINDOW: usize = 16;
 /// ```
 #[derive(Debug)]
 pub struct AudioEngine {
-    core: EngineCore,
+    engine: RealtimeEngine,
     shared: Arc<Shared>,
     lanes: Box<[Consumer<Command>]>,
     garbage: Producer<SampleData>,
+    /// Ids of the notes that ended, to the controllers.
+    ended: Producer<VoiceId>,
     schedule: Schedule,
     /// The frame the next block starts at.
     frame: u64,
@@ -64,17 +65,19 @@ pub struct AudioEngine {
 
 impl AudioEngine {
     pub(crate) fn new(
-        core: EngineCore,
+        engine: RealtimeEngine,
         shared: Arc<Shared>,
         lanes: Box<[Consumer<Command>]>,
         garbage: Producer<SampleData>,
+        ended: Producer<VoiceId>,
         schedule_capacity: usize,
     ) -> Self {
         AudioEngine {
-            core,
+            engine,
             shared,
             lanes,
             garbage,
+            ended,
             schedule: Schedule::new(schedule_capacity),
             frame: 0,
             spent: [0.0; LOAD_WINDOW],
@@ -84,7 +87,8 @@ impl AudioEngine {
     }
 
     /// The status a freshly split engine publishes.
-    pub(crate) fn initial_status(core: &EngineCore) -> Published {
+    pub(crate) fn initial_status(engine: &RealtimeEngine) -> Published {
+        let core = engine.core();
         Published {
             frame: 0,
             active_voices: core.active_voice_count() as u64,
@@ -100,7 +104,7 @@ impl AudioEngine {
     /// [`RealtimeEngine::process_buffer`](crate::RealtimeEngine::process_buffer).
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, At, RealtimeEngine, Waveform};
     /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
     /// control.at(At::Frame(10)).trigger_note(Waveform::Square, 1_000.0, AdsrEnvelope::new(0.0, 0.0, 1.0, 0.0)).unwrap();
     /// let mut out = [0.0f32; 64];
@@ -110,10 +114,7 @@ impl AudioEngine {
     /// assert_eq!(audio.frame(), 64);
     /// ```
     pub fn process_buffer(&mut self, output: &mut [f32]) {
-        let frames = output.len();
-        self.run(frames, |core, from, to| {
-            core.render_mono(&mut output[from..to])
-        });
+        self.run(Output::Mono(output));
     }
 
     /// Renders interleaved stereo (L R L R …) into `output` (overwriting
@@ -122,7 +123,7 @@ impl AudioEngine {
     /// in [`RealtimeEngine::process_stereo_buffer`](crate::RealtimeEngine::process_stereo_buffer).
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Waveform};
+    /// use polyphonica::{AdsrEnvelope, At, EventTarget, RealtimeEngine, Waveform};
     /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
     /// control.at(At::Frame(10)).trigger_note(Waveform::Square, 1_000.0, AdsrEnvelope::new(0.0, 0.0, 1.0, 0.0)).unwrap();
     /// let mut out = [0.0f32; 2 * 64 + 1];
@@ -133,21 +134,26 @@ impl AudioEngine {
     /// assert_eq!(audio.frame(), 64);
     /// ```
     pub fn process_stereo_buffer(&mut self, output: &mut [f32]) {
-        let paired = output.len() / 2 * 2;
-        let (interleaved, rest) = output.split_at_mut(paired);
-        rest.fill(0.0);
-        self.run(paired / 2, |core, from, to| {
-            let mut left = [0.0f32; MAX_BLOCK_FRAMES];
-            let mut right = [0.0f32; MAX_BLOCK_FRAMES];
-            for chunk in interleaved[2 * from..2 * to].chunks_mut(2 * MAX_BLOCK_FRAMES) {
-                let n = chunk.len() / 2;
-                core.render_stereo(&mut left[..n], &mut right[..n]);
-                for (pair, (l, r)) in chunk.chunks_exact_mut(2).zip(left.iter().zip(&right)) {
-                    pair[0] = *l;
-                    pair[1] = *r;
-                }
-            }
-        });
+        self.run(Output::Interleaved(output));
+    }
+
+    /// Renders planar stereo into `left` and `right` (overwriting them),
+    /// applying every queued event at its frame; the block is as long as
+    /// the shorter slice, as in
+    /// [`RealtimeEngine::process_planar_buffers`](crate::RealtimeEngine::process_planar_buffers).
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, At, EventTarget, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// control.at(At::Frame(10)).trigger_note(Waveform::Square, 1_000.0, AdsrEnvelope::new(0.0, 0.0, 1.0, 0.0)).unwrap();
+    /// let (mut left, mut right) = ([0.0f32; 64], [0.0f32; 64]);
+    /// audio.process_planar_buffers(&mut left, &mut right);
+    /// assert!(left[..10].iter().all(|s| *s == 0.0));
+    /// assert_eq!(left, right);
+    /// assert_eq!(audio.frame(), 64);
+    /// ```
+    pub fn process_planar_buffers(&mut self, left: &mut [f32], right: &mut [f32]) {
+        self.run(Output::Planar(left, right));
     }
 
     /// The audio clock: the frame the next block starts at (frames rendered
@@ -172,13 +178,13 @@ impl AudioEngine {
     /// assert_eq!(audio.sample_rate(), 48_000.0);
     /// ```
     pub fn sample_rate(&self) -> f32 {
-        self.core.sample_rate()
+        self.engine.core().sample_rate()
     }
 
     /// Voices playing notes, releasing ones included.
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, RealtimeEngine, Waveform};
     /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
     /// control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
     /// assert_eq!(audio.get_active_voice_count(), 0); // not drained yet
@@ -186,7 +192,7 @@ impl AudioEngine {
     /// assert_eq!(audio.get_active_voice_count(), 1);
     /// ```
     pub fn get_active_voice_count(&self) -> usize {
-        self.core.active_voice_count()
+        self.engine.core().active_voice_count()
     }
 
     /// Commands sent by the controllers and not applied yet (queued, or
@@ -194,7 +200,7 @@ impl AudioEngine {
     /// stopped sending, 0 means everything sent has been applied.
     ///
     /// ```
-    /// use polyphonica::{At, RealtimeEngine};
+    /// use polyphonica::{EventTarget, At, RealtimeEngine};
     /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
     /// control.at(At::Frame(100)).set_master_volume(0.5).unwrap();
     /// assert_eq!(audio.pending_events(), 1);
@@ -209,7 +215,7 @@ impl AudioEngine {
     /// started yet or is stale.
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, RealtimeEngine, Waveform};
     /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
     /// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
     /// assert!(audio.voice(id).is_none());
@@ -217,27 +223,28 @@ impl AudioEngine {
     /// assert_eq!(audio.voice(id).unwrap().frequency_hz(), 440.0);
     /// ```
     pub fn voice(&self, id: VoiceId) -> Option<&Voice> {
-        self.core.voice(id)
+        self.engine.core().voice(id)
     }
 
     /// The voices playing notes.
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, RealtimeEngine, Waveform};
     /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
     /// control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
     /// audio.process_buffer(&mut [0.0; 1]);
     /// assert_eq!(audio.active_voices().count(), 1);
     /// ```
     pub fn active_voices(&self) -> impl Iterator<Item = &Voice> {
-        self.core.active_voices()
+        self.engine.core().active_voices()
     }
 
-    /// Runs one block of `frames` frames: drains the queues, then renders
-    /// `[from, to)` pieces with `render` between the events' frames.
-    fn run(&mut self, frames: usize, mut render: impl FnMut(&mut EngineCore, usize, usize)) {
+    /// Runs one block: drains the queues into the schedule, then renders
+    /// through the block runner with the schedule as its event source.
+    fn run(&mut self, output: Output<'_>) {
         let started = Instant::now();
         let start = self.frame;
+        let frames = output.frames();
         if frames == 0 {
             // Nothing rendered, nothing due: commands wait in their queues.
             self.publish(0.0, 0);
@@ -245,21 +252,14 @@ impl AudioEngine {
         }
         self.schedule.begin_block(start);
         self.drain(start);
-        let end = start + frames as u64;
-        let mut pos = 0;
-        // The block covers frames `start..end`; events at `end` belong to
-        // the next block.
-        while pos < frames {
-            self.apply_due(start + pos as u64);
-            let next = match self.schedule.next_frame() {
-                Some(f) if f < end => (f - start) as usize,
-                _ => frames,
-            };
-            render(&mut self.core, pos, next);
-            pos = next;
-        }
-        self.frame = end;
+        let mut source = Scheduled {
+            schedule: &mut self.schedule,
+            shared: &self.shared,
+        };
+        self.engine.process_from(&mut source, start, output);
+        self.frame = start + frames as u64;
         self.send_back_samples();
+        self.send_back_ended_notes();
         self.publish(started.elapsed().as_secs_f64(), frames);
     }
 
@@ -281,7 +281,7 @@ impl AudioEngine {
                         self.schedule.push(at, event, origin);
                     }
                     Command::CancelScheduled => {
-                        let core = &mut self.core;
+                        let core = self.engine.core_mut();
                         let cancelled = self
                             .schedule
                             .cancel_timed(index as u16, |event| core.discard(event));
@@ -292,33 +292,26 @@ impl AudioEngine {
         }
     }
 
-    /// Applies every event due at or before `frame`.
-    fn apply_due(&mut self, frame: u64) {
-        while let Some((event, origin)) = self.schedule.pop_due(frame) {
-            if let Some(id) =
-                controlled_voice(&event).filter(|_| self.schedule.has_waiting_triggers())
-            {
-                if self.core.voice(id).is_none() {
-                    if let Some(waiting) = self.schedule.pending_start(id) {
-                        // The note has not started yet: the event waits for
-                        // it and follows it (keeping its budget unit).
-                        self.schedule.push_after(waiting, event, origin);
-                        continue;
-                    }
-                }
-            }
-            self.core.apply(event);
-            self.shared.budget_for(origin.timed).release(1);
+    /// Hands the ids of the notes that ended to the controllers; when their
+    /// queue is full the oldest wait in the core's ring (which drops the
+    /// oldest of all once it fills).
+    fn send_back_ended_notes(&mut self) {
+        while !self.ended.is_full() {
+            let Some(id) = self.engine.take_ended_note() else {
+                break;
+            };
+            let sent = self.ended.push(id);
+            debug_assert!(sent.is_ok(), "room was checked");
         }
     }
 
     /// Hands the samples the core let go of to the controllers, when the
     /// return queue has room for all of them (else they wait in the core).
     fn send_back_samples(&mut self) {
-        let kept = self.core.retired_count();
+        let kept = self.engine.core().retired_count();
         if kept > 0 && self.garbage.slots() >= kept {
             let garbage = &mut self.garbage;
-            self.core.take_retired(|sample| {
+            self.engine.core_mut().take_retired(|sample| {
                 let sent = garbage.push(sample);
                 debug_assert!(sent.is_ok(), "room was checked");
             });
@@ -329,7 +322,7 @@ impl AudioEngine {
         if frames > 0 {
             let i = self.blocks % LOAD_WINDOW;
             self.spent[i] = spent_secs;
-            self.span[i] = frames as f64 / self.core.sample_rate() as f64;
+            self.span[i] = frames as f64 / self.engine.core().sample_rate() as f64;
             self.blocks += 1;
         }
         let span: f64 = self.span.iter().sum();
@@ -340,10 +333,43 @@ impl AudioEngine {
         };
         self.shared.status.write(Published {
             frame: self.frame,
-            active_voices: self.core.active_voice_count() as u64,
-            voices_stolen: self.core.voices_stolen(),
+            active_voices: self.engine.core().active_voice_count() as u64,
+            voices_stolen: self.engine.core().voices_stolen(),
             load: load as f32,
-            master_volume: self.core.master_volume(),
+            master_volume: self.engine.core().master_volume(),
         });
+    }
+}
+
+/// The schedule as the block runner's event source.
+struct Scheduled<'a> {
+    schedule: &'a mut Schedule,
+    shared: &'a Shared,
+}
+
+impl EventSource for Scheduled<'_> {
+    fn next_frame(&mut self) -> Option<u64> {
+        self.schedule.next_frame()
+    }
+
+    /// Applies every event due at or before `frame`; an event for a note
+    /// whose trigger still waits for its frame waits for it and follows it.
+    fn apply_due(&mut self, frame: u64, engine: &mut RealtimeEngine) {
+        while let Some((event, origin)) = self.schedule.pop_due(frame) {
+            if let Some(id) =
+                controlled_voice(&event).filter(|_| self.schedule.has_waiting_triggers())
+            {
+                if engine.voice(id).is_none() {
+                    if let Some(waiting) = self.schedule.pending_start(id) {
+                        // The note has not started yet: the event waits for
+                        // it and follows it (keeping its budget unit).
+                        self.schedule.push_after(waiting, event, origin);
+                        continue;
+                    }
+                }
+            }
+            engine.core_mut().apply(event);
+            self.shared.budget_for(origin.timed).release(1);
+        }
     }
 }

@@ -19,20 +19,9 @@ pub(crate) enum Command {
 }
 
 /// The note a per-voice event controls (`None` for a trigger and for the
-/// events that act on the whole engine).
+/// events that act on a group or the whole engine).
 pub(crate) fn controlled_voice(event: &Event) -> Option<VoiceId> {
-    match *event {
-        Event::NoteOff { id }
-        | Event::SetFrequency { id, .. }
-        | Event::SweepFrequency { id, .. }
-        | Event::SetAmplitude { id, .. }
-        | Event::SetPan { id, .. }
-        | Event::SetDutyCycle { id, .. } => Some(id),
-        Event::NoteOn { .. }
-        | Event::SetMasterVolume { .. }
-        | Event::ReleaseAll
-        | Event::StopAll => None,
-    }
+    event.note_id()
 }
 
 /// The id a trigger starts, if `event` is one.

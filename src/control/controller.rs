@@ -7,7 +7,8 @@ use rtrb::Producer;
 use super::command::Command;
 use super::shared::Shared;
 use super::{At, ControlError, Phrase, Status, Tempo, Timed};
-use crate::{AdsrEnvelope, Event, Note, VoiceId, Waveform};
+use crate::engine::validated;
+use crate::{Event, EventTarget, Note, VoiceId};
 
 /// The control side of a split engine: triggers, releases and changes
 /// notes from any thread, without locking and without waiting for the audio
@@ -30,7 +31,7 @@ use crate::{AdsrEnvelope, Event, Note, VoiceId, Waveform};
 /// explicit frame and they still apply in an unspecified order.
 ///
 /// ```
-/// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Waveform};
+/// use polyphonica::{EventTarget, AdsrEnvelope, At, RealtimeEngine, Waveform};
 ///
 /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
 /// let envelope = AdsrEnvelope::new(0.0, 0.0, 1.0, 0.01);
@@ -76,7 +77,7 @@ impl Controller {
     /// lock (never shared with the audio side).
     ///
     /// ```
-    /// use polyphonica::{ControlConfig, ControlError, RealtimeEngine};
+    /// use polyphonica::{EventTarget, ControlConfig, ControlError, RealtimeEngine};
     ///
     /// let config = ControlConfig { controllers: 2, ..ControlConfig::default() };
     /// let (_audio, control) = RealtimeEngine::new(48_000.0).split_with(config);
@@ -96,7 +97,7 @@ impl Controller {
     /// The same calls, applied at `at` on the audio clock.
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Tempo, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, At, RealtimeEngine, Tempo, Waveform};
     ///
     /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
     /// let tempo = Tempo::new(120.0);
@@ -113,158 +114,6 @@ impl Controller {
         Timed::new(self, at)
     }
 
-    /// Starts a note at amplitude 1, centred, at the start of the next
-    /// block, and returns its id at once. See [`Timed::trigger_note`].
-    ///
-    /// ```
-    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
-    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
-    /// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
-    /// println!("queued {id}");
-    /// audio.process_buffer(&mut [0.0; 64]);
-    /// assert!(audio.voice(id).is_some());
-    /// ```
-    pub fn trigger_note(
-        &mut self,
-        waveform: Waveform,
-        frequency: f32,
-        envelope: AdsrEnvelope,
-    ) -> Result<VoiceId, ControlError> {
-        self.at(At::Now).trigger_note(waveform, frequency, envelope)
-    }
-
-    /// Starts a [`Note`] at the start of the next block; see
-    /// [`Timed::trigger`].
-    ///
-    /// ```
-    /// use polyphonica::{AdsrEnvelope, Note, RealtimeEngine, Waveform};
-    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
-    /// let id = control.trigger(Note::new(Waveform::Sine, 440.0, AdsrEnvelope::default()).with_pan(0.5)).unwrap();
-    /// audio.process_stereo_buffer(&mut [0.0; 128]);
-    /// assert_eq!(audio.voice(id).unwrap().pan(), 0.5);
-    /// ```
-    pub fn trigger(&mut self, note: Note) -> Result<VoiceId, ControlError> {
-        self.at(At::Now).trigger(note)
-    }
-
-    /// Releases a note at the start of the next block (a stale id does
-    /// nothing there); see [`Timed::release_note`].
-    ///
-    /// ```
-    /// use polyphonica::{AdsrEnvelope, EnvelopePhase, RealtimeEngine, Waveform};
-    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
-    /// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
-    /// control.release_note(id).unwrap(); // queued behind its trigger
-    /// audio.process_buffer(&mut [0.0; 64]);
-    /// assert_eq!(audio.voice(id).unwrap().envelope_phase(), EnvelopePhase::Release);
-    /// ```
-    pub fn release_note(&mut self, id: VoiceId) -> Result<(), ControlError> {
-        self.at(At::Now).release_note(id)
-    }
-
-    /// Releases every sounding note at the start of the next block.
-    ///
-    /// ```
-    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
-    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
-    /// control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::new(0.0, 0.0, 1.0, 0.001)).unwrap();
-    /// control.release_all_notes().unwrap();
-    /// audio.process_buffer(&mut [0.0; 512]);
-    /// assert_eq!(audio.get_active_voice_count(), 0);
-    /// ```
-    pub fn release_all_notes(&mut self) -> Result<(), ControlError> {
-        self.at(At::Now).release_all_notes()
-    }
-
-    /// Silences and frees every voice at the start of the next block.
-    ///
-    /// ```
-    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
-    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
-    /// control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
-    /// control.stop_all_notes().unwrap();
-    /// audio.process_buffer(&mut [0.0; 64]);
-    /// assert_eq!(control.get_active_voice_count(), 0);
-    /// ```
-    pub fn stop_all_notes(&mut self) -> Result<(), ControlError> {
-        self.at(At::Now).stop_all_notes()
-    }
-
-    /// Sets the master volume at the start of the next block (clamped to
-    /// `0.0..=1.0`, NaN ignored, smoothed).
-    ///
-    /// ```
-    /// use polyphonica::RealtimeEngine;
-    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
-    /// control.set_master_volume(0.25).unwrap();
-    /// assert_eq!(control.get_master_volume(), 1.0); // not applied yet
-    /// audio.process_buffer(&mut [0.0; 64]);
-    /// assert_eq!(control.get_master_volume(), 0.25);
-    /// ```
-    pub fn set_master_volume(&mut self, volume: f32) -> Result<(), ControlError> {
-        self.at(At::Now).set_master_volume(volume)
-    }
-
-    /// Changes a note's frequency at the start of the next block.
-    ///
-    /// ```
-    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
-    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
-    /// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
-    /// control.set_voice_frequency(id, 660.0).unwrap();
-    /// audio.process_buffer(&mut [0.0; 64]);
-    /// assert_eq!(audio.voice(id).unwrap().frequency_hz(), 660.0);
-    /// ```
-    pub fn set_voice_frequency(&mut self, id: VoiceId, hz: f32) -> Result<(), ControlError> {
-        self.at(At::Now).set_voice_frequency(id, hz)
-    }
-
-    /// Changes a note's amplitude at the start of the next block (smoothed).
-    ///
-    /// ```
-    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
-    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
-    /// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
-    /// control.set_voice_amplitude(id, 0.3).unwrap();
-    /// audio.process_buffer(&mut [0.0; 64]);
-    /// assert_eq!(audio.voice(id).unwrap().amplitude(), 0.3);
-    /// ```
-    pub fn set_voice_amplitude(&mut self, id: VoiceId, amplitude: f32) -> Result<(), ControlError> {
-        self.at(At::Now).set_voice_amplitude(id, amplitude)
-    }
-
-    /// Moves a note in the stereo field at the start of the next block.
-    ///
-    /// ```
-    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
-    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
-    /// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
-    /// control.set_voice_pan(id, -1.0).unwrap();
-    /// audio.process_stereo_buffer(&mut [0.0; 128]);
-    /// assert_eq!(audio.voice(id).unwrap().pan(), -1.0);
-    /// ```
-    pub fn set_voice_pan(&mut self, id: VoiceId, pan: f32) -> Result<(), ControlError> {
-        self.at(At::Now).set_voice_pan(id, pan)
-    }
-
-    /// Changes a pulse note's duty cycle at the start of the next block.
-    ///
-    /// ```
-    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
-    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
-    /// let id = control.trigger_note(Waveform::Pulse { duty_cycle: 0.5 }, 440.0, AdsrEnvelope::default()).unwrap();
-    /// control.set_voice_duty_cycle(id, 0.25).unwrap();
-    /// audio.process_buffer(&mut [0.0; 64]);
-    /// assert_eq!(audio.voice(id).unwrap().duty_cycle(), 0.25);
-    /// ```
-    pub fn set_voice_duty_cycle(
-        &mut self,
-        id: VoiceId,
-        duty_cycle: f32,
-    ) -> Result<(), ControlError> {
-        self.at(At::Now).set_voice_duty_cycle(id, duty_cycle)
-    }
-
     /// Queues every note of `phrase`: each starts at `start_beat` plus its
     /// own start, and is released its length later (then fades by its
     /// envelope's release). All or nothing: if the queue or the schedule
@@ -276,7 +125,7 @@ impl Controller {
     /// Allocates the returned `Vec`.
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, Note, Phrase, RealtimeEngine, Tempo, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, Note, Phrase, RealtimeEngine, Tempo, Waveform};
     ///
     /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
     /// let pluck = |hz| Note::new(Waveform::Triangle, hz, AdsrEnvelope::new(0.005, 0.1, 0.5, 0.05));
@@ -334,7 +183,7 @@ impl Controller {
     /// snapshot.
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, RealtimeEngine, Waveform};
     /// let (mut audio, mut control) = RealtimeEngine::with_voices(48_000.0, 2).split();
     /// for hz in [220.0, 330.0, 440.0] {
     ///     control.trigger_note(Waveform::Sine, hz, AdsrEnvelope::default()).unwrap();
@@ -424,7 +273,7 @@ impl Controller {
     /// another controller is collecting, it returns at once.
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, SampleData, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, RealtimeEngine, SampleData, Waveform};
     /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
     /// let sample = SampleData::from_mono(vec![0.5; 64], 48_000).unwrap();
     /// control.trigger_note(Waveform::Sample(sample), 440.0, AdsrEnvelope::default()).unwrap();
@@ -433,6 +282,30 @@ impl Controller {
     /// ```
     pub fn collect_garbage(&self) {
         self.shared.collect_garbage();
+    }
+
+    /// The id of a note that ended, oldest first, or `None` when no more
+    /// have been reported: released notes whose release finished, stopped
+    /// and stolen notes, samples that ran out. The audio side reports each
+    /// id once, after the block in which it went stale, into a queue sized
+    /// at the split (four times the voice count, at least 256; it never
+    /// grows): game code can drop its ids as they come back instead of
+    /// keeping them forever. Ids nobody takes wait in the engine, which
+    /// keeps the newest when it must drop some. Controllers share the
+    /// queue: each id goes to the one that takes it. Takes a short
+    /// controller-side lock (never shared with the audio side).
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, EventTarget, RealtimeEngine, Waveform};
+    /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+    /// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::new(0.0, 0.0, 1.0, 0.001)).unwrap();
+    /// control.release_note(id).unwrap();
+    /// audio.process_buffer(&mut [0.0; 256]);
+    /// assert_eq!(control.take_ended_note(), Some(id));
+    /// assert_eq!(control.take_ended_note(), None);
+    /// ```
+    pub fn take_ended_note(&self) -> Option<VoiceId> {
+        self.shared.take_ended_note()
     }
 
     /// Drops every event this controller sent for a frame
@@ -454,7 +327,7 @@ impl Controller {
     /// [`ControlError::Disconnected`] if the audio side is gone.
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, At, RealtimeEngine, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, At, RealtimeEngine, Waveform};
     ///
     /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
     /// for i in 0..10 {
@@ -512,12 +385,45 @@ impl Controller {
         debug_assert!(pushed.is_ok(), "reserved queue slots are free");
     }
 
-    /// Queues one event at `at`.
-    pub(super) fn send(&mut self, at: At, event: Event) -> Result<(), ControlError> {
+    /// Queues one event at `at` (a trigger's note validated first).
+    pub(super) fn queue(&mut self, at: At, event: Event) -> Result<(), ControlError> {
+        let event = validated(event, self.shared.sample_rate)?;
         let frame = at.to_frame(self.shared.sample_rate as f64)?;
         self.reserve(1, frame.is_some())?;
         self.push(frame, event);
         Ok(())
+    }
+}
+
+/// A controller queues each event for the start of the audio side's next
+/// block; [`Controller::at`] gives the same verbs at a frame.
+///
+/// ```
+/// use polyphonica::{AdsrEnvelope, EnvelopePhase, EventTarget, RealtimeEngine, Waveform};
+/// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+/// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+/// control.release_note(id).unwrap(); // queued behind its trigger
+/// audio.process_buffer(&mut [0.0; 64]);
+/// assert_eq!(audio.voice(id).unwrap().envelope_phase(), EnvelopePhase::Release);
+/// ```
+impl EventTarget for Controller {
+    type Error = ControlError;
+
+    fn sample_rate(&self) -> f32 {
+        self.shared.sample_rate
+    }
+
+    fn next_voice_id(&mut self) -> VoiceId {
+        self.shared.ids.next_id()
+    }
+
+    fn send(&mut self, event: Event) -> Result<(), ControlError> {
+        self.queue(At::Now, event)
+    }
+
+    /// A refused trigger uses no id (see [`Timed`]'s).
+    fn trigger(&mut self, note: Note) -> Result<VoiceId, ControlError> {
+        self.at(At::Now).trigger(note)
     }
 }
 

@@ -6,7 +6,7 @@ use std::fmt;
 /// changes nothing: no command was queued and no id was used.
 ///
 /// ```
-/// use polyphonica::{AdsrEnvelope, ControlError, RealtimeEngine, Waveform};
+/// use polyphonica::{AdsrEnvelope, ControlError, EventTarget, RealtimeEngine, Waveform};
 ///
 /// let (_audio, mut control) = RealtimeEngine::new(48_000.0).split();
 /// let refused = control.trigger_note(Waveform::Sine, f32::NAN, AdsrEnvelope::default());
@@ -61,3 +61,9 @@ impl fmt::Display for ControlError {
 }
 
 impl std::error::Error for ControlError {}
+
+impl From<crate::InvalidNote> for ControlError {
+    fn from(_: crate::InvalidNote) -> Self {
+        ControlError::InvalidNote
+    }
+}

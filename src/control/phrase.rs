@@ -7,7 +7,7 @@ use crate::Note;
 /// beats from the phrase's start.
 ///
 /// ```
-/// use polyphonica::{AdsrEnvelope, Note, PhraseNote, Waveform};
+/// use polyphonica::{EventTarget, AdsrEnvelope, Note, PhraseNote, Waveform};
 /// let n = PhraseNote { start_beat: 1.5, length_beats: 0.5, note: Note::new(Waveform::Sine, 440.0, AdsrEnvelope::default()) };
 /// assert_eq!(n.start_beat + n.length_beats, 2.0);
 /// ```
@@ -27,7 +27,7 @@ pub struct PhraseNote {
 /// queues every start and release ahead of time.
 ///
 /// ```
-/// use polyphonica::{AdsrEnvelope, Note, Phrase, Waveform};
+/// use polyphonica::{EventTarget, AdsrEnvelope, Note, Phrase, Waveform};
 ///
 /// let env = AdsrEnvelope::default();
 /// let mut phrase = Phrase::new()
@@ -57,7 +57,7 @@ impl Phrase {
     /// held `length_beats` beats.
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, Note, Phrase, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, Note, Phrase, Waveform};
     /// let phrase = Phrase::new().note(0.5, 1.0, Note::new(Waveform::Square, 110.0, AdsrEnvelope::default()));
     /// assert_eq!(phrase.notes()[0].start_beat, 0.5);
     /// ```
@@ -70,7 +70,7 @@ impl Phrase {
     /// beats.
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, Note, Phrase, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, Note, Phrase, Waveform};
     /// let mut phrase = Phrase::new();
     /// phrase.push(0.0, 4.0, Note::new(Waveform::Sine, 55.0, AdsrEnvelope::default()));
     /// assert_eq!(phrase.len(), 1);
@@ -86,7 +86,7 @@ impl Phrase {
     /// The notes, in the order added.
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, Note, Phrase, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, Note, Phrase, Waveform};
     /// let phrase = Phrase::new().note(0.0, 1.0, Note::new(Waveform::Sine, 440.0, AdsrEnvelope::default()));
     /// assert_eq!(phrase.notes()[0].note.frequency_hz, 440.0);
     /// ```
@@ -117,7 +117,7 @@ impl Phrase {
     /// The beat at which the last release starts (0 for an empty phrase).
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, Note, Phrase, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, Note, Phrase, Waveform};
     /// let n = Note::new(Waveform::Sine, 440.0, AdsrEnvelope::default());
     /// let phrase = Phrase::new().note(0.0, 8.0, n.clone()).note(2.0, 1.0, n);
     /// assert_eq!(phrase.length_beats(), 8.0);

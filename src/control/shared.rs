@@ -10,6 +10,7 @@ use rtrb::{Consumer, Producer};
 
 use super::command::Command;
 use super::sync::{fence, spin, AtomicU64, AtomicUsize};
+use crate::engine::VoiceIdSource;
 use crate::{SampleData, VoiceId};
 
 /// Everything the controllers of one split share (through an `Arc`).
@@ -21,7 +22,7 @@ use crate::{SampleData, VoiceId};
 pub(crate) struct Shared {
     pub(crate) sample_rate: f32,
     pub(crate) voice_capacity: usize,
-    pub(crate) ids: IdCounter,
+    pub(crate) ids: VoiceIdSource,
     /// Commands sent for a frame (`At::Frame`, `Secs`, `Beat`), queued or
     /// waiting for it.
     pub(crate) budget: PendingBudget,
@@ -34,6 +35,8 @@ pub(crate) struct Shared {
     free_lanes: Mutex<Vec<Producer<Command>>>,
     /// Samples the audio side let go of, to be dropped here.
     garbage: Mutex<Consumer<SampleData>>,
+    /// Ids of the notes that ended, from the audio side.
+    ended: Mutex<Consumer<VoiceId>>,
 }
 
 impl Shared {
@@ -42,12 +45,13 @@ impl Shared {
     pub(crate) fn new(
         sample_rate: f32,
         voice_capacity: usize,
-        ids: IdCounter,
+        ids: VoiceIdSource,
         budget: PendingBudget,
         immediate: PendingBudget,
         status: StatusCell,
         free_lanes: Vec<Producer<Command>>,
         garbage: Consumer<SampleData>,
+        ended: Consumer<VoiceId>,
     ) -> Self {
         Shared {
             sample_rate,
@@ -58,6 +62,7 @@ impl Shared {
             status,
             free_lanes: Mutex::new(free_lanes),
             garbage: Mutex::new(garbage),
+            ended: Mutex::new(ended),
         }
     }
 
@@ -93,6 +98,16 @@ impl Shared {
         self.budget.used() + self.immediate.used()
     }
 
+    /// The oldest ended-note id the audio side sent and no controller took
+    /// yet (waits only for another controller taking one).
+    pub(crate) fn take_ended_note(&self) -> Option<VoiceId> {
+        let mut ended = self
+            .ended
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        ended.pop().ok()
+    }
+
     /// Drops the samples the audio side sent back, unless another
     /// controller is doing it right now (never waits).
     pub(crate) fn collect_garbage(&self) {
@@ -101,29 +116,6 @@ impl Shared {
                 drop(sample);
             }
         }
-    }
-}
-
-/// Hands out voice ids from any thread, never the same twice.
-#[derive(Debug)]
-pub(crate) struct IdCounter {
-    /// The number of the last id handed out.
-    last: AtomicU64,
-}
-
-impl IdCounter {
-    /// A counter whose first id follows `issued` (ids `1..=issued` are taken).
-    pub(crate) fn after(issued: u64) -> Self {
-        IdCounter {
-            last: AtomicU64::new(issued),
-        }
-    }
-
-    /// `n` fresh consecutive ids; returns the first.
-    pub(crate) fn take(&self, n: u64) -> VoiceId {
-        // Uniqueness needs only the atomicity of the read-modify-write; the
-        // id carries no data another thread must see.
-        VoiceId::from_raw(self.last.fetch_add(n, Relaxed) + 1)
     }
 }
 
@@ -268,14 +260,6 @@ mod tests {
     }
 
     #[test]
-    fn ids_follow_the_engines_own() {
-        let ids = IdCounter::after(41);
-        assert_eq!(ids.take(1).raw(), 42);
-        assert_eq!(ids.take(3).raw(), 43);
-        assert_eq!(ids.take(1).raw(), 46);
-    }
-
-    #[test]
     fn status_reads_are_whole_and_in_order_while_written() {
         use std::sync::Arc;
         let cell = Arc::new(StatusCell::new(Published::default()));
@@ -369,30 +353,6 @@ mod loom_tests {
         let mut builder = loom::model::Builder::new();
         builder.preemption_bound = Some(3);
         builder.check(f);
-    }
-
-    #[test]
-    fn loom_ids_are_unique_across_threads() {
-        model(|| {
-            let ids = Arc::new(IdCounter::after(5));
-            let other = {
-                let ids = ids.clone();
-                thread::spawn(move || [ids.take(1).raw(), ids.take(2).raw()])
-            };
-            let mine = [ids.take(2).raw(), ids.take(1).raw()];
-            let theirs = other.join().unwrap();
-            // Each take(n) owns the n numbers from its first id.
-            let mut all: Vec<u64> = vec![
-                mine[0],
-                mine[0] + 1,
-                mine[1],
-                theirs[0],
-                theirs[1],
-                theirs[1] + 1,
-            ];
-            all.sort_unstable();
-            assert_eq!(all, (6..=11).collect::<Vec<_>>());
-        });
     }
 
     #[test]

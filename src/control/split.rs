@@ -6,7 +6,7 @@ use rtrb::RingBuffer;
 
 use super::audio::AudioEngine;
 use super::controller::Controller;
-use super::shared::{IdCounter, PendingBudget, Shared, StatusCell};
+use super::shared::{PendingBudget, Shared, StatusCell};
 use crate::RealtimeEngine;
 
 /// How many samples the audio side can hand back to the controllers
@@ -17,7 +17,7 @@ const GARBAGE_CAPACITY: usize = 512;
 /// later.
 ///
 /// ```
-/// use polyphonica::{ControlConfig, RealtimeEngine};
+/// use polyphonica::{EventTarget, ControlConfig, RealtimeEngine};
 ///
 /// let config = ControlConfig { controllers: 8, queue_capacity: 4_096, schedule_capacity: 16_384 };
 /// let (_audio, control) = RealtimeEngine::new(48_000.0).split_with(config);
@@ -62,7 +62,7 @@ impl RealtimeEngine {
     /// default [`ControlConfig`]; see [`split_with`](Self::split_with).
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, RealtimeEngine, Waveform};
     /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
     /// let id = control.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
     /// let mut buffer = [0.0f32; 512];
@@ -83,7 +83,7 @@ impl RealtimeEngine {
     /// and the schedule now; nothing allocates later on the audio side.
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, ControlConfig, RealtimeEngine, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, ControlConfig, RealtimeEngine, Waveform};
     /// let mut engine = RealtimeEngine::new(48_000.0);
     /// let held = engine.trigger_note(Waveform::Sine, 110.0, AdsrEnvelope::default()).unwrap();
     /// let (mut audio, mut control) = engine.split_with(ControlConfig { controllers: 2, ..Default::default() });
@@ -99,29 +99,31 @@ impl RealtimeEngine {
         let schedule_capacity = config.schedule_capacity.clamp(1, 1 << 22);
         // Commands for "now" have their own room: as many as the queues hold.
         let immediate_capacity = (controllers * queue_capacity).min(1 << 22);
-        let (core, ids) = self.into_parts();
         let (producers, consumers): (Vec<_>, Vec<_>) = (0..controllers)
             .map(|_| RingBuffer::new(queue_capacity))
             .unzip();
         let (garbage_in, garbage_out) = RingBuffer::new(GARBAGE_CAPACITY);
+        let (ended_in, ended_out) = RingBuffer::new((4 * self.voice_capacity()).max(256));
         let mut free_lanes = Vec::with_capacity(controllers);
         free_lanes.extend(producers);
         let first = free_lanes.pop().expect("at least one controller");
         let shared = Arc::new(Shared::new(
-            core.sample_rate(),
-            core.capacity(),
-            IdCounter::after(ids.issued()),
+            self.sample_rate(),
+            self.voice_capacity(),
+            self.id_source().clone(),
             PendingBudget::new(schedule_capacity),
             PendingBudget::new(immediate_capacity),
-            StatusCell::new(AudioEngine::initial_status(&core)),
+            StatusCell::new(AudioEngine::initial_status(&self)),
             free_lanes,
             garbage_out,
+            ended_out,
         ));
         let audio = AudioEngine::new(
-            core,
+            self,
             shared.clone(),
             consumers.into_boxed_slice(),
             garbage_in,
+            ended_in,
             schedule_capacity + immediate_capacity,
         );
         (audio, Controller::new(shared, first))

@@ -4,13 +4,15 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 
+use super::ended::EndedNotes;
 use super::event::Event;
+use super::group::Group;
 use super::id_index::IdIndex;
 use super::note::{clamp_frequency, clamp_or, Note};
 use super::slot_heap::SlotHeap;
 use super::voice::{MixTarget, Scratch, SlotState, Voice, PARAMETER_RAMP_SECS, STEAL_FADE_SECS};
 use super::waveform::clamp_duty_cycle;
-use super::{AtomicF32, VoiceId, MAX_BLOCK_FRAMES};
+use super::{AtomicF32, VoiceId, GROUPS, MAX_BLOCK_FRAMES};
 use crate::dsp::denormal::DenormalGuard;
 use crate::dsp::limiter::Limiter;
 use crate::dsp::slew::Slew;
@@ -56,6 +58,10 @@ pub(crate) struct EngineCore {
     noise_seed: u64,
     master_volume: AtomicF32,
     master_slew: Slew,
+    /// Each group's volume.
+    groups: [Group; GROUPS],
+    /// Ids of the notes that ended, for the driver to report.
+    ended: EndedNotes,
     /// Whether the last rendered block had no voice at all.
     previous_block_silent: bool,
     limiter: Limiter,
@@ -90,6 +96,8 @@ impl EngineCore {
             noise_seed: 0,
             master_volume: AtomicF32::new(1.0),
             master_slew: Slew::new(1.0, 1.0, PARAMETER_RAMP_SECS * 2.0 * sample_rate),
+            groups: [Group::new(PARAMETER_RAMP_SECS * 2.0 * sample_rate); GROUPS],
+            ended: EndedNotes::new((4 * slots).max(256)),
             previous_block_silent: true,
             limiter: Limiter::new(sample_rate),
             tables: wavetables(),
@@ -133,9 +141,83 @@ impl EngineCore {
             Event::SetPan { id, pan } => self.set_pan(id, pan),
             Event::SetDutyCycle { id, duty_cycle } => self.set_duty_cycle(id, duty_cycle),
             Event::SetMasterVolume { volume } => self.set_master_volume(volume),
+            Event::RampAmplitude {
+                id,
+                to_amplitude,
+                over_frames,
+            } => self.ramp_amplitude(id, to_amplitude, over_frames),
             Event::ReleaseAll => self.release_all(),
             Event::StopAll => self.stop_all(),
+            Event::SetGroupVolume { group, volume } => {
+                if let Some(g) = self.groups.get_mut(group as usize) {
+                    g.set_volume(volume);
+                }
+            }
+            Event::FadeGroup {
+                group,
+                to_volume,
+                over_frames,
+            } => {
+                if let Some(g) = self.groups.get_mut(group as usize) {
+                    g.fade(to_volume, over_frames);
+                }
+            }
+            Event::ReleaseGroup { group } => self.release_group(group),
+            Event::StopGroup { group } => self.stop_group(group),
         }
+    }
+
+    /// The volume last set for `group` (1.0 for a group out of range).
+    pub(crate) fn group_volume(&self, group: u8) -> f32 {
+        self.groups.get(group as usize).map_or(1.0, Group::volume)
+    }
+
+    /// The playing slots of `group`, visited through the occupied bits
+    /// (bounded by the pool's size).
+    fn for_each_in_group(&mut self, group: u8, mut visit: impl FnMut(&mut Self, usize)) {
+        for word in 0..self.occupied.len() {
+            let mut bits = self.occupied[word];
+            while bits != 0 {
+                let slot = word * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let v = &self.voices[slot];
+                if v.state == SlotState::Playing && v.group == group {
+                    visit(self, slot);
+                }
+            }
+        }
+    }
+
+    fn release_group(&mut self, group: u8) {
+        self.for_each_in_group(group, |core, slot| {
+            core.voices[slot].release();
+            core.note_released(slot);
+        });
+    }
+
+    /// Every note of the group fades out as a stolen note does (4 ms);
+    /// their ids go stale at once.
+    fn stop_group(&mut self, group: u8) {
+        self.for_each_in_group(group, |core, slot| core.fade_out(slot));
+    }
+
+    /// NaN and infinities are ignored; finite values are clamped to `0..=1`.
+    fn ramp_amplitude(&mut self, id: VoiceId, to: f32, frames: u32) {
+        if to.is_finite() {
+            if let Some(i) = self.find(id) {
+                self.voices[i].ramp_amplitude(to.clamp(0.0, 1.0), frames);
+            }
+        }
+    }
+
+    /// Takes the id of the oldest note that ended and was not taken yet.
+    pub(crate) fn pop_ended(&mut self) -> Option<VoiceId> {
+        self.ended.pop()
+    }
+
+    /// Ended-note ids dropped because nobody took them in time.
+    pub(crate) fn ended_dropped(&self) -> u64 {
+        self.ended.dropped()
     }
 
     /// Starts a validated note under `id`, stealing a voice if the pool is
@@ -204,6 +286,7 @@ impl EngineCore {
         self.playing -= 1;
         if let Some(id) = self.voices[slot].id {
             self.index.remove(id);
+            self.ended.push(id);
         }
         if !self.held.remove(slot) {
             self.releasing.remove(slot);
@@ -217,12 +300,18 @@ impl EngineCore {
         }
     }
 
-    /// Turns the note playing in `slot` into a fading tail.
+    /// Turns the note playing in `slot` into a fading tail, counted as
+    /// stolen.
     fn steal(&mut self, slot: usize) {
+        self.fade_out(slot);
+        self.voices_stolen += 1;
+    }
+
+    /// Turns the note playing in `slot` into a fading tail.
+    fn fade_out(&mut self, slot: usize) {
         self.forget_playing(slot);
         self.voices[slot].steal(STEAL_FADE_SECS * self.sample_rate);
         self.fading.insert(slot, self.renders << 32 | slot as u64);
-        self.voices_stolen += 1;
     }
 
     /// Moves a held note that has just been released to the releasing heap.
@@ -428,7 +517,8 @@ impl EngineCore {
         for block in out.chunks_mut(MAX_BLOCK_FRAMES) {
             block.fill(0.0);
             self.settle_master_if_silent();
-            self.render_voices(&mut Bus::Mono(block));
+            let frames = block.len();
+            self.render_voices(&mut Bus::Mono(block), frames);
             let (m0, m1) = self.master_gain_ramp(block.len());
             apply_gain(block, m0, m1);
             self.limiter.process_mono(block);
@@ -446,7 +536,8 @@ impl EngineCore {
             l.fill(0.0);
             r.fill(0.0);
             self.settle_master_if_silent();
-            self.render_voices(&mut Bus::Stereo(l, r));
+            let frames = l.len();
+            self.render_voices(&mut Bus::Stereo(l, r), frames);
             let (m0, m1) = self.master_gain_ramp(l.len());
             apply_gain(l, m0, m1);
             apply_gain(r, m0, m1);
@@ -456,9 +547,11 @@ impl EngineCore {
 
     /// Renders every occupied slot, in slot order, into `bus`, and frees the
     /// voices that finish.
-    fn render_voices(&mut self, bus: &mut Bus<'_>) {
+    fn render_voices(&mut self, bus: &mut Bus<'_>, frames: usize) {
         self.debug_check_bookkeeping();
         self.renders += 1;
+        let group_gains: [(f32, f32); GROUPS] =
+            std::array::from_fn(|g| self.groups[g].advance(frames));
         for word in 0..self.occupied.len() {
             let mut bits = self.occupied[word];
             while bits != 0 {
@@ -468,6 +561,7 @@ impl EngineCore {
                     self.sample_rate,
                     self.tables,
                     &mut self.scratch,
+                    group_gains[self.voices[slot].group as usize],
                     bus.target(),
                 );
                 if done {
@@ -488,6 +582,9 @@ impl EngineCore {
     fn settle_master_if_silent(&mut self) {
         if self.previous_block_silent {
             self.master_slew.reset(self.master_volume.load(Relaxed));
+            for g in &mut self.groups {
+                g.settle_if_silent();
+            }
         }
         self.previous_block_silent = self.occupied.iter().all(|&w| w == 0);
     }

@@ -9,7 +9,15 @@ use super::note::Note;
 use super::VoiceId;
 
 /// One change to the engine's sound.
+///
+/// This is the whole vocabulary: every driver (the direct engine, the
+/// controller, timelines, MIDI, a plugin host) says what it wants as these
+/// events, and the engine core applies them. New kinds of change are new
+/// variants, so the enum is `#[non_exhaustive]`. The verbs of
+/// [`EventTarget`](crate::EventTarget) (`release_note`, `fade_group`, …)
+/// are the readable way to send them.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum Event {
     /// Start a note under an id that has never been used.
     NoteOn {
@@ -70,8 +78,79 @@ pub enum Event {
         /// New volume, `0.0..=1.0`.
         volume: f32,
     },
+    /// Ramp a note's amplitude linearly from where it is to `to_amplitude`
+    /// over `over_frames` frames (0 = the usual 5 ms smoothing). A later
+    /// `SetAmplitude` or ramp replaces it.
+    RampAmplitude {
+        /// The note.
+        id: VoiceId,
+        /// Amplitude at the end of the ramp, `0.0..=1.0` (clamped).
+        to_amplitude: f32,
+        /// Length of the ramp in frames.
+        over_frames: u32,
+    },
     /// Start the release of every note.
     ReleaseAll,
     /// Silence every voice at once.
     StopAll,
+    /// Set a group's volume (smoothed over about 10 ms, like the master
+    /// volume). Every note belongs to a group ([`Note::group`]).
+    SetGroupVolume {
+        /// The group, `0..GROUPS` (others are ignored).
+        group: u8,
+        /// New volume, `0.0..=1.0` (clamped).
+        volume: f32,
+    },
+    /// Fade a group's volume linearly to `to_volume` over `over_frames`
+    /// frames. A later `SetGroupVolume` or fade replaces it.
+    FadeGroup {
+        /// The group, `0..GROUPS` (others are ignored).
+        group: u8,
+        /// Volume at the end of the fade, `0.0..=1.0` (clamped).
+        to_volume: f32,
+        /// Length of the fade in frames.
+        over_frames: u32,
+    },
+    /// Start the release of every note of a group.
+    ReleaseGroup {
+        /// The group.
+        group: u8,
+    },
+    /// Silence every note of a group at once (each fades out within the
+    /// 4 ms a stolen note takes, so nothing clicks).
+    StopGroup {
+        /// The group.
+        group: u8,
+    },
+}
+
+impl Event {
+    /// The note a per-note event controls (`None` for a trigger and for the
+    /// events that act on a group or the whole engine).
+    ///
+    /// ```
+    /// use polyphonica::{Event, VoiceId};
+    /// let id = VoiceId::from_raw(7);
+    /// assert_eq!(Event::NoteOff { id }.note_id(), Some(id));
+    /// assert_eq!(Event::StopAll.note_id(), None);
+    /// ```
+    pub fn note_id(&self) -> Option<VoiceId> {
+        match *self {
+            Event::NoteOff { id }
+            | Event::SetFrequency { id, .. }
+            | Event::SweepFrequency { id, .. }
+            | Event::SetAmplitude { id, .. }
+            | Event::RampAmplitude { id, .. }
+            | Event::SetPan { id, .. }
+            | Event::SetDutyCycle { id, .. } => Some(id),
+            Event::NoteOn { .. }
+            | Event::SetMasterVolume { .. }
+            | Event::ReleaseAll
+            | Event::StopAll
+            | Event::SetGroupVolume { .. }
+            | Event::FadeGroup { .. }
+            | Event::ReleaseGroup { .. }
+            | Event::StopGroup { .. } => None,
+        }
+    }
 }

@@ -2,24 +2,34 @@
 
 mod atomic_f32;
 mod core;
+mod ended;
 mod event;
+mod group;
 mod id_index;
 mod note;
 mod realtime;
+mod runner;
 mod slot_heap;
+mod target;
 mod voice;
 mod voice_id;
 mod waveform;
-
-pub(crate) use self::core::EngineCore;
 
 pub use atomic_f32::AtomicF32;
 pub use event::Event;
 pub use note::Note;
 pub use realtime::{RealtimeEngine, MAX_CAPACITY};
+pub use runner::{EventSource, Output};
+pub(crate) use target::validated;
+pub use target::{EventTarget, InvalidNote};
 pub use voice::Voice;
 pub use voice_id::VoiceId;
+pub(crate) use voice_id::VoiceIdSource;
 pub use waveform::Waveform;
+
+/// How many groups notes can belong to ([`Note::group`]): group volumes,
+/// fades, and releasing or stopping a group act on the notes of one group.
+pub const GROUPS: usize = 8;
 
 /// Voices in an engine made with [`RealtimeEngine::new`].
 pub const MAX_VOICES: usize = 32;

@@ -1,7 +1,13 @@
 //! `Note`: everything a trigger needs, validated in one place.
 
 use super::waveform::{clamp_duty_cycle, Waveform};
-use crate::AdsrEnvelope;
+use super::GROUPS;
+use crate::{AdsrEnvelope, SampleData};
+
+/// The frequency ratio of `semitones` in equal temperament.
+pub(crate) fn semitones_to_ratio(semitones: f32) -> f32 {
+    (semitones / 12.0).exp2()
+}
 
 /// A note to start: what it plays, at which pitch, shaped how, how loud and
 /// where in the stereo field.
@@ -33,6 +39,9 @@ pub struct Note {
     pub amplitude: f32,
     /// Stereo position, -1 (left) to 1 (right) (clamped).
     pub pan: f32,
+    /// The group the note belongs to, `0..`[`GROUPS`] (a larger number
+    /// counts as the last group). Group 0 by default.
+    pub group: u8,
 }
 
 impl Note {
@@ -44,7 +53,49 @@ impl Note {
             envelope,
             amplitude: 1.0,
             pan: 0.0,
+            group: 0,
         }
+    }
+
+    /// A note playing `sample` at `rate` times its recorded speed (2.0 an
+    /// octave up, 0.5 an octave down).
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, Note, SampleData};
+    /// let sample = SampleData::from_wav_file("tests/data/kick.wav")?.with_base_frequency(220.0)?;
+    /// let note = Note::sample_at_rate(sample, 1.5, AdsrEnvelope::default());
+    /// assert_eq!(note.frequency_hz, 330.0);
+    /// # Ok::<(), polyphonica::SampleError>(())
+    /// ```
+    pub fn sample_at_rate(sample: SampleData, rate: f32, envelope: AdsrEnvelope) -> Self {
+        let frequency_hz = sample.base_frequency_hz() * rate;
+        Note::new(Waveform::Sample(sample), frequency_hz, envelope)
+    }
+
+    /// A note playing `sample` shifted by `semitones` (12 = an octave up,
+    /// fractions allowed).
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, Note, SampleData};
+    /// let sample = SampleData::from_wav_file("tests/data/kick.wav")?;
+    /// let note = Note::sample_at_semitones(sample, -12.0, AdsrEnvelope::default());
+    /// assert_eq!(note.frequency_hz, 220.0);
+    /// # Ok::<(), polyphonica::SampleError>(())
+    /// ```
+    pub fn sample_at_semitones(sample: SampleData, semitones: f32, envelope: AdsrEnvelope) -> Self {
+        Self::sample_at_rate(sample, semitones_to_ratio(semitones), envelope)
+    }
+
+    /// The same note in `group`.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, Note, Waveform};
+    /// let note = Note::new(Waveform::Sine, 440.0, AdsrEnvelope::default()).with_group(2);
+    /// assert_eq!(note.group, 2);
+    /// ```
+    pub fn with_group(mut self, group: u8) -> Self {
+        self.group = group;
+        self
     }
 
     /// The same note at `amplitude`.
@@ -71,6 +122,7 @@ impl Note {
         self.frequency_hz = clamp_frequency(self.frequency_hz, sample_rate);
         self.amplitude = clamp_or(self.amplitude, 0.0, 1.0, 1.0);
         self.pan = clamp_or(self.pan, -1.0, 1.0, 0.0);
+        self.group = self.group.min(GROUPS as u8 - 1);
         if let Waveform::Pulse { duty_cycle } = &mut self.waveform {
             *duty_cycle = clamp_duty_cycle(*duty_cycle);
         }

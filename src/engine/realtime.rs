@@ -4,8 +4,10 @@
 use super::core::EngineCore;
 use super::event::Event;
 use super::note::Note;
+use super::runner::{self, EventSource, Output};
+use super::target::{validated, EventTarget, InvalidNote};
 use super::voice_id::VoiceIdSource;
-use super::{Voice, VoiceId, MAX_BLOCK_FRAMES, MAX_VOICES};
+use super::{Voice, VoiceId, MAX_VOICES};
 use crate::{AdsrEnvelope, Waveform};
 
 /// The largest voice count [`RealtimeEngine::with_voices`] accepts; larger
@@ -114,10 +116,7 @@ impl RealtimeEngine {
     /// Starts a [`Note`] (with its amplitude and pan) and returns its id; see
     /// [`trigger_note`](Self::trigger_note).
     pub fn trigger(&mut self, note: Note) -> Option<VoiceId> {
-        let note = note.validated(self.core.sample_rate())?;
-        let id = self.ids.next_id();
-        self.core.apply(Event::NoteOn { id, note });
-        Some(id)
+        EventTarget::trigger(self, note).ok()
     }
 
     /// Starts several notes with one envelope and returns the ids of those
@@ -214,15 +213,8 @@ impl RealtimeEngine {
     /// engine.process_buffer(&mut second); // rises from 220 Hz to 440 Hz
     /// ```
     pub fn sweep_voice_frequency(&mut self, id: VoiceId, to_hz: f32, over_secs: f32) {
-        if over_secs.is_nan() || over_secs.is_infinite() {
-            return;
-        }
-        let over_frames = crate::dsp::envelope::secs_to_frames(over_secs, self.core.sample_rate());
-        self.core.apply(Event::SweepFrequency {
-            id,
-            to_frequency_hz: to_hz,
-            over_frames,
-        });
+        let applied = EventTarget::sweep_voice_frequency(self, id, to_hz, over_secs);
+        debug_assert!(applied.is_ok(), "only a trigger can fail");
     }
 
     /// Changes a note's amplitude, clamped to `0.0..=1.0`, smoothed over
@@ -314,27 +306,26 @@ impl RealtimeEngine {
         self.core.active_voices()
     }
 
-    /// Applies an [`Event`] now, as the other drivers do at a frame.
-    /// An `Event::NoteOn` must carry an id this engine never handed out
-    /// (see [`next_voice_id`](Self::next_voice_id)).
-    pub fn apply_event(&mut self, event: Event) {
-        self.core.apply(event);
+    /// The core, for the block runner and the drivers built on the engine.
+    pub(crate) fn core_mut(&mut self) -> &mut EngineCore {
+        &mut self.core
     }
 
-    /// Reserves a fresh id for an `Event::NoteOn` applied later.
-    pub fn next_voice_id(&mut self) -> VoiceId {
-        self.ids.next_id()
+    /// The core, read-only.
+    pub(crate) fn core(&self) -> &EngineCore {
+        &self.core
     }
 
-    /// The core and the id source, for drivers built on top of the engine
-    /// (the lock-free split).
-    pub(crate) fn into_parts(self) -> (EngineCore, VoiceIdSource) {
-        (self.core, self.ids)
+    /// The engine's id counter, shared with the controllers of a split.
+    pub(crate) fn id_source(&self) -> &VoiceIdSource {
+        &self.ids
     }
 
     /// Renders mono audio into `output`, overwriting it. Every sample is
     /// finite and within `[-1, 1]`; while the mix stays below full scale it
-    /// is exactly the mix.
+    /// is exactly the mix. Pan plays no part: each voice is mixed once at
+    /// its level (the stereo mix folded down before panning, so a centred
+    /// voice gives exactly the left and right outputs).
     pub fn process_buffer(&mut self, output: &mut [f32]) {
         self.core.render_mono(output);
     }
@@ -343,19 +334,81 @@ impl RealtimeEngine {
     /// Centred voices give `L == R ==` the mono output. An odd length leaves
     /// the last, unpaired sample silent.
     pub fn process_stereo_buffer(&mut self, output: &mut [f32]) {
-        let mut left = [0.0f32; MAX_BLOCK_FRAMES];
-        let mut right = [0.0f32; MAX_BLOCK_FRAMES];
-        let paired = output.len() / 2 * 2;
-        let (frames, rest) = output.split_at_mut(paired);
-        rest.fill(0.0);
-        for chunk in frames.chunks_mut(MAX_BLOCK_FRAMES * 2) {
-            let n = chunk.len() / 2;
-            self.core.render_stereo(&mut left[..n], &mut right[..n]);
-            for (pair, (l, r)) in chunk.chunks_exact_mut(2).zip(left.iter().zip(&right)) {
-                pair[0] = *l;
-                pair[1] = *r;
-            }
-        }
+        self.process_from(&mut (), 0, Output::Interleaved(output));
+    }
+
+    /// Renders planar stereo: `left` and `right` get the two channels
+    /// (overwritten), as many frames as the shorter slice holds (the rest of
+    /// the longer one is silenced). The same samples as
+    /// [`process_stereo_buffer`](Self::process_stereo_buffer), without the
+    /// interleaving.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    /// let mut engine = RealtimeEngine::new(48_000.0);
+    /// let id = engine.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::default()).unwrap();
+    /// engine.set_voice_pan(id, 1.0);
+    /// let (mut left, mut right) = ([0.0f32; 4096], [0.0f32; 4096]);
+    /// engine.process_planar_buffers(&mut left, &mut right);
+    /// assert!(left[2048..].iter().all(|s| *s == 0.0));
+    /// assert!(right.iter().any(|s| s.abs() > 0.1));
+    /// ```
+    pub fn process_planar_buffers(&mut self, left: &mut [f32], right: &mut [f32]) {
+        self.process_from(&mut (), 0, Output::Planar(left, right));
+    }
+
+    /// The block runner: renders `output`, whose first frame is
+    /// `first_frame` on the source's clock, applying each of `source`'s
+    /// events at its frame (render up to it, apply it, render on). Every
+    /// driver renders through this: the split engine's audio side, the
+    /// timeline renderer, the MIDI file player. Allocates nothing itself.
+    pub fn process_from(
+        &mut self,
+        source: &mut impl EventSource,
+        first_frame: u64,
+        output: Output<'_>,
+    ) {
+        runner::run(self, source, first_frame, output);
+    }
+
+    /// The ids of the notes that ended since the last call, oldest first:
+    /// released notes whose release finished, stopped and stolen notes,
+    /// notes whose sample ran out. Each id is reported once, when it goes
+    /// stale. The engine keeps up to four times its voice count of them
+    /// (allocated with the engine); older ones are dropped if nobody takes
+    /// them. Never allocates.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+    /// let mut engine = RealtimeEngine::new(48_000.0);
+    /// let id = engine.trigger_note(Waveform::Sine, 440.0, AdsrEnvelope::new(0.0, 0.0, 1.0, 0.001)).unwrap();
+    /// engine.release_note(id);
+    /// engine.process_buffer(&mut [0.0; 256]);
+    /// assert_eq!(engine.take_ended_note(), Some(id));
+    /// assert_eq!(engine.take_ended_note(), None);
+    /// ```
+    pub fn take_ended_note(&mut self) -> Option<VoiceId> {
+        self.core.pop_ended()
+    }
+
+    /// Ended-note ids dropped because more notes ended than the engine keeps
+    /// before [`take_ended_note`](Self::take_ended_note) took them.
+    pub fn ended_notes_dropped(&self) -> u64 {
+        self.core.ended_dropped()
+    }
+
+    /// The volume last set for `group` (the target of its smoothing or
+    /// fade; 1.0 until set, and for a group out of range).
+    ///
+    /// ```
+    /// use polyphonica::{EventTarget, RealtimeEngine};
+    /// let mut engine = RealtimeEngine::new(48_000.0);
+    /// engine.fade_group(3, 0.25, 2.0).unwrap();
+    /// assert_eq!(engine.group_volume(3), 0.25);
+    /// assert_eq!(engine.group_volume(0), 1.0);
+    /// ```
+    pub fn group_volume(&self, group: u8) -> f32 {
+        self.core.group_volume(group)
     }
 
     /// Releases the samples that finished voices let go of and that nothing
@@ -367,5 +420,33 @@ impl RealtimeEngine {
     /// samples without collecting frees the oldest on the audio thread.
     pub fn collect_garbage(&mut self) {
         self.core.take_retired(drop);
+    }
+}
+
+/// The direct engine applies each event at once. Only an unplayable note is
+/// refused.
+///
+/// ```
+/// use polyphonica::{AdsrEnvelope, Event, EventTarget, Note, RealtimeEngine, Waveform};
+/// let mut engine = RealtimeEngine::new(48_000.0);
+/// let id = engine.next_voice_id();
+/// let note = Note::new(Waveform::Sine, 440.0, AdsrEnvelope::default());
+/// engine.send(Event::NoteOn { id, note }).unwrap();
+/// assert!(engine.voice(id).is_some());
+/// ```
+impl EventTarget for RealtimeEngine {
+    type Error = InvalidNote;
+
+    fn sample_rate(&self) -> f32 {
+        self.core.sample_rate()
+    }
+
+    fn next_voice_id(&mut self) -> VoiceId {
+        self.ids.next_id()
+    }
+
+    fn send(&mut self, event: Event) -> Result<(), InvalidNote> {
+        self.core.apply(validated(event, self.core.sample_rate())?);
+        Ok(())
     }
 }

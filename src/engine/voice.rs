@@ -101,6 +101,11 @@ pub struct Voice {
     pub(crate) state: SlotState,
     /// Order of the note's trigger (larger = younger).
     pub(crate) started: u64,
+    /// The group the note belongs to (`0..GROUPS`).
+    pub(crate) group: u8,
+    /// The amplitude an amplitude ramp is heading for (bits), while one
+    /// runs; a different control value means it was replaced.
+    amplitude_ramp: Option<u32>,
     source: Source,
     phase: u32,
     noise: NoiseSource,
@@ -129,6 +134,8 @@ impl Voice {
             id: None,
             state: SlotState::Free,
             started: 0,
+            group: 0,
+            amplitude_ramp: None,
             source: Source::Periodic(Shape::Sine),
             phase: 0,
             noise: NoiseSource::new(0),
@@ -169,6 +176,11 @@ impl Voice {
     /// The pan last set, -1 (left) to 1 (right).
     pub fn pan(&self) -> f32 {
         self.pan.load(Relaxed)
+    }
+
+    /// The group the note belongs to.
+    pub fn group(&self) -> u8 {
+        self.group
     }
 
     /// The pulse duty cycle last set (only `Waveform::Pulse` uses it).
@@ -216,6 +228,9 @@ impl Voice {
         self.id = Some(id);
         self.state = SlotState::Playing;
         self.started = started;
+        self.group = note.group;
+        self.amplitude_ramp = None;
+        self.amplitude_slew.settle_rate();
         self.set_frequency_hz(note.frequency_hz);
         self.set_amplitude(note.amplitude);
         self.set_pan(note.pan);
@@ -262,6 +277,14 @@ impl Voice {
             frames,
             position: 0,
         });
+    }
+
+    /// Ramps the amplitude linearly to `to` (already clamped) over `frames`
+    /// frames from where it is now.
+    pub(crate) fn ramp_amplitude(&mut self, to: f32, frames: u32) {
+        self.set_amplitude(to);
+        self.amplitude_slew.glide(to, frames);
+        self.amplitude_ramp = Some(to.to_bits());
     }
 
     /// The frequency the next frame plays at, given the control's value:

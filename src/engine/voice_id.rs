@@ -1,6 +1,8 @@
 //! `VoiceId`: the handle of one note.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
 
 /// Identifies one note for its whole life, from trigger to the end of its
 /// release.
@@ -45,22 +47,50 @@ impl fmt::Display for VoiceId {
     }
 }
 
-/// Hands out ids in increasing order, never the same twice.
-#[derive(Debug, Default)]
+/// Hands out ids in increasing order, never the same twice, from any
+/// thread: the engine and, after a split, its controllers and its audio
+/// side share one counter.
+#[derive(Clone, Debug, Default)]
 pub(crate) struct VoiceIdSource {
-    next: u64,
+    /// The number of the last id handed out.
+    last: Arc<AtomicU64>,
 }
 
 impl VoiceIdSource {
     /// The next unused id.
-    pub(crate) fn next_id(&mut self) -> VoiceId {
-        self.next += 1;
-        VoiceId(self.next)
+    pub(crate) fn next_id(&self) -> VoiceId {
+        self.take(1)
     }
 
-    /// How many ids were handed out (the number of the last one); a source
-    /// that takes over continues after it.
-    pub(crate) fn issued(&self) -> u64 {
-        self.next
+    /// `n` fresh consecutive ids; returns the first.
+    pub(crate) fn take(&self, n: u64) -> VoiceId {
+        // Uniqueness needs only the atomicity of the read-modify-write; the
+        // id carries no data another thread must see.
+        VoiceId(self.last.fetch_add(n, Relaxed) + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_across_threads_and_clones() {
+        let ids = VoiceIdSource::default();
+        assert_eq!(ids.take(3).raw(), 1);
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let ids = ids.clone();
+                std::thread::spawn(move || {
+                    (0..1000).map(|_| ids.next_id().raw()).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut all: Vec<u64> = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
+        all.sort_unstable();
+        assert_eq!(all, (4..4004).collect::<Vec<_>>());
     }
 }

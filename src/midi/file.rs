@@ -10,7 +10,10 @@ use super::message::MidiMessage;
 use super::synth::MidiSynth;
 use crate::limits::{read_capped, FileKind, InputLimits};
 use crate::render::{check_in_memory, RenderError, WavFormat, WavSink};
-use crate::RealtimeEngine;
+use crate::{EventSource, Output, RealtimeEngine};
+
+/// Frames per block while the releases after the song play out.
+const MAX_BLOCK_FRAMES: usize = 256;
 
 /// Why a MIDI file could not be read or rendered.
 #[derive(Debug)]
@@ -125,7 +128,7 @@ impl MidiFile {
     /// As [`from_file`](Self::from_file).
     ///
     /// ```
-    /// use polyphonica::{midi::MidiFile, InputLimits};
+    /// use polyphonica::{EventTarget, midi::MidiFile, InputLimits};
     /// let err = MidiFile::from_file_with_limits("/dev/zero", &InputLimits::default()).unwrap_err();
     /// assert!(err.to_string().contains("not a regular file"), "{err}");
     /// ```
@@ -365,15 +368,46 @@ fn reject_smpte_minus_128(bytes: &[u8]) -> Result<(), MidiError> {
 /// ```
 #[derive(Debug)]
 pub struct MidiFilePlayer {
-    song: MidiFile,
     engine: RealtimeEngine,
-    synth: MidiSynth,
-    sample_rate: f64,
-    next_event: usize,
+    song: Song,
     frame: u64,
     song_end: u64,
     tail_end: Option<u64>,
     finished: bool,
+}
+
+/// A song's messages as the block runner's event source, played through a
+/// [`MidiSynth`].
+#[derive(Debug)]
+struct Song {
+    file: MidiFile,
+    synth: MidiSynth,
+    sample_rate: f64,
+    next: usize,
+}
+
+impl Song {
+    fn frame_of(&self, message: &TimedMessage) -> u64 {
+        (message.time_secs * self.sample_rate).round() as u64
+    }
+}
+
+impl EventSource for Song {
+    fn next_frame(&mut self) -> Option<u64> {
+        self.file.events.get(self.next).map(|m| self.frame_of(m))
+    }
+
+    fn apply_due(&mut self, frame: u64, engine: &mut RealtimeEngine) {
+        while let Some(message) = self.file.events.get(self.next) {
+            if self.frame_of(message) > frame {
+                break;
+            }
+            // The direct engine refuses nothing the synth sends.
+            let played = self.synth.handle(engine, message.message);
+            debug_assert!(played.is_ok());
+            self.next += 1;
+        }
+    }
 }
 
 impl MidiFilePlayer {
@@ -381,11 +415,13 @@ impl MidiFilePlayer {
         let rate = f64::from(sample_rate);
         MidiFilePlayer {
             song_end: (song.duration_secs * rate).round() as u64,
-            song,
             engine: RealtimeEngine::with_voices(rate as f32, 64),
-            synth: MidiSynth::new(),
-            sample_rate: rate,
-            next_event: 0,
+            song: Song {
+                file: song,
+                synth: MidiSynth::new(),
+                sample_rate: rate,
+                next: 0,
+            },
             frame: 0,
             tail_end: None,
             finished: false,
@@ -409,32 +445,26 @@ impl MidiFilePlayer {
         let wanted = out.len() / 2;
         let mut done = 0;
         while done < wanted && !self.finished {
-            // Apply every message due at this frame.
-            while let Some(event) = self.song.events.get(self.next_event) {
-                if (event.time_secs * self.sample_rate).round() as u64 > self.frame {
+            let limit = if self.frame < self.song_end {
+                // The runner splits the song at its messages' frames.
+                self.song_end
+            } else {
+                // Messages at the song's last frame come before the tail.
+                self.song.apply_due(self.frame, &mut self.engine);
+                let tail_end = *self.tail_end.get_or_insert_with(|| {
+                    self.engine.release_all_notes();
+                    self.frame + (MAX_TAIL_SECS * self.song.sample_rate) as u64
+                });
+                if self.engine.get_active_voice_count() == 0 || self.frame >= tail_end {
+                    self.finished = true;
                     break;
                 }
-                self.synth.handle(&mut self.engine, event.message);
-                self.next_event += 1;
-            }
-            let limit = match self.song.events.get(self.next_event) {
-                Some(event) => (event.time_secs * self.sample_rate).round() as u64,
-                None if self.frame < self.song_end => self.song_end,
-                None => {
-                    let tail_end = *self.tail_end.get_or_insert_with(|| {
-                        self.engine.release_all_notes();
-                        self.frame + (MAX_TAIL_SECS * self.sample_rate) as u64
-                    });
-                    if self.engine.get_active_voice_count() == 0 || self.frame >= tail_end {
-                        self.finished = true;
-                        break;
-                    }
-                    tail_end
-                }
+                // A block at a time, to stop as soon as the releases end.
+                tail_end.min(self.frame + MAX_BLOCK_FRAMES as u64)
             };
-            let n = ((limit - self.frame) as usize).min(wanted - done).min(256);
-            self.engine
-                .process_stereo_buffer(&mut out[done * 2..(done + n) * 2]);
+            let n = ((limit - self.frame) as usize).min(wanted - done);
+            let piece = Output::Interleaved(&mut out[done * 2..(done + n) * 2]);
+            self.engine.process_from(&mut self.song, self.frame, piece);
             done += n;
             self.frame += n as u64;
         }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::live::MidiSender;
+use super::live::LiveMidi;
 
 /// Why a MIDI input could not be opened.
 #[derive(Debug)]
@@ -53,15 +53,15 @@ pub fn input_port_names() -> Result<Vec<String>, MidiInputError> {
 }
 
 /// Connects the input port whose name contains `port` (case-insensitive),
-/// or the first port when `port` is `None`, and queues its messages into
-/// `sender` (see [`midi_queue`](super::midi_queue)).
+/// or the first port when `port` is `None`, and plays its messages through
+/// `live` (so through its controller's queue) as they arrive.
 ///
 /// # Errors
 /// [`MidiInputError`] naming the ports there are when none matches, or
 /// saying why the port could not be opened.
 pub fn connect_input(
     port: Option<&str>,
-    mut sender: MidiSender,
+    mut live: LiveMidi,
 ) -> Result<MidiInputConnection, MidiInputError> {
     let mut input = midir::MidiInput::new("polyphonica")
         .map_err(|e| MidiInputError(format!("MIDI is not available: {e}")))?;
@@ -96,7 +96,7 @@ pub fn connect_input(
         .connect(
             &ports[index],
             "polyphonica-in",
-            move |_micros, bytes, _| sender.send_bytes(bytes),
+            move |_micros, bytes, _| live.send_bytes(bytes),
             (),
         )
         .map_err(|e| MidiInputError(format!("could not open MIDI input \"{port_name}\": {e}")))?;

@@ -1,188 +1,142 @@
-//! Live MIDI: messages from an input thread reach the audio side over a
-//! lock-free queue and are played at the start of the next block.
+//! Live MIDI: messages from an input thread go through a lock-free
+//! [`Controller`]'s queue, like every other command, and sound at the start
+//! of the audio side's next block (or at the frame they are stamped with).
 
 use super::message::{MidiMessage, MidiParser};
 use super::synth::MidiSynth;
-use crate::RealtimeEngine;
+use crate::{At, ControlError, Controller};
 
-/// Why a live message was not delivered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct QueueFull(pub MidiMessage);
-
-impl std::fmt::Display for QueueFull {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "the MIDI queue to the audio side is full; {:?} was not delivered",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for QueueFull {}
-
-/// The input side of a live MIDI queue: owned by the thread that receives
-/// MIDI (a driver callback, a sequencer).
+/// A [`MidiSynth`] driving a [`Controller`]: what the thread that receives
+/// MIDI (a driver callback, a sequencer) owns. The audio side is the split
+/// engine's [`AudioEngine`](crate::AudioEngine), with no queue of its own
+/// for MIDI. Nothing here waits for the audio side; the synth's state
+/// lives on this thread.
+///
+/// ```
+/// use polyphonica::midi::{LiveMidi, MidiMessage};
+/// use polyphonica::{EventTarget, At, RealtimeEngine};
+///
+/// let (mut audio, control) = RealtimeEngine::new(48_000.0).split();
+/// let mut live = LiveMidi::new(control);
+/// live.send(MidiMessage::NoteOn { channel: 0, key: 60, velocity: 100 })?;
+/// live.send_at(At::Frame(700), MidiMessage::NoteOn { channel: 0, key: 64, velocity: 100 })?;
+/// let mut block = [0.0f32; 512];
+/// audio.process_buffer(&mut block); // the first note from this block on
+/// assert_eq!(audio.get_active_voice_count(), 1);
+/// audio.process_buffer(&mut block); // the second at frame 700
+/// assert_eq!(audio.get_active_voice_count(), 2);
+/// # Ok::<(), polyphonica::ControlError>(())
+/// ```
 #[derive(Debug)]
-pub struct MidiSender {
-    producer: rtrb::Producer<MidiMessage>,
+pub struct LiveMidi {
+    controller: Controller,
+    synth: MidiSynth,
     parser: MidiParser,
     dropped: u64,
 }
 
-/// A bounded lock-free queue of MIDI messages to a [`LiveSynth`]; returns
-/// its two ends.
-///
-/// ```
-/// use polyphonica::midi::{midi_queue, LiveSynth, MidiMessage};
-/// use polyphonica::RealtimeEngine;
-///
-/// let (mut sender, inbox) = midi_queue(256);
-/// let mut live = LiveSynth::new(RealtimeEngine::new(48_000.0), inbox);
-/// sender.send(MidiMessage::NoteOn { channel: 0, key: 60, velocity: 100 })?;
-/// let mut block = [0.0f32; 512];
-/// live.render_stereo(&mut block); // plays the note from this block on
-/// assert_eq!(live.engine().get_active_voice_count(), 1);
-/// # Ok::<(), polyphonica::midi::QueueFull>(())
-/// ```
-pub fn midi_queue(capacity: usize) -> (MidiSender, MidiInbox) {
-    let (producer, consumer) = rtrb::RingBuffer::new(capacity.max(1));
-    (
-        MidiSender {
-            producer,
+impl LiveMidi {
+    /// Plays MIDI through `controller` with a default [`MidiSynth`].
+    pub fn new(controller: Controller) -> Self {
+        LiveMidi {
+            controller,
+            synth: MidiSynth::new(),
             parser: MidiParser::new(),
             dropped: 0,
-        },
-        MidiInbox { consumer },
-    )
-}
+        }
+    }
 
-impl MidiSender {
-    /// Queues a message for the audio side.
+    /// The synth, to set presets, drum samples or gain.
+    pub fn synth_mut(&mut self) -> &mut MidiSynth {
+        &mut self.synth
+    }
+
+    /// The controller, for anything else (status, groups, ended notes).
+    pub fn controller(&mut self) -> &mut Controller {
+        &mut self.controller
+    }
+
+    /// Plays a message at the start of the audio side's next block.
     ///
     /// # Errors
-    /// [`QueueFull`] when the audio side has not kept up; the message is
-    /// handed back, nothing is dropped silently.
-    pub fn send(&mut self, message: MidiMessage) -> Result<(), QueueFull> {
-        self.producer
-            .push(message)
-            .map_err(|rtrb::PushError::Full(m)| QueueFull(m))
+    /// The controller's ([`ControlError::QueueFull`] when the audio side has
+    /// not kept up); the message may then have been applied in part.
+    pub fn send(&mut self, message: MidiMessage) -> Result<(), ControlError> {
+        self.synth.handle(&mut self.controller, message)
+    }
+
+    /// Plays a message at `at` on the audio clock (sample-accurate).
+    ///
+    /// # Errors
+    /// As [`send`](Self::send), and [`ControlError::InvalidTime`].
+    pub fn send_at(&mut self, at: At, message: MidiMessage) -> Result<(), ControlError> {
+        self.synth.handle(&mut self.controller.at(at), message)
     }
 
     /// Parses raw MIDI bytes (any split of the stream, running status
-    /// included) and queues every channel message. Messages that find the
-    /// queue full are counted in [`dropped`](Self::dropped): a driver
-    /// callback cannot wait.
+    /// included) and plays every channel message. Messages the controller
+    /// refuses are counted in [`dropped`](Self::dropped): a driver callback
+    /// cannot wait.
     pub fn send_bytes(&mut self, bytes: &[u8]) {
-        let (producer, dropped) = (&mut self.producer, &mut self.dropped);
-        self.parser.feed(bytes, |m| {
-            if producer.push(m).is_err() {
+        let LiveMidi {
+            controller,
+            synth,
+            parser,
+            dropped,
+        } = self;
+        parser.feed(bytes, |message| {
+            if synth.handle(controller, message).is_err() {
                 *dropped += 1;
             }
         });
     }
 
-    /// Messages [`send_bytes`](Self::send_bytes) could not queue.
+    /// Messages [`send_bytes`](Self::send_bytes) could not play.
     pub fn dropped(&self) -> u64 {
         self.dropped
-    }
-}
-
-/// The audio side of a live MIDI queue.
-#[derive(Debug)]
-pub struct MidiInbox {
-    consumer: rtrb::Consumer<MidiMessage>,
-}
-
-/// An engine played by live MIDI: at the start of each block it applies the
-/// messages that arrived (so a note starts at most one buffer after it was
-/// received), then renders. Nothing here allocates or locks.
-#[derive(Debug)]
-pub struct LiveSynth {
-    engine: RealtimeEngine,
-    synth: MidiSynth,
-    inbox: MidiInbox,
-}
-
-impl LiveSynth {
-    /// Plays `engine` from the messages arriving in `inbox`, with a default
-    /// [`MidiSynth`].
-    pub fn new(engine: RealtimeEngine, inbox: MidiInbox) -> Self {
-        LiveSynth {
-            engine,
-            synth: MidiSynth::new(),
-            inbox,
-        }
-    }
-
-    /// The synth, to set presets, drum samples or gain before playing.
-    pub fn synth_mut(&mut self) -> &mut MidiSynth {
-        &mut self.synth
-    }
-
-    /// The engine.
-    pub fn engine(&self) -> &RealtimeEngine {
-        &self.engine
-    }
-
-    fn apply_pending(&mut self) {
-        while let Ok(message) = self.inbox.consumer.pop() {
-            self.synth.handle(&mut self.engine, message);
-        }
-    }
-
-    /// Applies the queued messages, then renders interleaved stereo.
-    pub fn render_stereo(&mut self, output: &mut [f32]) {
-        self.apply_pending();
-        self.engine.process_stereo_buffer(output);
-    }
-
-    /// Applies the queued messages, then renders mono.
-    pub fn render_mono(&mut self, output: &mut [f32]) {
-        self.apply_pending();
-        self.engine.process_buffer(output);
-    }
-}
-
-#[cfg(feature = "playback")]
-impl crate::playback::RenderStereo for LiveSynth {
-    fn render_stereo(&mut self, output: &mut [f32]) {
-        LiveSynth::render_stereo(self, output);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_full_queue_hands_the_message_back_and_counts_byte_drops() {
-        let (mut tx, _rx) = midi_queue(2);
-        let m = MidiMessage::NoteOff { channel: 0, key: 1 };
-        tx.send(m).unwrap();
-        tx.send(m).unwrap();
-        assert_eq!(tx.send(m), Err(QueueFull(m)));
-        tx.send_bytes(&[0x80, 1, 0, 2, 0]);
-        assert_eq!(tx.dropped(), 2);
-    }
+    use crate::{ControlConfig, RealtimeEngine};
 
     #[test]
     fn bytes_become_notes_at_the_next_block() {
-        let (mut tx, rx) = midi_queue(64);
-        let mut live = LiveSynth::new(RealtimeEngine::new(48_000.0), rx);
+        let (mut audio, control) = RealtimeEngine::new(48_000.0).split();
+        let mut live = LiveMidi::new(control);
         let mut block = [0.0f32; 128];
-        tx.send_bytes(&[0x90, 60, 100, 64, 100]); // two notes, running status
-        live.render_mono(&mut block);
-        assert_eq!(live.engine().get_active_voice_count(), 2);
+        live.send_bytes(&[0x90, 60, 100, 64, 100]); // two notes, running status
+        audio.process_buffer(&mut block);
+        assert_eq!(audio.get_active_voice_count(), 2);
         assert!(
             block.iter().any(|s| *s != 0.0),
             "the notes sound in this block"
         );
-        tx.send_bytes(&[0x80, 60, 0, 0x90, 64, 0]);
-        live.render_mono(&mut block);
-        assert!(live
-            .engine()
+        live.send_bytes(&[0x80, 60, 0, 0x90, 64, 0]);
+        audio.process_buffer(&mut block);
+        assert!(audio
             .active_voices()
             .all(|v| v.envelope_phase() == crate::EnvelopePhase::Release));
+        assert_eq!(live.dropped(), 0);
+    }
+
+    #[test]
+    fn a_full_queue_counts_the_messages_dropped() {
+        let config = ControlConfig {
+            queue_capacity: 2,
+            ..ControlConfig::default()
+        };
+        let (_audio, control) = RealtimeEngine::new(48_000.0).split_with(config);
+        let mut live = LiveMidi::new(control);
+        live.send_bytes(&[0x90, 60, 100, 61, 100, 62, 100, 63, 100]);
+        assert_eq!(live.dropped(), 2);
+        let refused = live.send(MidiMessage::NoteOn {
+            channel: 0,
+            key: 70,
+            velocity: 1,
+        });
+        assert_eq!(refused, Err(ControlError::QueueFull));
     }
 }

@@ -1,5 +1,7 @@
-//! MIDI: channel messages, a synth that plays them on the engine with
-//! General MIDI presets, and Standard MIDI File rendering.
+//! MIDI: channel messages, a synth that turns them into events for any
+//! [`EventTarget`](crate::EventTarget) with General MIDI presets, live input
+//! through a [`Controller`](crate::Controller), and Standard MIDI File
+//! rendering.
 
 mod file;
 #[cfg(feature = "midi-input")]
@@ -12,7 +14,7 @@ mod synth;
 pub use file::{MidiError, MidiFile, MidiFilePlayer, TimedMessage, MAX_TAIL_SECS};
 #[cfg(feature = "midi-input")]
 pub use input::{connect_input, input_port_names, MidiInputConnection, MidiInputError};
-pub use live::{midi_queue, LiveSynth, MidiInbox, MidiSender, QueueFull};
+pub use live::LiveMidi;
 pub use message::{MidiMessage, MidiParser};
 pub use presets::{drum_preset, program_preset, Preset};
-pub use synth::{key_to_hz, MidiSynth, VoiceControl, PERCUSSION_CHANNEL};
+pub use synth::{key_to_hz, MidiSynth, PERCUSSION_CHANNEL};

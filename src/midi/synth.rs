@@ -2,41 +2,7 @@
 
 use super::message::MidiMessage;
 use super::presets::{drum_preset, program_preset, Preset};
-use crate::{Note, RealtimeEngine, SampleData, VoiceId, Waveform};
-
-/// What a [`MidiSynth`] drives: anything that starts, releases and adjusts
-/// notes by id. [`RealtimeEngine`] implements it; so can a controller that
-/// queues the calls to another thread.
-pub trait VoiceControl {
-    /// Starts a note; `None` if it cannot be played.
-    fn trigger(&mut self, note: Note) -> Option<VoiceId>;
-    /// Starts a note's release.
-    fn release(&mut self, id: VoiceId);
-    /// Changes a note's frequency.
-    fn set_frequency(&mut self, id: VoiceId, frequency_hz: f32);
-    /// Changes a note's amplitude.
-    fn set_amplitude(&mut self, id: VoiceId, amplitude: f32);
-    /// Changes a note's pan.
-    fn set_pan(&mut self, id: VoiceId, pan: f32);
-}
-
-impl VoiceControl for RealtimeEngine {
-    fn trigger(&mut self, note: Note) -> Option<VoiceId> {
-        RealtimeEngine::trigger(self, note)
-    }
-    fn release(&mut self, id: VoiceId) {
-        self.release_note(id);
-    }
-    fn set_frequency(&mut self, id: VoiceId, frequency_hz: f32) {
-        self.set_voice_frequency(id, frequency_hz);
-    }
-    fn set_amplitude(&mut self, id: VoiceId, amplitude: f32) {
-        self.set_voice_amplitude(id, amplitude);
-    }
-    fn set_pan(&mut self, id: VoiceId, pan: f32) {
-        self.set_voice_pan(id, pan);
-    }
-}
+use crate::{EventTarget, Note, SampleData, VoiceId, Waveform};
 
 /// The General MIDI percussion channel (channel 10, index 9).
 pub const PERCUSSION_CHANNEL: u8 = 9;
@@ -72,7 +38,7 @@ impl Channel {
             pan: 64,
             bend: 0,
             bend_range_semitones: 2.0,
-            rpn: (127, 127),
+            rpn: NO_RPN,
             sustain: false,
             keys: [Key::default(); 128],
         }
@@ -107,7 +73,10 @@ pub fn key_to_hz(key: u8) -> f32 {
     440.0 * 2f32.powf((key as f32 - 69.0) / 12.0)
 }
 
-/// Plays MIDI on an engine: note on/off with velocity, sustain pedal (CC64),
+/// Plays MIDI on anything that takes events ([`EventTarget`]): the direct
+/// engine, a lock-free [`Controller`](crate::Controller) (live MIDI from an
+/// input thread), or a [`Timed`](crate::Timed) controller, which plays each
+/// message at its frame. Handles note on/off with velocity, sustain pedal (CC64),
 /// volume and expression (CC7, CC11), pan (CC10), pitch bend (±2 semitones,
 /// or the range set by RPN 0), all-notes-off (CC123) and all-sound-off
 /// (CC120), reset-all-controllers (CC121), program change picking a preset
@@ -118,17 +87,26 @@ pub fn key_to_hz(key: u8) -> f32 {
 ///
 /// ```
 /// use polyphonica::midi::{MidiMessage, MidiSynth};
-/// use polyphonica::RealtimeEngine;
+/// use polyphonica::{EventTarget, At, RealtimeEngine};
 ///
 /// let mut engine = RealtimeEngine::new(48_000.0);
 /// let mut synth = MidiSynth::new();
-/// synth.handle(&mut engine, MidiMessage::NoteOn { channel: 0, key: 69, velocity: 100 });
+/// synth.handle(&mut engine, MidiMessage::NoteOn { channel: 0, key: 69, velocity: 100 })?;
 /// assert_eq!(engine.get_active_voice_count(), 1);
-/// synth.handle(&mut engine, MidiMessage::ControlChange { channel: 0, controller: 64, value: 127 });
-/// synth.handle(&mut engine, MidiMessage::NoteOff { channel: 0, key: 69 });
+/// synth.handle(&mut engine, MidiMessage::ControlChange { channel: 0, controller: 64, value: 127 })?;
+/// synth.handle(&mut engine, MidiMessage::NoteOff { channel: 0, key: 69 })?;
 /// assert_eq!(synth.held_notes(), 1); // the pedal holds it
-/// synth.handle(&mut engine, MidiMessage::ControlChange { channel: 0, controller: 64, value: 0 });
+/// synth.handle(&mut engine, MidiMessage::ControlChange { channel: 0, controller: 64, value: 0 })?;
 /// assert_eq!(synth.held_notes(), 0);
+///
+/// // The same synth on the lock-free path: a note at frame 1,000.
+/// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+/// let note = MidiMessage::NoteOn { channel: 0, key: 60, velocity: 90 };
+/// synth.handle(&mut control.at(At::Frame(1_000)), note).unwrap();
+/// let mut block = [0.0f32; 1_024];
+/// audio.process_buffer(&mut block);
+/// assert!(block[..1_000].iter().all(|s| *s == 0.0) && block[1_001] != 0.0);
+/// # Ok::<(), polyphonica::InvalidNote>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct MidiSynth {
@@ -180,8 +158,17 @@ impl MidiSynth {
             .sum()
     }
 
-    /// Applies one message to `engine`.
-    pub fn handle(&mut self, engine: &mut impl VoiceControl, message: MidiMessage) {
+    /// Applies one message to `target`. Never allocates.
+    ///
+    /// # Errors
+    /// The target's, when it refuses a command (a controller's full
+    /// queue); the message may then be applied in part (a chord's first
+    /// notes), and the synth forgets the notes that did not start.
+    pub fn handle<T: EventTarget>(
+        &mut self,
+        engine: &mut T,
+        message: MidiMessage,
+    ) -> Result<(), T::Error> {
         match message {
             MidiMessage::NoteOn {
                 channel,
@@ -196,21 +183,28 @@ impl MidiSynth {
             } => self.control_change(engine, channel, controller, value),
             MidiMessage::ProgramChange { channel, program } => {
                 self.channels[(channel & 0x0F) as usize].preset = program_preset(program);
+                Ok(())
             }
             MidiMessage::PitchBend { channel, value } => {
                 let ch = &mut self.channels[(channel & 0x0F) as usize];
                 ch.bend = value.clamp(-8192, 8191);
-                Self::retune(engine, ch);
+                Self::retune(engine, ch)
             }
         }
     }
 
-    fn note_on(&mut self, engine: &mut impl VoiceControl, channel: u8, key: u8, velocity: u8) {
+    fn note_on<T: EventTarget>(
+        &mut self,
+        engine: &mut T,
+        channel: u8,
+        key: u8,
+        velocity: u8,
+    ) -> Result<(), T::Error> {
         let (channel, key) = ((channel & 0x0F) as usize, (key & 0x7F) as usize);
         let gain = self.gain;
         let ch = &mut self.channels[channel];
         if let Some(old) = ch.keys[key].voice.take() {
-            engine.release(old);
+            engine.release_note(old)?;
         }
         let velocity_level = {
             let v = velocity.min(127) as f32 / 127.0;
@@ -237,132 +231,153 @@ impl MidiSynth {
             )
             .with_amplitude(gain * ch.preset.gain * velocity_level * ch.level())
         };
-        let id = engine.trigger(note.with_pan(ch.pan_position()));
-        if channel != PERCUSSION_CHANNEL as usize {
+        let id = engine.trigger(note.with_pan(ch.pan_position()))?;
+        // Drum hits end by themselves, unless the drum is a sample: release
+        // it with the key.
+        if channel != PERCUSSION_CHANNEL as usize || self.drum_samples[key].is_some() {
             ch.keys[key] = Key {
-                voice: id,
+                voice: Some(id),
                 velocity,
                 sustained: false,
             };
-        } else if let Some(id) = id {
-            // Drum hits end by themselves, unless the drum is a sample:
-            // release it with the key.
-            if self.drum_samples[key].is_some() {
-                ch.keys[key] = Key {
-                    voice: Some(id),
-                    velocity,
-                    sustained: false,
-                };
-            }
         }
+        Ok(())
     }
 
-    fn note_off(&mut self, engine: &mut impl VoiceControl, channel: u8, key: u8) {
+    fn note_off<T: EventTarget>(
+        &mut self,
+        engine: &mut T,
+        channel: u8,
+        key: u8,
+    ) -> Result<(), T::Error> {
         let ch = &mut self.channels[(channel & 0x0F) as usize];
         let k = &mut ch.keys[(key & 0x7F) as usize];
-        if k.voice.is_none() {
-            return;
-        }
-        if ch.sustain {
+        if ch.sustain && k.voice.is_some() {
             k.sustained = true;
         } else if let Some(id) = k.voice.take() {
-            engine.release(id);
+            engine.release_note(id)?;
         }
+        Ok(())
     }
 
-    fn control_change(
+    fn control_change<T: EventTarget>(
         &mut self,
-        engine: &mut impl VoiceControl,
+        engine: &mut T,
         channel: u8,
         controller: u8,
         value: u8,
-    ) {
+    ) -> Result<(), T::Error> {
         let gain = self.gain;
+        let percussion = channel & 0x0F == PERCUSSION_CHANNEL;
         let ch = &mut self.channels[(channel & 0x0F) as usize];
         let value = value.min(127);
         match controller {
-            6 if ch.rpn == (0, 0) => {
+            cc::DATA_ENTRY if ch.rpn == RPN_BEND_RANGE => {
                 ch.bend_range_semitones = value as f32 + ch.bend_range_semitones.fract()
             }
-            38 if ch.rpn == (0, 0) => {
+            cc::DATA_ENTRY_FINE if ch.rpn == RPN_BEND_RANGE => {
                 ch.bend_range_semitones =
                     ch.bend_range_semitones.trunc() + value.min(99) as f32 / 100.0
             }
-            7 | 11 => {
-                if controller == 7 {
+            cc::VOLUME | cc::EXPRESSION => {
+                if controller == cc::VOLUME {
                     ch.volume = value;
                 } else {
                     ch.expression = value;
                 }
                 let level = ch.level();
-                let preset_gain = if channel & 0x0F == PERCUSSION_CHANNEL {
-                    1.0
-                } else {
-                    ch.preset.gain
-                };
+                let preset_gain = if percussion { 1.0 } else { ch.preset.gain };
                 for k in ch.keys.iter() {
                     if let Some(id) = k.voice {
                         let v = k.velocity as f32 / 127.0;
-                        engine.set_amplitude(id, gain * preset_gain * v * v * level);
+                        engine.set_voice_amplitude(id, gain * preset_gain * v * v * level)?;
                     }
                 }
             }
-            10 => {
+            cc::PAN => {
                 ch.pan = value;
                 let pan = ch.pan_position();
                 for id in ch.keys.iter().filter_map(|k| k.voice) {
-                    engine.set_pan(id, pan);
+                    engine.set_voice_pan(id, pan)?;
                 }
             }
-            64 => {
+            cc::SUSTAIN => {
                 ch.sustain = value >= 64;
                 if !ch.sustain {
                     for k in ch.keys.iter_mut().filter(|k| k.sustained) {
                         k.sustained = false;
                         if let Some(id) = k.voice.take() {
-                            engine.release(id);
+                            engine.release_note(id)?;
                         }
                     }
                 }
             }
-            100 => ch.rpn.1 = value,
-            101 => ch.rpn.0 = value,
-            98 | 99 => ch.rpn = (127, 127), // an NRPN: data entry is not ours
-            120 => {
-                // All sound off: silent within the amplitude ramp (5 ms).
+            cc::RPN_LSB => ch.rpn.1 = value,
+            cc::RPN_MSB => ch.rpn.0 = value,
+            // An NRPN: its data entry is not ours.
+            cc::NRPN_LSB | cc::NRPN_MSB => ch.rpn = NO_RPN,
+            cc::ALL_SOUND_OFF => {
+                // Silent within the amplitude ramp (5 ms).
                 for k in ch.keys.iter_mut() {
-                    if let Some(id) = k.voice.take() {
-                        engine.set_amplitude(id, 0.0);
-                        engine.release(id);
-                    }
                     k.sustained = false;
+                    if let Some(id) = k.voice.take() {
+                        engine.set_voice_amplitude(id, 0.0)?;
+                        engine.release_note(id)?;
+                    }
                 }
             }
-            121 => {
+            cc::RESET_ALL_CONTROLLERS => {
                 ch.expression = 127;
                 ch.bend = 0;
                 ch.sustain = false;
-                ch.rpn = (127, 127);
-                Self::retune(engine, ch);
+                ch.rpn = NO_RPN;
+                Self::retune(engine, ch)?;
             }
-            123..=127 => {
+            // All notes off, and the mode messages that imply it.
+            cc::ALL_NOTES_OFF..=cc::POLY_MODE_ON => {
                 for k in ch.keys.iter_mut() {
-                    if let Some(id) = k.voice.take() {
-                        engine.release(id);
-                    }
                     k.sustained = false;
+                    if let Some(id) = k.voice.take() {
+                        engine.release_note(id)?;
+                    }
                 }
             }
             _ => {}
         }
+        Ok(())
     }
 
-    fn retune(engine: &mut impl VoiceControl, ch: &Channel) {
+    fn retune<T: EventTarget>(engine: &mut T, ch: &Channel) -> Result<(), T::Error> {
         let ratio = ch.bend_ratio();
         for (key, k) in ch.keys.iter().enumerate() {
             if let Some(id) = k.voice {
-                engine.set_frequency(id, key_to_hz(key as u8) * ratio);
+                engine.set_voice_frequency(id, key_to_hz(key as u8) * ratio)?;
             }
         }
+        Ok(())
     }
+}
+
+/// The registered parameter "pitch bend sensitivity" (RPN 0, 0).
+const RPN_BEND_RANGE: (u8, u8) = (0, 0);
+/// No registered parameter selected (RPN 127, 127).
+const NO_RPN: (u8, u8) = (127, 127);
+
+/// The controller numbers the synth answers to (General MIDI 1 and 2).
+mod cc {
+    pub(super) const DATA_ENTRY: u8 = 6;
+    pub(super) const VOLUME: u8 = 7;
+    pub(super) const PAN: u8 = 10;
+    pub(super) const EXPRESSION: u8 = 11;
+    pub(super) const DATA_ENTRY_FINE: u8 = 38;
+    pub(super) const SUSTAIN: u8 = 64;
+    pub(super) const NRPN_LSB: u8 = 98;
+    pub(super) const NRPN_MSB: u8 = 99;
+    pub(super) const RPN_LSB: u8 = 100;
+    pub(super) const RPN_MSB: u8 = 101;
+    pub(super) const ALL_SOUND_OFF: u8 = 120;
+    pub(super) const RESET_ALL_CONTROLLERS: u8 = 121;
+    pub(super) const ALL_NOTES_OFF: u8 = 123;
+    /// The last of the mode messages (124–127) that end every note.
+    pub(super) const POLY_MODE_ON: u8 = 127;
 }

@@ -26,7 +26,7 @@ use crate::{AdsrEnvelope, Note, Waveform};
 /// the same line; noise ignores it).
 ///
 /// ```
-/// use polyphonica::{render_event, AdsrEnvelope, SoundEvent, Waveform};
+/// use polyphonica::{EventTarget, render_event, AdsrEnvelope, SoundEvent, Waveform};
 ///
 /// let siren = SoundEvent {
 ///     waveform: Waveform::Triangle,
@@ -58,7 +58,7 @@ impl SoundEvent {
     /// A note at one frequency (no sweep).
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, SoundEvent, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, Waveform};
     /// let e = SoundEvent::new(Waveform::Sine, 440.0, 0.5, AdsrEnvelope::default());
     /// assert_eq!((e.start_frequency, e.end_frequency), (440.0, 440.0));
     /// ```
@@ -80,7 +80,7 @@ impl SoundEvent {
     /// The same event sweeping to `end_frequency`.
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, SoundEvent, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, Waveform};
     /// let e = SoundEvent::new(Waveform::Sine, 440.0, 0.5, AdsrEnvelope::default()).sweeping_to(880.0);
     /// assert_eq!(e.end_frequency, 880.0);
     /// ```
@@ -167,7 +167,7 @@ pub(crate) fn release_frame(frames: u32, attack_frames: u32, release_frames: u32
 /// the field.
 ///
 /// ```
-/// use polyphonica::{render_event, AdsrEnvelope, SoundEvent, Waveform};
+/// use polyphonica::{EventTarget, render_event, AdsrEnvelope, SoundEvent, Waveform};
 ///
 /// let blip = SoundEvent::new(Waveform::Square, 880.0, 0.1, AdsrEnvelope::new(0.005, 0.02, 0.5, 0.05));
 /// assert_eq!(render_event(&blip, 48_000)?.len(), 4_800);

@@ -5,7 +5,7 @@ use super::error::RenderError;
 use super::event::{check_sample_rate, SoundEvent};
 use super::wav::WavSink;
 use crate::MAX_CAPACITY;
-use crate::{Event, RealtimeEngine, VoiceId};
+use crate::{Event, EventSource, EventTarget, Output, RealtimeEngine, VoiceId};
 use std::io::{Seek, Write};
 
 /// The most samples an in-memory render returns (2^31, 8 GiB of `f32`;
@@ -16,7 +16,7 @@ pub const MAX_IN_MEMORY_SAMPLES: u64 = 1 << 31;
 /// A [`SoundEvent`] placed on a timeline, with its level and stereo position.
 ///
 /// ```
-/// use polyphonica::{AdsrEnvelope, SoundEvent, TimelineEvent, Waveform};
+/// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, TimelineEvent, Waveform};
 ///
 /// let hat = SoundEvent::new(Waveform::Noise, 1000.0, 0.05, AdsrEnvelope::new(0.0, 0.04, 0.0, 0.01));
 /// let placed = TimelineEvent::new(1.5, hat).with_amplitude(0.3).with_pan(0.4);
@@ -86,7 +86,7 @@ enum Action {
 /// entry per event) and the engine are held, never the output.
 ///
 /// ```
-/// use polyphonica::{AdsrEnvelope, SoundEvent, TimelineEvent, TimelineRenderer, Waveform};
+/// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, TimelineEvent, TimelineRenderer, Waveform};
 ///
 /// let note = SoundEvent::new(Waveform::Sine, 440.0, 0.5, AdsrEnvelope::default());
 /// let events = [TimelineEvent::new(0.0, note.clone()), TimelineEvent::new(0.25, note).with_pan(-1.0)];
@@ -105,14 +105,58 @@ enum Action {
 #[derive(Debug)]
 pub struct TimelineRenderer {
     engine: RealtimeEngine,
+    cues: Cues,
+    frame: u64,
+    total_frames: u64,
+    sample_rate: u32,
+}
+
+/// The timeline's starts and releases, as the block runner's event source.
+#[derive(Debug)]
+struct Cues {
     events: Vec<TimelineEvent>,
     ids: Vec<VoiceId>,
     /// `(frame, action)`, sorted by frame.
     schedule: Vec<(u64, Action)>,
     next: usize,
-    frame: u64,
-    total_frames: u64,
     sample_rate: u32,
+}
+
+impl EventSource for Cues {
+    fn next_frame(&mut self) -> Option<u64> {
+        self.schedule.get(self.next).map(|(at, _)| *at)
+    }
+
+    fn apply_due(&mut self, frame: u64, engine: &mut RealtimeEngine) {
+        while let Some((at, action)) = self.schedule.get(self.next) {
+            if *at > frame {
+                break;
+            }
+            // The events were checked, so every note is playable.
+            let applied = match *action {
+                Action::Start(i) => {
+                    let placed = &self.events[i];
+                    let (note, _) = placed.event.to_note(self.sample_rate);
+                    let note = note.with_amplitude(placed.amplitude).with_pan(placed.pan);
+                    let id = self.ids[i];
+                    let e = &placed.event;
+                    engine.send(Event::NoteOn { id, note }).and_then(|()| {
+                        if e.end_frequency == e.start_frequency {
+                            return Ok(());
+                        }
+                        engine.send(Event::SweepFrequency {
+                            id,
+                            to_frequency_hz: e.end_frequency,
+                            over_frames: e.frames(self.sample_rate),
+                        })
+                    })
+                }
+                Action::Release(i) => engine.send(Event::NoteOff { id: self.ids[i] }),
+            };
+            debug_assert!(applied.is_ok(), "checked events always play");
+            self.next += 1;
+        }
+    }
 }
 
 impl TimelineRenderer {
@@ -163,10 +207,13 @@ impl TimelineRenderer {
         let ids = events.iter().map(|_| engine.next_voice_id()).collect();
         Ok(TimelineRenderer {
             engine,
-            events: events.to_vec(),
-            ids,
-            schedule,
-            next: 0,
+            cues: Cues {
+                events: events.to_vec(),
+                ids,
+                schedule,
+                next: 0,
+                sample_rate,
+            },
             frame: 0,
             total_frames,
             sample_rate,
@@ -191,7 +238,7 @@ impl TimelineRenderer {
     /// Voices in the engine that renders the timeline.
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, SoundEvent, TimelineEvent, TimelineRenderer, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, TimelineEvent, TimelineRenderer, Waveform};
     /// let e = SoundEvent::new(Waveform::Sine, 440.0, 1.0, AdsrEnvelope::default());
     /// let chord: Vec<_> = (0..3).map(|_| TimelineEvent::new(0.0, e.clone())).collect();
     /// assert_eq!(TimelineRenderer::new(&chord, 1.0, 44_100)?.voice_capacity(), 3);
@@ -205,70 +252,37 @@ impl TimelineRenderer {
     /// returns how many were written: fewer than `out.len()` at the end of
     /// the timeline, 0 once it is done.
     pub fn render_mono(&mut self, out: &mut [f32]) -> usize {
-        self.render_with(out, 1, |engine, block| engine.process_buffer(block))
+        let frames = self.frames_left(out.len());
+        self.render(Output::Mono(&mut out[..frames]))
     }
 
     /// Renders the next interleaved stereo frames (L R L R …) into `out` (up
     /// to `out.len() / 2` frames) and returns how many frames were written:
     /// fewer at the end of the timeline, 0 once it is done.
     pub fn render_stereo(&mut self, out: &mut [f32]) -> usize {
-        self.render_with(out, 2, |engine, block| engine.process_stereo_buffer(block))
+        let frames = self.frames_left(out.len() / 2);
+        self.render(Output::Interleaved(&mut out[..2 * frames]))
     }
 
-    fn render_with(
-        &mut self,
-        out: &mut [f32],
-        channels: usize,
-        mut process: impl FnMut(&mut RealtimeEngine, &mut [f32]),
-    ) -> usize {
-        let wanted = (out.len() / channels) as u64;
-        let frames = wanted.min(self.total_frames - self.frame) as usize;
-        let mut done = 0;
-        while done < frames {
-            self.apply_due();
-            let until_next = self
-                .schedule
-                .get(self.next)
-                .map_or(u64::MAX, |(at, _)| at - self.frame);
-            let n = (frames - done).min(until_next.try_into().unwrap_or(usize::MAX));
-            process(
-                &mut self.engine,
-                &mut out[done * channels..(done + n) * channels],
-            );
-            done += n;
-            self.frame += n as u64;
-        }
-        done
+    /// Renders the next planar stereo frames into `left` and `right` (up to
+    /// the shorter one's length) and returns how many frames were written.
+    pub fn render_planar(&mut self, left: &mut [f32], right: &mut [f32]) -> usize {
+        let frames = self.frames_left(left.len().min(right.len()));
+        self.render(Output::Planar(&mut left[..frames], &mut right[..frames]))
     }
 
-    /// Applies every action scheduled at the current frame.
-    fn apply_due(&mut self) {
-        while let Some((at, action)) = self.schedule.get(self.next) {
-            if *at > self.frame {
-                break;
-            }
-            match *action {
-                Action::Start(i) => {
-                    let placed = &self.events[i];
-                    let (note, _) = placed.event.to_note(self.sample_rate);
-                    let note = note.with_amplitude(placed.amplitude).with_pan(placed.pan);
-                    let id = self.ids[i];
-                    self.engine.apply_event(Event::NoteOn { id, note });
-                    let e = &placed.event;
-                    if e.end_frequency != e.start_frequency {
-                        self.engine.apply_event(Event::SweepFrequency {
-                            id,
-                            to_frequency_hz: e.end_frequency,
-                            over_frames: e.frames(self.sample_rate),
-                        });
-                    }
-                }
-                Action::Release(i) => self.engine.apply_event(Event::NoteOff { id: self.ids[i] }),
-            }
-            self.next += 1;
-        }
+    /// At most `wanted` frames, and no more than the timeline has left.
+    fn frames_left(&self, wanted: usize) -> usize {
+        (wanted as u64).min(self.total_frames - self.frame) as usize
     }
 
+    /// Renders `output` through the block runner, the cues as its source.
+    fn render(&mut self, output: Output<'_>) -> usize {
+        let frames = output.frames();
+        self.engine.process_from(&mut self.cues, self.frame, output);
+        self.frame += frames as u64;
+        frames
+    }
     /// Renders the rest of the timeline into a new mono buffer.
     pub(crate) fn render_all_mono(&mut self) -> Result<Vec<f32>, RenderError> {
         let mut out = alloc_samples(self.total_frames - self.frame, self.sample_rate)?;
@@ -282,7 +296,7 @@ impl TimelineRenderer {
     /// 4096 frames is all the output it holds.
     ///
     /// ```
-    /// use polyphonica::{AdsrEnvelope, SoundEvent, TimelineEvent, TimelineRenderer, WavFormat, WavSink, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, TimelineEvent, TimelineRenderer, WavFormat, WavSink, Waveform};
     /// use std::io::Cursor;
     ///
     /// let note = SoundEvent::new(Waveform::Sawtooth, 110.0, 2.0, AdsrEnvelope::default());
@@ -336,7 +350,7 @@ impl TimelineRenderer {
 /// `events[2].1.duration_secs` a field of the event).
 ///
 /// ```
-/// use polyphonica::{render_timeline, AdsrEnvelope, SoundEvent, Waveform};
+/// use polyphonica::{EventTarget, render_timeline, AdsrEnvelope, SoundEvent, Waveform};
 ///
 /// let pluck = AdsrEnvelope::new(0.005, 0.1, 0.3, 0.1);
 /// let events = vec![

@@ -62,7 +62,7 @@ impl Channels {
 /// The layout of a WAV file to write.
 ///
 /// ```
-/// use polyphonica::{Channels, WavEncoding, WavFormat};
+/// use polyphonica::{EventTarget, Channels, WavEncoding, WavFormat};
 /// let f = WavFormat { sample_rate: 48_000, channels: Channels::Stereo, encoding: WavEncoding::Float32 };
 /// assert_eq!(WavFormat::stereo_16(44_100).encoding, WavEncoding::Int16);
 /// assert_eq!(f.bytes_per_frame(), 8);
@@ -123,7 +123,7 @@ impl WavFormat {
     /// [`RenderError::TooLong`].
     ///
     /// ```
-    /// use polyphonica::{RenderError, WavFormat};
+    /// use polyphonica::{EventTarget, RenderError, WavFormat};
     /// let ten_hours = 10 * 3600 * 44_100;
     /// let err = WavFormat::stereo_16(44_100).check_length(ten_hours).unwrap_err();
     /// assert!(matches!(err, RenderError::TooLong { frames, .. } if frames == ten_hours));
@@ -167,7 +167,7 @@ const WAV_LIMIT: &str = "in a WAV file (4 GiB of audio data at most)";
 /// the final sizes into the header.
 ///
 /// ```
-/// use polyphonica::{generate_wave, WavFormat, WavSink, Waveform};
+/// use polyphonica::{EventTarget, generate_wave, WavFormat, WavSink, Waveform};
 /// use std::io::Cursor;
 ///
 /// let mut sink = WavSink::new(Cursor::new(Vec::new()), WavFormat::mono_16(44_100))?;
@@ -233,7 +233,7 @@ impl<W: Write + Seek> WavSink<W> {
     /// NaN counts as 0).
     ///
     /// ```
-    /// use polyphonica::{WavFormat, WavSink};
+    /// use polyphonica::{EventTarget, WavFormat, WavSink};
     /// let mut sink = WavSink::new(std::io::Cursor::new(Vec::new()), WavFormat::mono_16(8_000))?;
     /// sink.write(&[0.25, -0.5, f32::NAN, 3.0])?;
     /// assert_eq!(sink.peak(), 1.0);
@@ -247,7 +247,7 @@ impl<W: Write + Seek> WavSink<W> {
     /// encodings round anything below half a step to 0).
     ///
     /// ```
-    /// use polyphonica::{WavFormat, WavSink};
+    /// use polyphonica::{EventTarget, WavFormat, WavSink};
     /// let mut sink = WavSink::new(std::io::Cursor::new(Vec::new()), WavFormat::mono_16(8_000))?;
     /// sink.write(&[1e-6, -1e-6])?;
     /// assert!(sink.is_silent()); // below half a 16-bit step
@@ -321,7 +321,7 @@ fn to_int(s: f32, full_scale: f32) -> i32 {
 /// Writes `samples` (interleaved if stereo) to a WAV file at `path`.
 ///
 /// ```
-/// use polyphonica::{generate_wave, write_wav, WavFormat, Waveform};
+/// use polyphonica::{EventTarget, generate_wave, write_wav, WavFormat, Waveform};
 ///
 /// let path = std::env::temp_dir().join("polyphonica-doc-write-wav.wav");
 /// let tone = generate_wave(Waveform::Triangle, 220.0, 0.25, 48_000)?;

@@ -2,6 +2,7 @@
 //! renders; the harness records what each controller sent so the test can
 //! check what arrived.
 
+use polyphonica::EventTarget;
 use polyphonica::{
     AdsrEnvelope, At, AudioEngine, ControlConfig, ControlError, Controller, Note, RealtimeEngine,
     SampleData, VoiceId, Waveform,

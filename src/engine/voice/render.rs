@@ -56,6 +56,7 @@ impl Voice {
         sample_rate: f32,
         tables: &'static Wavetables,
         scratch: &mut Scratch,
+        group_gain: (f32, f32),
         target: MixTarget<'_>,
     ) -> bool {
         let frames = match &target {
@@ -74,7 +75,7 @@ impl Voice {
         if matches!(self.sweep, Some(s) if s.to_hz.to_bits() != frequency_hz.to_bits()) {
             self.sweep = None; // the frequency was set: it applies at once
         }
-        let (gain, mut alive) = self.block_gain(gain_buffer);
+        let (gain, mut alive) = self.block_gain(gain_buffer, group_gain);
 
         if matches!(self.source, Source::Periodic(_) | Source::Pulse) {
             match (target, gain) {
@@ -187,18 +188,30 @@ impl Voice {
     }
 
     /// The voice's gain over the next `buffer.len()` frames (envelope ×
-    /// smoothed amplitude × steal fade), advancing the envelope, the
+    /// smoothed amplitude × group volume × steal fade), advancing the envelope, the
     /// amplitude slew and the fade; and how many frames come before the
     /// voice falls silent for good (`buffer.len()` if it does not).
     ///
     /// While the envelope sustains and the amplitude holds still, the gain
     /// is one number, exactly what every frame of the buffer would hold;
     /// otherwise it is written into `buffer`.
-    fn block_gain<'b>(&mut self, buffer: &'b mut [f32]) -> (Gain<'b>, usize) {
+    fn block_gain<'b>(&mut self, buffer: &'b mut [f32], (g0, g1): (f32, f32)) -> (Gain<'b>, usize) {
         let frames = buffer.len();
-        let (a0, a1) = self
-            .amplitude_slew
-            .advance(self.amplitude.load(Relaxed), frames);
+        let amplitude = self.amplitude.load(Relaxed);
+        if matches!(self.amplitude_ramp, Some(bits) if bits != amplitude.to_bits()) {
+            // The amplitude was set since the ramp began: the usual rate.
+            self.amplitude_ramp = None;
+            self.amplitude_slew.settle_rate();
+        }
+        let (mut a0, mut a1) = self.amplitude_slew.advance(amplitude, frames);
+        if self.amplitude_slew.value() == amplitude {
+            self.amplitude_ramp = None;
+        }
+        if (g0, g1) != (1.0, 1.0) {
+            // Unity (every group by default) leaves the gain untouched.
+            a0 *= g0;
+            a1 *= g1;
+        }
         if self.envelope.phase() == EnvelopePhase::Sustain
             && a0 == a1
             && self.state != SlotState::Fading
