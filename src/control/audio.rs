@@ -39,12 +39,12 @@ const LOAD_WINDOW: usize = 16;
 ///         audio.process_buffer(&mut buffer);
 ///         loud += buffer.iter().filter(|s| s.abs() > 0.1).count();
 ///     }
-///     loud
+///     (loud, audio) // the audio side lives on until joined
 /// });
 /// // Sent while the audio thread renders: applied at frame 20,000, or at
 /// // the next block if the audio clock has passed it already.
 /// control.at(At::Frame(20_000)).release_note(id).unwrap();
-/// assert!(audio_thread.join().unwrap() > 10_000);
+/// assert!(audio_thread.join().unwrap().0 > 10_000);
 /// ```
 #[derive(Debug)]
 pub struct AudioEngine {

@@ -115,8 +115,9 @@ impl Controller {
     }
 
     /// Queues every note of `phrase`: each starts at `start_beat` plus its
-    /// own start, and is released its length later (then fades by its
-    /// envelope's release). All or nothing: if the queue or the schedule
+    /// own start and lasts its length, release included (it is released
+    /// its envelope's release time before its end, never before its attack
+    /// has ended; a release that would run past the end is shortened). All or nothing: if the queue or the schedule
     /// has no room for the whole phrase (two commands per note), nothing is
     /// queued and the error says why; so a phrase never leaves a note
     /// without its release (a phrase of more than half
@@ -162,10 +163,14 @@ impl Controller {
                 return Err(ControlError::InvalidTime);
             }
             let on = tempo.frame_at(start_beat + n.start_beat, rate)?;
-            let off = tempo
+            let end = tempo
                 .frame_at(start_beat + n.start_beat + n.length_beats, rate)?
                 .max(on);
-            placed.push((on, off, note));
+            // The length includes the release, as in scores and timelines.
+            let frames = u32::try_from(end - on).unwrap_or(u32::MAX);
+            let (envelope, release_at) = note.envelope.fitted(frames, self.shared.sample_rate);
+            let note = Note { envelope, ..note };
+            placed.push((on, on + u64::from(release_at), note));
         }
         self.reserve(2 * placed.len(), true)?;
         let first = self.shared.ids.take(placed.len() as u64).raw();

@@ -15,7 +15,9 @@ use crate::Note;
 pub struct PhraseNote {
     /// Beats from the phrase's start to the note's start.
     pub start_beat: f64,
-    /// Beats the note is held before its release starts.
+    /// Beats the note lasts, its release included (as in scores and
+    /// timelines): it is released its envelope's release time before the
+    /// end, but never before its attack has ended.
     pub length_beats: f64,
     /// The note.
     pub note: Note,

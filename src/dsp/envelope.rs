@@ -94,6 +94,36 @@ pub enum EnvelopePhase {
 }
 
 /// Converts seconds to whole frames, rounding to the nearest frame.
+/// The frame of a note `frames` frames long, release included, at which
+/// it is released: `release_frames` before the end, but never before the
+/// attack has ended (nor, for an attack longer than that, before half the
+/// note), so every note sounds. Every length in beats or seconds (scores,
+/// timelines, phrases, [`apply_envelope`](crate::apply_envelope)) means
+/// this: one meaning of a note's length.
+pub(crate) fn release_frame(frames: u32, attack_frames: u32, release_frames: u32) -> u32 {
+    frames
+        .saturating_sub(release_frames)
+        .max(attack_frames.min(frames / 2))
+}
+
+impl AdsrEnvelope {
+    /// The envelope for a note `frames` frames long, release included, and
+    /// the frame at which to release it ([`release_frame`]); a release that
+    /// would run past the end is shortened to end with the note.
+    pub(crate) fn fitted(mut self, frames: u32, sample_rate: f32) -> (AdsrEnvelope, u32) {
+        let release_frames = secs_to_frames(self.release_secs, sample_rate);
+        let release_at = release_frame(
+            frames,
+            secs_to_frames(self.attack_secs, sample_rate),
+            release_frames,
+        );
+        if release_at > frames.saturating_sub(release_frames) {
+            self.release_secs = (frames - release_at) as f32 / sample_rate;
+        }
+        (self, release_at)
+    }
+}
+
 pub(crate) fn secs_to_frames(secs: f32, sample_rate: f32) -> u32 {
     // `as` saturates: huge times become u32::MAX frames (more than a day).
     (f64::from(secs.max(0.0)) * f64::from(sample_rate)).round() as u32

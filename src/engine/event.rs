@@ -116,8 +116,9 @@ pub enum Event {
         /// The group.
         group: u8,
     },
-    /// Silence every note of a group at once (each fades out within the
-    /// 4 ms a stolen note takes, so nothing clicks).
+    /// Silence every note of a group: each fades out as a stolen note does
+    /// (4 ms, to the end of the block it ends in), so nothing clicks; their
+    /// ids go stale at once.
     StopGroup {
         /// The group.
         group: u8,

@@ -289,7 +289,8 @@ pub trait EventTarget {
         self.send(Event::ReleaseGroup { group })
     }
 
-    /// Stops every note of a group (each fades out within 4 ms).
+    /// Stops every note of a group: each fades out as a stolen note does
+    /// (4 ms, to the end of the block it ends in).
     ///
     /// # Errors
     /// A controller's, when it cannot queue the command.

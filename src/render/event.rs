@@ -130,32 +130,12 @@ impl SoundEvent {
     /// never before the attack ends (or half the event, for a longer
     /// attack), the release then shortened to end with the event.
     pub(crate) fn to_note(&self, sample_rate: u32) -> (Note, u32) {
-        let rate = sample_rate as f32;
-        let mut envelope = self.envelope;
-        let frames = self.frames(sample_rate);
-        let release_frames = secs_to_frames(envelope.release_secs, rate);
-        let release_at = release_frame(
-            frames,
-            secs_to_frames(envelope.attack_secs, rate),
-            release_frames,
-        );
-        if release_at > frames.saturating_sub(release_frames) {
-            envelope.release_secs = (frames - release_at) as f32 / rate;
-        }
+        let (envelope, release_at) = self
+            .envelope
+            .fitted(self.frames(sample_rate), sample_rate as f32);
         let note = Note::new(self.waveform.clone(), self.start_frequency, envelope);
         (note, release_at)
     }
-}
-
-/// The frame of an event of `frames` frames at which its note is released:
-/// `release_frames` before the end, but never before the attack has ended
-/// (nor, for an attack longer than that, before half the event), so every
-/// note sounds. Shared by the engine's offline render and
-/// [`apply_envelope`](crate::apply_envelope), which must agree.
-pub(crate) fn release_frame(frames: u32, attack_frames: u32, release_frames: u32) -> u32 {
-    frames
-        .saturating_sub(release_frames)
-        .max(attack_frames.min(frames / 2))
 }
 
 /// Renders one event through the engine (one voice): a buffer of

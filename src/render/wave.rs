@@ -2,9 +2,7 @@
 //! on the engine's oscillators and envelopes.
 
 use super::error::RenderError;
-use super::event::{
-    check_duration, check_frequency, check_sample_rate, release_frame, render_event, SoundEvent,
-};
+use super::event::{check_duration, check_frequency, check_sample_rate, render_event, SoundEvent};
 use crate::dsp::envelope::{secs_to_frames, EnvelopeState};
 use crate::{AdsrEnvelope, Waveform};
 
@@ -95,7 +93,7 @@ pub fn apply_envelope(samples: &mut [f32], envelope: &AdsrEnvelope, sample_rate:
     let rate = sample_rate as f32;
     let total = samples.len();
     let frames = u32::try_from(total).unwrap_or(u32::MAX);
-    let release_at = release_frame(
+    let release_at = crate::dsp::envelope::release_frame(
         frames,
         secs_to_frames(envelope.attack_secs, rate),
         secs_to_frames(envelope.release_secs, rate),
