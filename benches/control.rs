@@ -7,10 +7,9 @@
 //! ```
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use polyphonica::control::ControlConfig;
 use polyphonica::EventTarget;
-use polyphonica::{
-    AdsrEnvelope, At, AudioEngine, ControlConfig, Controller, RealtimeEngine, VoiceId, Waveform,
-};
+use polyphonica::{AdsrEnvelope, At, AudioEngine, Controller, RealtimeEngine, VoiceId, Waveform};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

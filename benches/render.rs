@@ -12,9 +12,8 @@
 //! ```
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use polyphonica::{
-    AdsrEnvelope, SoundEvent, TimelineEvent, TimelineRenderer, WavFormat, WavSink, Waveform,
-};
+use polyphonica::render::{TimelineEvent, TimelineRenderer, WavFormat, WavSink};
+use polyphonica::{AdsrEnvelope, SoundEvent, Waveform};
 use std::hint::black_box;
 use std::io::Cursor;
 

@@ -10,7 +10,8 @@ mod common;
 
 use common::{pitch, ENVELOPE, RATE};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use polyphonica::{RealtimeEngine, SoundEvent, TimelineEvent, TimelineRenderer, VoiceId, Waveform};
+use polyphonica::render::{TimelineEvent, TimelineRenderer};
+use polyphonica::{RealtimeEngine, SoundEvent, VoiceId, Waveform};
 use std::hint::black_box;
 
 const POOLS: [usize; 3] = [32, 1024, 16_384];

@@ -10,7 +10,8 @@ mod common;
 
 use common::{engine_with, pitch, test_sample, warm_up, Churn, BLOCK_FRAMES, ENVELOPE, RATE};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use polyphonica::{Interpolation, Note, RealtimeEngine, Waveform};
+use polyphonica::sample::Interpolation;
+use polyphonica::{Note, RealtimeEngine, Waveform};
 use std::hint::black_box;
 
 fn waveforms(c: &mut Criterion) {

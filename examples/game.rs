@@ -4,8 +4,9 @@
 //! audio side renders into `game.wav`, at 20 times real time
 //! (`cargo run --release --example game`).
 
+use polyphonica::render::{WavFormat, WavSink};
 use polyphonica::{AdsrEnvelope, EventTarget, Note, Phrase, RealtimeEngine, SampleData};
-use polyphonica::{Tempo, WavFormat, WavSink, Waveform};
+use polyphonica::{Tempo, Waveform};
 use std::time::Duration;
 
 const MUSIC: u8 = 1;

@@ -19,10 +19,10 @@
 //! cargo run --release --features playback --example procedural -- [out.wav] [seed] --play
 //! ```
 
+use polyphonica::control::ControlConfig;
 use polyphonica::EventTarget;
 use polyphonica::{
-    AdsrEnvelope, At, ControlConfig, Controller, Note, Phrase, RealtimeEngine, Tempo, VoiceId,
-    Waveform,
+    AdsrEnvelope, At, Controller, Note, Phrase, RealtimeEngine, Tempo, VoiceId, Waveform,
 };
 use std::error::Error;
 use std::thread;

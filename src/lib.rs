@@ -132,37 +132,34 @@
 //! - Stealing a voice and finding one by id cost O(log n) and O(1) in the
 //!   pool's size: no call scans the pool.
 //! - Input files (WAV, MIDI, scores) are read only if they are regular
-//!   files, within a size limit per kind ([`InputLimits`]), header first;
+//!   files, within a size limit per kind ([`InputLimits`](limits::InputLimits)), header first;
 //!   errors never quote their bytes. Outputs too long for a WAV file or for
 //!   memory are refused before anything is written
-//!   ([`WavFormat::check_length`], [`MAX_IN_MEMORY_SAMPLES`]).
+//!   ([`WavFormat::check_length`](render::WavFormat::check_length),
+//!   [`MAX_IN_MEMORY_SAMPLES`](render::MAX_IN_MEMORY_SAMPLES)).
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod control;
+pub mod control;
 mod dsp;
-mod engine;
-mod limits;
+pub mod engine;
+pub mod limits;
 pub mod midi;
 #[cfg(feature = "playback")]
+#[cfg_attr(docsrs, doc(cfg(feature = "playback")))]
 pub mod playback;
-mod render;
-mod sample;
+pub mod render;
+pub mod sample;
 
-pub use control::{
-    At, AudioEngine, ControlConfig, ControlError, Controller, Phrase, PhraseNote, Status, Tempo,
-    Timed,
-};
+// The crate root holds the seed's API (DESIGN.md's contract), the
+// recommended lock-free path and the music helpers; everything else lives
+// in its module.
+pub use control::{At, AudioEngine, ControlError, Controller, Phrase, Tempo};
 pub use dsp::envelope::{AdsrEnvelope, EnvelopePhase, EnvelopeState};
 pub use engine::{
-    AtomicF32, Event, EventSource, EventTarget, InvalidNote, Note, Output, RealtimeEngine, Voice,
-    VoiceId, Waveform, GROUPS, MAX_CAPACITY, MAX_VOICES,
+    AtomicF32, Event, EventTarget, Note, RealtimeEngine, Voice, VoiceId, Waveform, MAX_VOICES,
 };
-pub use limits::InputLimits;
 pub use render::{
-    apply_envelope, generate_wave, midi_frequency, note_frequency, parse_pitch, render_event,
-    render_timeline, write_wav, Channels, RenderError, SoundEvent, TimelineEvent, TimelineRenderer,
-    WavEncoding, WavFormat, WavSink, FLAT_ENVELOPE, MAX_IN_MEMORY_SAMPLES, MAX_SAMPLE_RATE,
+    apply_envelope, generate_wave, render_event, render_timeline, RenderError, SoundEvent,
 };
-#[cfg(feature = "score")]
-pub use render::{Score, ScoreError};
-pub use sample::{Interpolation, SampleData, SampleError};
+pub use sample::{SampleData, SampleError};

@@ -2,7 +2,7 @@
 //! function that reads input files within them.
 //!
 //! Every file the crate reads (WAV samples, MIDI files, scores) goes
-//! through [`read_capped`]: it refuses anything that is not a regular file
+//! through one reader: it refuses anything that is not a regular file
 //! (a device such as `/dev/zero`, a FIFO, a directory) before opening it,
 //! refuses a file larger than its kind's limit before reading it, lets the
 //! caller check the format's header before the body is read, and never
@@ -23,7 +23,8 @@ const MIB: u64 = 1 << 20;
 /// is used up to.
 ///
 /// ```
-/// use polyphonica::{InputLimits, SampleData};
+/// use polyphonica::SampleData;
+/// use polyphonica::limits::InputLimits;
 ///
 /// let limits = InputLimits::default();
 /// assert_eq!(limits.wav_bytes, 1 << 30);
@@ -57,7 +58,7 @@ impl InputLimits {
     /// The same limit, `bytes`, for every kind of file.
     ///
     /// ```
-    /// use polyphonica::InputLimits;
+    /// use polyphonica::limits::InputLimits;
     /// assert_eq!(InputLimits::all(5).midi_bytes, 5);
     /// ```
     pub fn all(bytes: u64) -> Self {

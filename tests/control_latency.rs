@@ -4,8 +4,9 @@
 //! at the next block (at most one buffer late, plus the scheduler's jitter);
 //! a scheduled note starts exactly at its frame.
 
+use polyphonica::sample::Interpolation;
 use polyphonica::EventTarget;
-use polyphonica::{AdsrEnvelope, At, Interpolation, Note, RealtimeEngine, SampleData, Waveform};
+use polyphonica::{AdsrEnvelope, At, Note, RealtimeEngine, SampleData, Waveform};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

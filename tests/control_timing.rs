@@ -2,10 +2,11 @@
 
 mod common;
 use common::*;
+use polyphonica::control::ControlConfig;
 use polyphonica::EventTarget;
 use polyphonica::{
-    AdsrEnvelope, At, AudioEngine, ControlConfig, ControlError, Controller, EnvelopePhase, Note,
-    Phrase, RealtimeEngine, Tempo, VoiceId, Waveform,
+    AdsrEnvelope, At, AudioEngine, ControlError, Controller, EnvelopePhase, Note, Phrase,
+    RealtimeEngine, Tempo, VoiceId, Waveform,
 };
 
 const RATE: f32 = 48_000.0;

@@ -4,10 +4,11 @@
 //! long for its destination is refused before anything is written. The
 //! reproducers of the hostile-input probe are kept here.
 
+use polyphonica::limits::InputLimits;
 use polyphonica::midi::{MidiError, MidiFile};
 #[cfg(feature = "score")]
-use polyphonica::Score;
-use polyphonica::{InputLimits, RenderError, SampleData};
+use polyphonica::render::Score;
+use polyphonica::{RenderError, SampleData};
 use std::path::{Path, PathBuf};
 
 /// A fresh, empty folder for one test.

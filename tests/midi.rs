@@ -3,8 +3,9 @@
 
 mod common;
 use common::*;
+use polyphonica::engine::InvalidNote;
 use polyphonica::midi::{key_to_hz, MidiError, MidiFile, MidiMessage, MidiSynth};
-use polyphonica::{Event, EventTarget, InvalidNote, Note, RealtimeEngine, VoiceId, Waveform};
+use polyphonica::{Event, EventTarget, Note, RealtimeEngine, VoiceId, Waveform};
 use std::path::PathBuf;
 
 fn testdata(name: &str) -> PathBuf {

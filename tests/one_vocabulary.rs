@@ -6,9 +6,10 @@ mod common;
 use common::alloc_counter::count_allocations;
 use common::*;
 use polyphonica::midi::{LiveMidi, MidiMessage, MidiSynth};
+use polyphonica::render::{Score, TimelineEvent, TimelineRenderer};
 use polyphonica::{
-    AdsrEnvelope, At, EventTarget, Note, Phrase, RealtimeEngine, SampleData, Score, SoundEvent,
-    Tempo, TimelineEvent, TimelineRenderer, VoiceId, Waveform,
+    AdsrEnvelope, At, EventTarget, Note, Phrase, RealtimeEngine, SampleData, SoundEvent, Tempo,
+    VoiceId, Waveform,
 };
 use std::path::Path;
 

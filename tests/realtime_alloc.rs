@@ -119,8 +119,8 @@ fn dropped_samples_are_not_freed_on_the_audio_path() {
 
 #[test]
 fn live_midi_on_the_audio_side_allocates_nothing() {
+    use polyphonica::control::ControlConfig;
     use polyphonica::midi::LiveMidi;
-    use polyphonica::ControlConfig;
     let config = ControlConfig {
         queue_capacity: 4096,
         ..ControlConfig::default()

@@ -3,9 +3,10 @@
 
 mod common;
 use common::*;
+use polyphonica::render::{TimelineEvent, TimelineRenderer, FLAT_ENVELOPE};
 use polyphonica::{
     apply_envelope, generate_wave, render_event, render_timeline, AdsrEnvelope, RenderError,
-    SampleData, SoundEvent, TimelineEvent, TimelineRenderer, Waveform, FLAT_ENVELOPE,
+    SampleData, SoundEvent, Waveform,
 };
 
 const RATE: u32 = 48_000;

@@ -3,9 +3,8 @@
 //! process's peak resident set, VmHWM). Alone in its test binary so that
 //! no other test moves the peak.
 
-use polyphonica::{
-    AdsrEnvelope, SoundEvent, TimelineEvent, TimelineRenderer, WavFormat, WavSink, Waveform,
-};
+use polyphonica::render::{TimelineEvent, TimelineRenderer, WavFormat, WavSink};
+use polyphonica::{AdsrEnvelope, SoundEvent, Waveform};
 use std::io::{self, Seek, SeekFrom, Write};
 
 /// A file that keeps nothing: counts bytes, accepts seeks.
@@ -61,8 +60,8 @@ fn stream(secs: f32) -> u64 {
     let mut renderer = TimelineRenderer::new(&events, secs, 48_000).unwrap();
     let format = WavFormat {
         sample_rate: 48_000,
-        channels: polyphonica::Channels::Stereo,
-        encoding: polyphonica::WavEncoding::Float32,
+        channels: polyphonica::render::Channels::Stereo,
+        encoding: polyphonica::render::WavEncoding::Float32,
     };
     let mut sink = WavSink::new(Discard::default(), format).unwrap();
     renderer.render_to(&mut sink, |_, _| {}).unwrap();

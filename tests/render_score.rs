@@ -4,10 +4,11 @@
 
 mod common;
 use common::*;
-use polyphonica::{Score, Waveform};
+use polyphonica::render::Score;
+use polyphonica::Waveform;
 use std::path::{Path, PathBuf};
 
-fn parse(text: &str) -> Result<Score, polyphonica::ScoreError> {
+fn parse(text: &str) -> Result<Score, polyphonica::render::ScoreError> {
     Score::from_toml(text, "test.toml", Path::new(env!("CARGO_MANIFEST_DIR")))
 }
 
@@ -113,7 +114,7 @@ waveform = { sample = "kick" }
     assert!((e[0].event.duration_secs as f64 - kick.duration_secs()).abs() < 1e-4);
     assert!((e[1].event.duration_secs as f64 - kick.duration_secs() / 2.0).abs() < 1e-4);
     assert!((e[0].event.start_frequency - 261.63).abs() < 0.01);
-    assert_eq!(e[0].event.envelope, polyphonica::FLAT_ENVELOPE);
+    assert_eq!(e[0].event.envelope, polyphonica::render::FLAT_ENVELOPE);
 }
 
 #[test]

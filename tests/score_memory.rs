@@ -6,7 +6,7 @@
 
 #![cfg(feature = "score")]
 
-use polyphonica::Score;
+use polyphonica::render::Score;
 
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -3,9 +3,8 @@
 
 #![allow(dead_code)]
 
-use polyphonica::{
-    AdsrEnvelope, Interpolation, Note, RealtimeEngine, SampleData, VoiceId, Waveform,
-};
+use polyphonica::sample::Interpolation;
+use polyphonica::{AdsrEnvelope, Note, RealtimeEngine, SampleData, VoiceId, Waveform};
 
 pub const RATE: f32 = 48_000.0;
 pub const BLOCK_FRAMES: usize = 256;

@@ -25,10 +25,12 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use output::Destination;
-use polyphonica::{
-    parse_pitch, AdsrEnvelope, Channels, InputLimits, SampleData, Score, SoundEvent, TimelineEvent,
-    TimelineRenderer, WavEncoding, WavFormat, Waveform, FLAT_ENVELOPE,
+use polyphonica::limits::InputLimits;
+use polyphonica::render::{
+    parse_pitch, Channels, Score, TimelineEvent, TimelineRenderer, WavEncoding, WavFormat,
+    FLAT_ENVELOPE,
 };
+use polyphonica::{AdsrEnvelope, SampleData, SoundEvent, Waveform};
 
 #[derive(Parser)]
 #[command(
@@ -324,10 +326,10 @@ fn waveform(shape: Shape, duty: f32) -> Waveform {
 
 /// The sample rate is one the engine runs at.
 pub(crate) fn check_rate(rate: u32) -> Result<(), Failure> {
-    if rate == 0 || rate > polyphonica::MAX_SAMPLE_RATE {
+    if rate == 0 || rate > polyphonica::render::MAX_SAMPLE_RATE {
         return fail(format!(
             "the sample rate {rate} Hz is not usable; expected 1 to {} Hz",
-            polyphonica::MAX_SAMPLE_RATE
+            polyphonica::render::MAX_SAMPLE_RATE
         ));
     }
     Ok(())

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use polyphonica::midi::{MidiError, MidiFile};
-use polyphonica::{Channels, RenderError, WavFormat};
+use polyphonica::render::{Channels, WavFormat};
+use polyphonica::RenderError;
 
 use crate::output::Destination;
 use crate::{check_rate, io_cause, progress_bar, Failure, Limits, Output};

@@ -21,7 +21,7 @@ use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use polyphonica::{WavFormat, WavSink};
+use polyphonica::render::{WavFormat, WavSink};
 use tempfile::NamedTempFile;
 
 use crate::{fail, io_cause, Failure};

@@ -49,7 +49,7 @@ mod device {
 
     use polyphonica::midi::{MidiFile, MidiFilePlayer};
     use polyphonica::playback::{OutputDevice, Playback, RenderStereo};
-    use polyphonica::{Score, TimelineRenderer};
+    use polyphonica::render::{Score, TimelineRenderer};
 
     use super::PlayArgs;
     use crate::Failure;
@@ -159,8 +159,9 @@ mod device {
 
     #[cfg(feature = "midi-input")]
     fn live(device: Option<&str>, port: &str, seconds: Option<f32>) -> Result<(), Failure> {
+        use polyphonica::control::ControlConfig;
         use polyphonica::midi::{connect_input, LiveMidi};
-        use polyphonica::{ControlConfig, RealtimeEngine};
+        use polyphonica::RealtimeEngine;
 
         let device = open(device)?;
         // Live MIDI goes through the controller's queue, like any command.

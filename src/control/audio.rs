@@ -9,7 +9,8 @@ use rtrb::{Consumer, Producer};
 use super::command::{controlled_voice, Command};
 use super::schedule::{Origin, Schedule};
 use super::shared::{Published, Shared};
-use crate::{EventSource, Output, RealtimeEngine, SampleData, Voice, VoiceId};
+use crate::engine::{EventSource, Output};
+use crate::{RealtimeEngine, SampleData, Voice, VoiceId};
 
 /// Blocks averaged into the published load.
 const LOAD_WINDOW: usize = 16;
@@ -371,5 +372,13 @@ impl EventSource for Scheduled<'_> {
             engine.core_mut().apply(event);
             self.shared.budget_for(origin.timed).release(1);
         }
+    }
+}
+
+/// The audio side of a split engine: the lock-free way to play on a device
+/// while [`Controller`](crate::Controller)s drive it from other threads.
+impl crate::engine::RenderStereo for AudioEngine {
+    fn render_stereo(&mut self, output: &mut [f32]) {
+        self.process_stereo_buffer(output);
     }
 }

@@ -72,12 +72,13 @@ impl Controller {
     /// Another controller of the same engine, with a queue of its own, for
     /// another thread. Fails with
     /// [`NoFreeController`](ControlError::NoFreeController) when all the
-    /// split's queues are held ([`ControlConfig::controllers`](crate::ControlConfig::controllers));
+    /// split's queues are held ([`ControlConfig::controllers`](crate::control::ControlConfig::controllers));
     /// dropping a controller frees its queue. Takes a short controller-side
     /// lock (never shared with the audio side).
     ///
     /// ```
-    /// use polyphonica::{EventTarget, ControlConfig, ControlError, RealtimeEngine};
+    /// use polyphonica::{EventTarget, ControlError, RealtimeEngine};
+    /// use polyphonica::control::ControlConfig;
     ///
     /// let config = ControlConfig { controllers: 2, ..ControlConfig::default() };
     /// let (_audio, control) = RealtimeEngine::new(48_000.0).split_with(config);
@@ -121,7 +122,7 @@ impl Controller {
     /// has no room for the whole phrase (two commands per note), nothing is
     /// queued and the error says why; so a phrase never leaves a note
     /// without its release (a phrase of more than half
-    /// [`ControlConfig::queue_capacity`](crate::ControlConfig::queue_capacity)
+    /// [`ControlConfig::queue_capacity`](crate::control::ControlConfig::queue_capacity)
     /// notes never fits: split it). Returns the ids in the phrase's order.
     /// Allocates the returned `Vec`.
     ///

@@ -19,10 +19,10 @@ pub enum ControlError {
     /// This controller's command queue is full: the audio side has not
     /// drained it (it drains every queue at the start of each block). Try
     /// again after the next block, or split with a larger
-    /// [`ControlConfig::queue_capacity`](crate::ControlConfig::queue_capacity).
+    /// [`ControlConfig::queue_capacity`](crate::control::ControlConfig::queue_capacity).
     QueueFull,
     /// The audio side's schedule is full: as many commands sent for a frame
-    /// as [`ControlConfig::schedule_capacity`](crate::ControlConfig::schedule_capacity)
+    /// as [`ControlConfig::schedule_capacity`](crate::control::ControlConfig::schedule_capacity)
     /// are queued or waiting for it. Try again once some have been applied,
     /// or drop this controller's with
     /// [`Controller::cancel_scheduled`](crate::Controller::cancel_scheduled).
@@ -37,7 +37,7 @@ pub enum ControlError {
     /// number of beats per minute.
     InvalidTime,
     /// Every controller slot of the split is in use (see
-    /// [`ControlConfig::controllers`](crate::ControlConfig::controllers));
+    /// [`ControlConfig::controllers`](crate::control::ControlConfig::controllers));
     /// dropping a controller frees its slot.
     NoFreeController,
     /// The audio side ([`AudioEngine`](crate::AudioEngine)) was dropped:
@@ -62,8 +62,8 @@ impl fmt::Display for ControlError {
 
 impl std::error::Error for ControlError {}
 
-impl From<crate::InvalidNote> for ControlError {
-    fn from(_: crate::InvalidNote) -> Self {
+impl From<crate::engine::InvalidNote> for ControlError {
+    fn from(_: crate::engine::InvalidNote) -> Self {
         ControlError::InvalidNote
     }
 }

@@ -7,7 +7,8 @@ use crate::Note;
 /// beats from the phrase's start.
 ///
 /// ```
-/// use polyphonica::{EventTarget, AdsrEnvelope, Note, PhraseNote, Waveform};
+/// use polyphonica::{EventTarget, AdsrEnvelope, Note, Waveform};
+/// use polyphonica::control::PhraseNote;
 /// let n = PhraseNote { start_beat: 1.5, length_beats: 0.5, note: Note::new(Waveform::Sine, 440.0, AdsrEnvelope::default()) };
 /// assert_eq!(n.start_beat + n.length_beats, 2.0);
 /// ```

@@ -17,7 +17,8 @@ const GARBAGE_CAPACITY: usize = 512;
 /// later.
 ///
 /// ```
-/// use polyphonica::{EventTarget, ControlConfig, RealtimeEngine};
+/// use polyphonica::{EventTarget, RealtimeEngine};
+/// use polyphonica::control::ControlConfig;
 ///
 /// let config = ControlConfig { controllers: 8, queue_capacity: 4_096, schedule_capacity: 16_384 };
 /// let (_audio, control) = RealtimeEngine::new(48_000.0).split_with(config);
@@ -83,7 +84,8 @@ impl RealtimeEngine {
     /// and the schedule now; nothing allocates later on the audio side.
     ///
     /// ```
-    /// use polyphonica::{EventTarget, AdsrEnvelope, ControlConfig, RealtimeEngine, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, RealtimeEngine, Waveform};
+    /// use polyphonica::control::ControlConfig;
     /// let mut engine = RealtimeEngine::new(48_000.0);
     /// let held = engine.trigger_note(Waveform::Sine, 110.0, AdsrEnvelope::default()).unwrap();
     /// let (mut audio, mut control) = engine.split_with(ControlConfig { controllers: 2, ..Default::default() });

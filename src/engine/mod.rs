@@ -1,4 +1,12 @@
-//! The real-time engine: the voice pool, its core, and the direct API.
+//! The engine: the voice pool and the direct API ([`RealtimeEngine`]), the
+//! event vocabulary ([`Event`], [`EventTarget`]) and the block runner
+//! ([`EventSource`], [`Output`]) every driver renders through.
+//!
+//! Where the next parts go: a voice's filters and modulators (the patch)
+//! belong to the voice (`voice/`), applied in `Voice::render` between the
+//! oscillator and the mix; effects sit in the core's mix, after the voices
+//! and before the master gain and limiter (`core.rs`), fed by per-voice
+//! sends; both are configured by new [`Event`] variants.
 
 mod atomic_f32;
 mod core;
@@ -10,16 +18,19 @@ mod note;
 mod realtime;
 mod runner;
 mod slot_heap;
+mod stereo;
 mod target;
 mod voice;
 mod voice_id;
 mod waveform;
 
+pub use crate::dsp::envelope::{AdsrEnvelope, EnvelopePhase, EnvelopeState};
 pub use atomic_f32::AtomicF32;
 pub use event::Event;
 pub use note::Note;
 pub use realtime::{RealtimeEngine, MAX_CAPACITY};
 pub use runner::{EventSource, Output};
+pub use stereo::RenderStereo;
 pub(crate) use target::validated;
 pub use target::{EventTarget, InvalidNote};
 pub use voice::Voice;

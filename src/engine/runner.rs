@@ -17,7 +17,8 @@ use super::{RealtimeEngine, MAX_BLOCK_FRAMES};
 /// host's event list.
 ///
 /// ```
-/// use polyphonica::{AdsrEnvelope, Event, EventSource, EventTarget, Note, Output, RealtimeEngine, Waveform};
+/// use polyphonica::{AdsrEnvelope, Event, EventTarget, Note, RealtimeEngine, Waveform};
+/// use polyphonica::engine::{EventSource, Output};
 ///
 /// /// One note on at frame 100.
 /// struct OneNote(Option<u64>);
@@ -76,7 +77,7 @@ impl Output<'_> {
     /// Frames in the block.
     ///
     /// ```
-    /// use polyphonica::Output;
+    /// use polyphonica::engine::Output;
     /// assert_eq!(Output::Interleaved(&mut [0.0; 9]).frames(), 4);
     /// assert_eq!(Output::Planar(&mut [0.0; 3], &mut [0.0; 5]).frames(), 3);
     /// ```

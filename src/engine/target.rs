@@ -13,7 +13,8 @@ use crate::{AdsrEnvelope, Waveform};
 /// zero, or its envelope has a non-finite field.
 ///
 /// ```
-/// use polyphonica::{AdsrEnvelope, EventTarget, InvalidNote, Note, RealtimeEngine, Waveform};
+/// use polyphonica::{AdsrEnvelope, EventTarget, Note, RealtimeEngine, Waveform};
+/// use polyphonica::engine::InvalidNote;
 /// let mut engine = RealtimeEngine::new(48_000.0);
 /// let refused = EventTarget::trigger(&mut engine, Note::new(Waveform::Sine, -1.0, AdsrEnvelope::default()));
 /// assert_eq!(refused, Err(InvalidNote));
@@ -34,7 +35,7 @@ impl std::error::Error for InvalidNote {}
 /// Something that takes an [`Event`] at a time: the direct engine applies it
 /// now ([`RealtimeEngine`](crate::RealtimeEngine)), a
 /// [`Controller`](crate::Controller) queues it for the audio side's next
-/// block, a [`Timed`](crate::Timed) controller queues it for its frame.
+/// block, a [`Timed`](crate::control::Timed) controller queues it for its frame.
 ///
 /// Three methods make a target ([`sample_rate`](Self::sample_rate),
 /// [`next_voice_id`](Self::next_voice_id) and [`send`](Self::send)); every verb is written once, here, on top of them.

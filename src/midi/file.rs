@@ -8,9 +8,10 @@ use midly::{MetaMessage, Smf, Timing, TrackEventKind};
 
 use super::message::MidiMessage;
 use super::synth::MidiSynth;
+use crate::engine::{EventSource, Output};
 use crate::limits::{read_capped, FileKind, InputLimits};
 use crate::render::{check_in_memory, RenderError, WavFormat, WavSink};
-use crate::{EventSource, Output, RealtimeEngine};
+use crate::RealtimeEngine;
 
 /// Frames per block while the releases after the song play out.
 const MAX_BLOCK_FRAMES: usize = 256;
@@ -128,7 +129,8 @@ impl MidiFile {
     /// As [`from_file`](Self::from_file).
     ///
     /// ```
-    /// use polyphonica::{EventTarget, midi::MidiFile, InputLimits};
+    /// use polyphonica::{EventTarget, midi::MidiFile};
+    /// use polyphonica::limits::InputLimits;
     /// let err = MidiFile::from_file_with_limits("/dev/zero", &InputLimits::default()).unwrap_err();
     /// assert!(err.to_string().contains("not a regular file"), "{err}");
     /// ```
@@ -293,7 +295,7 @@ impl MidiFile {
     /// As [`render`](Self::render); [`MidiError::Output`] with
     /// [`RenderError::TooLong`] before anything is rendered if the song is
     /// longer than an in-memory render holds
-    /// ([`MAX_IN_MEMORY_SAMPLES`](crate::MAX_IN_MEMORY_SAMPLES), the cap every
+    /// ([`MAX_IN_MEMORY_SAMPLES`](crate::render::MAX_IN_MEMORY_SAMPLES), the cap every
     /// in-memory render obeys; stream a long song with
     /// [`render`](Self::render) instead).
     pub fn render_to_vec(&self, sample_rate: u32) -> Result<Vec<f32>, MidiError> {
@@ -348,7 +350,7 @@ fn reject_smpte_minus_128(bytes: &[u8]) -> Result<(), MidiError> {
 /// the held notes are released and rendering goes on until their releases
 /// end (at most [`MAX_TAIL_SECS`]). Rendering allocates nothing, so it can
 /// run in an audio callback (with the `playback` feature it is a
-/// [`RenderStereo`](crate::playback::RenderStereo)).
+/// [`RenderStereo`](crate::engine::RenderStereo)).
 ///
 /// ```
 /// use polyphonica::midi::MidiFile;
@@ -473,8 +475,7 @@ impl MidiFilePlayer {
     }
 }
 
-#[cfg(feature = "playback")]
-impl crate::playback::RenderStereo for MidiFilePlayer {
+impl crate::engine::RenderStereo for MidiFilePlayer {
     fn render_stereo(&mut self, output: &mut [f32]) {
         MidiFilePlayer::render_stereo(self, output);
     }

@@ -100,7 +100,8 @@ impl LiveMidi {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ControlConfig, RealtimeEngine};
+    use crate::control::ControlConfig;
+    use crate::RealtimeEngine;
 
     #[test]
     fn bytes_become_notes_at_the_next_block() {

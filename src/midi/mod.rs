@@ -13,6 +13,7 @@ mod synth;
 
 pub use file::{MidiError, MidiFile, MidiFilePlayer, TimedMessage, MAX_TAIL_SECS};
 #[cfg(feature = "midi-input")]
+#[cfg_attr(docsrs, doc(cfg(feature = "midi-input")))]
 pub use input::{connect_input, input_port_names, MidiInputConnection, MidiInputError};
 pub use live::LiveMidi;
 pub use message::{MidiMessage, MidiParser};

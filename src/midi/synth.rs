@@ -75,7 +75,7 @@ pub fn key_to_hz(key: u8) -> f32 {
 
 /// Plays MIDI on anything that takes events ([`EventTarget`]): the direct
 /// engine, a lock-free [`Controller`](crate::Controller) (live MIDI from an
-/// input thread), or a [`Timed`](crate::Timed) controller, which plays each
+/// input thread), or a [`Timed`](crate::control::Timed) controller, which plays each
 /// message at its frame. Handles note on/off with velocity, sustain pedal (CC64),
 /// volume and expression (CC7, CC11), pan (CC10), pitch bend (±2 semitones,
 /// or the range set by RPN 0), all-notes-off (CC123) and all-sound-off
@@ -106,7 +106,7 @@ pub fn key_to_hz(key: u8) -> f32 {
 /// let mut block = [0.0f32; 1_024];
 /// audio.process_buffer(&mut block);
 /// assert!(block[..1_000].iter().all(|s| *s == 0.0) && block[1_001] != 0.0);
-/// # Ok::<(), polyphonica::InvalidNote>(())
+/// # Ok::<(), polyphonica::engine::InvalidNote>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct MidiSynth {

@@ -10,4 +10,5 @@
 
 mod output;
 
-pub use output::{OutputDevice, Playback, PlaybackError, RenderStereo};
+pub use crate::engine::RenderStereo;
+pub use output::{OutputDevice, Playback, PlaybackError};

@@ -6,37 +6,7 @@ use std::sync::mpsc;
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{FromSample, SampleFormat, SizedSample, StreamConfig};
 
-use crate::RealtimeEngine;
-
-/// The audio side of an engine as the device callback sees it: fill an
-/// interleaved stereo buffer. Implementations must not allocate, lock or
-/// block.
-pub trait RenderStereo: Send + 'static {
-    /// Renders interleaved stereo (L R L R …) into `output`.
-    fn render_stereo(&mut self, output: &mut [f32]);
-}
-
-impl RenderStereo for RealtimeEngine {
-    fn render_stereo(&mut self, output: &mut [f32]) {
-        self.process_stereo_buffer(output);
-    }
-}
-
-/// The audio side of a split engine: the lock-free way to play on a device
-/// while [`Controller`](crate::Controller)s drive it from other threads.
-impl RenderStereo for crate::AudioEngine {
-    fn render_stereo(&mut self, output: &mut [f32]) {
-        self.process_stereo_buffer(output);
-    }
-}
-
-/// A timeline played in real time; silence after its end.
-impl RenderStereo for crate::TimelineRenderer {
-    fn render_stereo(&mut self, output: &mut [f32]) {
-        let frames = crate::TimelineRenderer::render_stereo(self, output);
-        output[frames * 2..].fill(0.0);
-    }
-}
+use crate::engine::RenderStereo;
 
 /// Why audio could not be played.
 #[derive(Debug)]

@@ -22,7 +22,7 @@ use std::fmt;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum RenderError {
-    /// The sample rate is 0 or above [`MAX_SAMPLE_RATE`](crate::MAX_SAMPLE_RATE).
+    /// The sample rate is 0 or above [`MAX_SAMPLE_RATE`](crate::render::MAX_SAMPLE_RATE).
     InvalidSampleRate {
         /// The rate given, in Hz.
         sample_rate: u32,
@@ -78,7 +78,7 @@ impl fmt::Display for RenderError {
             RenderError::InvalidSampleRate { sample_rate } => write!(
                 f,
                 "the sample rate is {sample_rate} Hz; expected 1 to {} Hz",
-                crate::MAX_SAMPLE_RATE
+                crate::render::MAX_SAMPLE_RATE
             ),
             RenderError::InvalidValue { what, value, expected } => {
                 write!(f, "{what} is {value}; expected {expected}")

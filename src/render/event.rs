@@ -1,8 +1,8 @@
 //! `SoundEvent`: one note of an offline render, with its sweep and its whole
 //! envelope, and `render_event`.
 
+use super::check::{check_duration, check_envelope, check_frequency};
 use super::error::RenderError;
-use super::timeline::{TimelineEvent, TimelineRenderer};
 use crate::dsp::envelope::secs_to_frames;
 use crate::{AdsrEnvelope, Note, Waveform};
 
@@ -136,98 +136,4 @@ impl SoundEvent {
         let note = Note::new(self.waveform.clone(), self.start_frequency, envelope);
         (note, release_at)
     }
-}
-
-/// Renders one event through the engine (one voice): a buffer of
-/// `round(duration_secs × sample_rate)` mono samples.
-///
-/// Bad input (a frequency that is not finite, not above 0 or above half the
-/// sample rate, a negative or non-finite duration or envelope time, a
-/// sustain level outside `0..=1`, a sample rate of 0) is an error that names
-/// the field.
-///
-/// ```
-/// use polyphonica::{EventTarget, render_event, AdsrEnvelope, SoundEvent, Waveform};
-///
-/// let blip = SoundEvent::new(Waveform::Square, 880.0, 0.1, AdsrEnvelope::new(0.005, 0.02, 0.5, 0.05));
-/// assert_eq!(render_event(&blip, 48_000)?.len(), 4_800);
-///
-/// let bad = SoundEvent::new(Waveform::Square, f32::NAN, 0.1, AdsrEnvelope::default());
-/// let err = render_event(&bad, 48_000).unwrap_err();
-/// assert!(err.to_string().starts_with("event.start_frequency is NaN"));
-/// # Ok::<(), polyphonica::RenderError>(())
-/// ```
-pub fn render_event(event: &SoundEvent, sample_rate: u32) -> Result<Vec<f32>, RenderError> {
-    check_sample_rate(sample_rate)?;
-    event.check("event", sample_rate)?;
-    let placed = [TimelineEvent::new(0.0, event.clone())];
-    let mut renderer = TimelineRenderer::checked(&placed, event.duration_secs, sample_rate)?;
-    renderer.render_all_mono()
-}
-
-/// The sample rate is 1 to [`MAX_SAMPLE_RATE`](crate::MAX_SAMPLE_RATE).
-pub(crate) fn check_sample_rate(sample_rate: u32) -> Result<(), RenderError> {
-    if sample_rate == 0 || sample_rate > crate::MAX_SAMPLE_RATE {
-        return Err(RenderError::InvalidSampleRate { sample_rate });
-    }
-    Ok(())
-}
-
-/// A frequency is finite, above 0 and at most Nyquist.
-pub(crate) fn check_frequency(what: &str, hz: f32, sample_rate: u32) -> Result<(), RenderError> {
-    let nyquist = sample_rate as f32 / 2.0;
-    if !(hz.is_finite() && hz > 0.0 && hz <= nyquist) {
-        let expected =
-            format!("a frequency above 0 Hz and at most {nyquist} Hz (half the sample rate)");
-        return Err(RenderError::invalid(what, hz, expected));
-    }
-    Ok(())
-}
-
-/// A duration is finite, 0 or more, and shorter than 2^32 frames.
-pub(crate) fn check_duration(what: &str, secs: f32, sample_rate: u32) -> Result<(), RenderError> {
-    if !(secs.is_finite() && secs >= 0.0) {
-        return Err(RenderError::invalid(
-            what,
-            secs,
-            "a finite number of seconds, 0 or more",
-        ));
-    }
-    let frames = f64::from(secs) * f64::from(sample_rate);
-    if frames >= f64::from(u32::MAX) {
-        let expected = format!(
-            "less than {} seconds at this sample rate",
-            f64::from(u32::MAX) / f64::from(sample_rate)
-        );
-        return Err(RenderError::invalid(what, secs, expected));
-    }
-    Ok(())
-}
-
-/// Times finite and 0 or more, sustain in `0..=1`.
-pub(crate) fn check_envelope(what: &str, envelope: &AdsrEnvelope) -> Result<(), RenderError> {
-    let times = [
-        ("attack_secs", envelope.attack_secs),
-        ("decay_secs", envelope.decay_secs),
-        ("release_secs", envelope.release_secs),
-    ];
-    for (field, secs) in times {
-        if !(secs.is_finite() && secs >= 0.0) {
-            let expected = "a finite number of seconds, 0 or more";
-            return Err(RenderError::invalid(
-                format!("{what}.{field}"),
-                secs,
-                expected,
-            ));
-        }
-    }
-    let sustain = envelope.sustain_level;
-    if !(0.0..=1.0).contains(&sustain) {
-        return Err(RenderError::invalid(
-            format!("{what}.sustain_level"),
-            sustain,
-            "a level from 0 to 1",
-        ));
-    }
-    Ok(())
 }

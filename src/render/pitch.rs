@@ -11,7 +11,7 @@ use super::error::RenderError;
 /// [`InvalidPitch`](RenderError::InvalidPitch) error.
 ///
 /// ```
-/// use polyphonica::note_frequency;
+/// use polyphonica::render::note_frequency;
 ///
 /// assert_eq!(note_frequency("A4")?, 440.0);
 /// assert!((note_frequency("C4")? - 261.63).abs() < 0.01);
@@ -32,7 +32,7 @@ pub fn note_frequency(name: &str) -> Result<f32, RenderError> {
 /// are between semitones.
 ///
 /// ```
-/// use polyphonica::midi_frequency;
+/// use polyphonica::render::midi_frequency;
 /// assert_eq!(midi_frequency(69.0), 440.0);
 /// assert_eq!(midi_frequency(81.0), 880.0);
 /// ```
@@ -45,7 +45,7 @@ pub fn midi_frequency(note: f32) -> f32 {
 /// must be finite and above 0.
 ///
 /// ```
-/// use polyphonica::parse_pitch;
+/// use polyphonica::render::parse_pitch;
 /// assert_eq!(parse_pitch("A5")?, 880.0);
 /// assert_eq!(parse_pitch("123.5")?, 123.5);
 /// assert_eq!(parse_pitch(" 50 hz ")?, 50.0);

@@ -1,11 +1,13 @@
 //! Timelines: events placed in time, rendered by the engine run offline,
 //! block by block (`TimelineRenderer`) or into memory (`render_timeline`).
 
+use super::check::check_sample_rate;
 use super::error::RenderError;
-use super::event::{check_sample_rate, SoundEvent};
+use super::event::SoundEvent;
 use super::wav::WavSink;
-use crate::MAX_CAPACITY;
-use crate::{Event, EventSource, EventTarget, Output, RealtimeEngine, VoiceId};
+use crate::engine::MAX_CAPACITY;
+use crate::engine::{EventSource, Output};
+use crate::{Event, EventTarget, RealtimeEngine, VoiceId};
 use std::io::{Seek, Write};
 
 /// The most samples an in-memory render returns (2^31, 8 GiB of `f32`;
@@ -16,7 +18,8 @@ pub const MAX_IN_MEMORY_SAMPLES: u64 = 1 << 31;
 /// A [`SoundEvent`] placed on a timeline, with its level and stereo position.
 ///
 /// ```
-/// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, TimelineEvent, Waveform};
+/// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, Waveform};
+/// use polyphonica::render::TimelineEvent;
 ///
 /// let hat = SoundEvent::new(Waveform::Noise, 1000.0, 0.05, AdsrEnvelope::new(0.0, 0.04, 0.0, 0.01));
 /// let placed = TimelineEvent::new(1.5, hat).with_amplitude(0.3).with_pan(0.4);
@@ -78,7 +81,7 @@ enum Action {
 ///
 /// The engine has as many voices as events overlap at most (an event
 /// occupies its frames from start to end, both ends counted), so no note is
-/// stolen; capped at [`MAX_CAPACITY`](crate::MAX_CAPACITY), beyond which the
+/// stolen; capped at [`MAX_CAPACITY`](crate::engine::MAX_CAPACITY), beyond which the
 /// oldest notes are stolen as in the engine. Events that start after the end
 /// of the timeline are ignored; events that run past it are cut.
 ///
@@ -86,7 +89,8 @@ enum Action {
 /// entry per event) and the engine are held, never the output.
 ///
 /// ```
-/// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, TimelineEvent, TimelineRenderer, Waveform};
+/// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, Waveform};
+/// use polyphonica::render::{TimelineEvent, TimelineRenderer};
 ///
 /// let note = SoundEvent::new(Waveform::Sine, 440.0, 0.5, AdsrEnvelope::default());
 /// let events = [TimelineEvent::new(0.0, note.clone()), TimelineEvent::new(0.25, note).with_pan(-1.0)];
@@ -238,7 +242,8 @@ impl TimelineRenderer {
     /// Voices in the engine that renders the timeline.
     ///
     /// ```
-    /// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, TimelineEvent, TimelineRenderer, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, Waveform};
+    /// use polyphonica::render::{TimelineEvent, TimelineRenderer};
     /// let e = SoundEvent::new(Waveform::Sine, 440.0, 1.0, AdsrEnvelope::default());
     /// let chord: Vec<_> = (0..3).map(|_| TimelineEvent::new(0.0, e.clone())).collect();
     /// assert_eq!(TimelineRenderer::new(&chord, 1.0, 44_100)?.voice_capacity(), 3);
@@ -296,7 +301,8 @@ impl TimelineRenderer {
     /// 4096 frames is all the output it holds.
     ///
     /// ```
-    /// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, TimelineEvent, TimelineRenderer, WavFormat, WavSink, Waveform};
+    /// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, Waveform};
+    /// use polyphonica::render::{TimelineEvent, TimelineRenderer, WavFormat, WavSink};
     /// use std::io::Cursor;
     ///
     /// let note = SoundEvent::new(Waveform::Sawtooth, 110.0, 2.0, AdsrEnvelope::default());
@@ -334,6 +340,41 @@ impl TimelineRenderer {
     }
 }
 
+/// A timeline played in real time; silence after its end.
+impl crate::engine::RenderStereo for TimelineRenderer {
+    fn render_stereo(&mut self, output: &mut [f32]) {
+        let frames = TimelineRenderer::render_stereo(self, output);
+        output[frames * 2..].fill(0.0);
+    }
+}
+
+/// Renders one event through the engine (one voice): a buffer of
+/// `round(duration_secs × sample_rate)` mono samples.
+///
+/// Bad input (a frequency that is not finite, not above 0 or above half the
+/// sample rate, a negative or non-finite duration or envelope time, a
+/// sustain level outside `0..=1`, a sample rate of 0) is an error that names
+/// the field.
+///
+/// ```
+/// use polyphonica::{EventTarget, render_event, AdsrEnvelope, SoundEvent, Waveform};
+///
+/// let blip = SoundEvent::new(Waveform::Square, 880.0, 0.1, AdsrEnvelope::new(0.005, 0.02, 0.5, 0.05));
+/// assert_eq!(render_event(&blip, 48_000)?.len(), 4_800);
+///
+/// let bad = SoundEvent::new(Waveform::Square, f32::NAN, 0.1, AdsrEnvelope::default());
+/// let err = render_event(&bad, 48_000).unwrap_err();
+/// assert!(err.to_string().starts_with("event.start_frequency is NaN"));
+/// # Ok::<(), polyphonica::RenderError>(())
+/// ```
+pub fn render_event(event: &SoundEvent, sample_rate: u32) -> Result<Vec<f32>, RenderError> {
+    check_sample_rate(sample_rate)?;
+    event.check("event", sample_rate)?;
+    let placed = [TimelineEvent::new(0.0, event.clone())];
+    let mut renderer = TimelineRenderer::checked(&placed, event.duration_secs, sample_rate)?;
+    renderer.render_all_mono()
+}
+
 /// Renders events placed at times (seconds) into a mono buffer of
 /// `round(total_duration_secs × sample_rate)` samples, by running the engine
 /// offline (see [`TimelineRenderer`] for the details).
@@ -343,7 +384,7 @@ impl TimelineRenderer {
 /// the engine's output bound: every sample finite and within `[-1, 1]`,
 /// exactly the sum of the events while that stays below full scale, limited
 /// above it. The engine gets as many voices as events overlap at most, so no
-/// note is stolen (up to [`MAX_CAPACITY`](crate::MAX_CAPACITY) overlapping
+/// note is stolen (up to [`MAX_CAPACITY`](crate::engine::MAX_CAPACITY) overlapping
 /// events).
 ///
 /// Bad input is an error naming the value (`events[2].0` is a start time,

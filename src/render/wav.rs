@@ -5,8 +5,8 @@ use std::fs::File;
 use std::io::{BufWriter, Seek, Write};
 use std::path::Path;
 
+use super::check::check_sample_rate;
 use super::error::RenderError;
-use super::event::check_sample_rate;
 
 /// How samples are stored in a WAV file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -23,7 +23,7 @@ impl WavEncoding {
     /// Bits per sample.
     ///
     /// ```
-    /// use polyphonica::WavEncoding;
+    /// use polyphonica::render::WavEncoding;
     /// assert_eq!(WavEncoding::Int24.bits(), 24);
     /// ```
     pub fn bits(self) -> u16 {
@@ -48,7 +48,7 @@ impl Channels {
     /// 1 or 2.
     ///
     /// ```
-    /// use polyphonica::Channels;
+    /// use polyphonica::render::Channels;
     /// assert_eq!(Channels::Stereo.count(), 2);
     /// ```
     pub fn count(self) -> usize {
@@ -62,7 +62,8 @@ impl Channels {
 /// The layout of a WAV file to write.
 ///
 /// ```
-/// use polyphonica::{EventTarget, Channels, WavEncoding, WavFormat};
+/// use polyphonica::EventTarget;
+/// use polyphonica::render::{Channels, WavEncoding, WavFormat};
 /// let f = WavFormat { sample_rate: 48_000, channels: Channels::Stereo, encoding: WavEncoding::Float32 };
 /// assert_eq!(WavFormat::stereo_16(44_100).encoding, WavEncoding::Int16);
 /// assert_eq!(f.bytes_per_frame(), 8);
@@ -105,7 +106,7 @@ impl WavFormat {
     /// 32-bit: 4 GiB of audio data at most).
     ///
     /// ```
-    /// use polyphonica::WavFormat;
+    /// use polyphonica::render::WavFormat;
     /// // 16-bit stereo at 44.1 kHz: six and three-quarter hours.
     /// assert_eq!(WavFormat::stereo_16(44_100).max_frames(), 1_073_741_567);
     /// ```
@@ -123,7 +124,8 @@ impl WavFormat {
     /// [`RenderError::TooLong`].
     ///
     /// ```
-    /// use polyphonica::{EventTarget, RenderError, WavFormat};
+    /// use polyphonica::{EventTarget, RenderError};
+    /// use polyphonica::render::WavFormat;
     /// let ten_hours = 10 * 3600 * 44_100;
     /// let err = WavFormat::stereo_16(44_100).check_length(ten_hours).unwrap_err();
     /// assert!(matches!(err, RenderError::TooLong { frames, .. } if frames == ten_hours));
@@ -167,7 +169,8 @@ const WAV_LIMIT: &str = "in a WAV file (4 GiB of audio data at most)";
 /// the final sizes into the header.
 ///
 /// ```
-/// use polyphonica::{EventTarget, generate_wave, WavFormat, WavSink, Waveform};
+/// use polyphonica::{EventTarget, generate_wave, Waveform};
+/// use polyphonica::render::{WavFormat, WavSink};
 /// use std::io::Cursor;
 ///
 /// let mut sink = WavSink::new(Cursor::new(Vec::new()), WavFormat::mono_16(44_100))?;
@@ -233,7 +236,8 @@ impl<W: Write + Seek> WavSink<W> {
     /// NaN counts as 0).
     ///
     /// ```
-    /// use polyphonica::{EventTarget, WavFormat, WavSink};
+    /// use polyphonica::EventTarget;
+    /// use polyphonica::render::{WavFormat, WavSink};
     /// let mut sink = WavSink::new(std::io::Cursor::new(Vec::new()), WavFormat::mono_16(8_000))?;
     /// sink.write(&[0.25, -0.5, f32::NAN, 3.0])?;
     /// assert_eq!(sink.peak(), 1.0);
@@ -247,7 +251,8 @@ impl<W: Write + Seek> WavSink<W> {
     /// encodings round anything below half a step to 0).
     ///
     /// ```
-    /// use polyphonica::{EventTarget, WavFormat, WavSink};
+    /// use polyphonica::EventTarget;
+    /// use polyphonica::render::{WavFormat, WavSink};
     /// let mut sink = WavSink::new(std::io::Cursor::new(Vec::new()), WavFormat::mono_16(8_000))?;
     /// sink.write(&[1e-6, -1e-6])?;
     /// assert!(sink.is_silent()); // below half a 16-bit step
@@ -321,7 +326,8 @@ fn to_int(s: f32, full_scale: f32) -> i32 {
 /// Writes `samples` (interleaved if stereo) to a WAV file at `path`.
 ///
 /// ```
-/// use polyphonica::{EventTarget, generate_wave, write_wav, WavFormat, Waveform};
+/// use polyphonica::{EventTarget, generate_wave, Waveform};
+/// use polyphonica::render::{write_wav, WavFormat};
 ///
 /// let path = std::env::temp_dir().join("polyphonica-doc-write-wav.wav");
 /// let tone = generate_wave(Waveform::Triangle, 220.0, 0.25, 48_000)?;

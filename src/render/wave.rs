@@ -1,8 +1,10 @@
 //! `generate_wave` and `apply_envelope`: the seed's two building blocks,
 //! on the engine's oscillators and envelopes.
 
+use super::check::{check_duration, check_frequency, check_sample_rate};
 use super::error::RenderError;
-use super::event::{check_duration, check_frequency, check_sample_rate, render_event, SoundEvent};
+use super::event::SoundEvent;
+use super::timeline::render_event;
 use crate::dsp::envelope::{secs_to_frames, EnvelopeState};
 use crate::{AdsrEnvelope, Waveform};
 

@@ -281,7 +281,8 @@ impl SampleData {
     /// own choice; the audio stays shared.
     ///
     /// ```
-    /// use polyphonica::{Interpolation, SampleData};
+    /// use polyphonica::SampleData;
+    /// use polyphonica::sample::Interpolation;
     /// let hq = SampleData::from_mono(vec![0.1; 64], 44_100)?;
     /// let cheap = hq.clone().with_interpolation(Interpolation::Cubic);
     /// assert_eq!(cheap.interpolation(), Interpolation::Cubic);
@@ -298,7 +299,8 @@ impl SampleData {
     /// [`with_interpolation`](Self::with_interpolation)).
     ///
     /// ```
-    /// use polyphonica::{Interpolation, SampleData};
+    /// use polyphonica::SampleData;
+    /// use polyphonica::sample::Interpolation;
     /// let s = SampleData::from_mono(vec![0.0; 8], 8_000)?;
     /// assert_eq!(s.interpolation(), Interpolation::Sinc);
     /// # Ok::<(), polyphonica::SampleError>(())

@@ -20,7 +20,8 @@ use std::sync::OnceLock;
 /// | `Sinc` (default) | 48 up to 1× speed, 48 × speed above (≤ 193) | ≈ 2.5 up to 1× speed, ≈ 10 at 1.9×, ≈ 20 from 4× | −102 dB | −101 dB |
 ///
 /// ```
-/// use polyphonica::{Interpolation, SampleData};
+/// use polyphonica::SampleData;
+/// use polyphonica::sample::Interpolation;
 ///
 /// let sample = SampleData::from_mono(vec![0.0; 100], 44_100)?;
 /// assert_eq!(sample.interpolation(), Interpolation::Sinc);

@@ -2,10 +2,11 @@
 //! renders; the harness records what each controller sent so the test can
 //! check what arrived.
 
+use polyphonica::control::ControlConfig;
 use polyphonica::EventTarget;
 use polyphonica::{
-    AdsrEnvelope, At, AudioEngine, ControlConfig, ControlError, Controller, Note, RealtimeEngine,
-    SampleData, VoiceId, Waveform,
+    AdsrEnvelope, At, AudioEngine, ControlError, Controller, Note, RealtimeEngine, SampleData,
+    VoiceId, Waveform,
 };
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};

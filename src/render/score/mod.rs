@@ -46,8 +46,9 @@ use std::path::{Path, PathBuf};
 
 use super::timeline::{TimelineEvent, TimelineRenderer};
 use super::RenderError;
+use crate::limits::InputLimits;
 use crate::limits::{read_capped, FileKind};
-use crate::{InputLimits, Waveform};
+use crate::Waveform;
 
 /// A mistake in a score, or a file it names that could not be read.
 ///
@@ -55,7 +56,7 @@ use crate::{InputLimits, Waveform};
 /// says what was expected.
 ///
 /// ```
-/// use polyphonica::Score;
+/// use polyphonica::render::Score;
 /// use std::path::Path;
 ///
 /// let text = "[[note]]\ntime = 0\nduration = 1\npitch = \"H4\"\n";
@@ -126,7 +127,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 /// A timeline read from a score: events at times, and the piece's length.
 ///
 /// ```
-/// use polyphonica::Score;
+/// use polyphonica::render::Score;
 /// use std::path::Path;
 ///
 /// let score = Score::from_toml(r#"
@@ -145,7 +146,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 /// let mut renderer = score.renderer(44_100)?;
 /// let mut block = vec![0.0; 1024];
 /// while renderer.render_mono(&mut block) > 0 {}
-/// # Ok::<(), polyphonica::ScoreError>(())
+/// # Ok::<(), polyphonica::render::ScoreError>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Score {
@@ -163,9 +164,9 @@ impl Score {
     /// folder.
     ///
     /// ```
-    /// let score = polyphonica::Score::from_file("examples/scores/demo.toml")?;
+    /// let score = polyphonica::render::Score::from_file("examples/scores/demo.toml")?;
     /// assert!(score.duration_secs() > 1.0);
-    /// # Ok::<(), polyphonica::ScoreError>(())
+    /// # Ok::<(), polyphonica::render::ScoreError>(())
     /// ```
     ///
     /// Only regular files are read (a device, FIFO or directory is refused
@@ -187,7 +188,8 @@ impl Score {
     /// As [`from_file`](Self::from_file).
     ///
     /// ```
-    /// use polyphonica::{InputLimits, Score};
+    /// use polyphonica::limits::InputLimits;
+    /// use polyphonica::render::Score;
     /// let tiny = InputLimits { score_bytes: 10, ..InputLimits::default() };
     /// let err = Score::from_file_with_limits("examples/scores/demo.toml", &tiny).unwrap_err();
     /// assert!(err.to_string().contains("larger than the 10 bytes allowed for a score"), "{err}");
@@ -230,9 +232,9 @@ impl Score {
     /// order), for a tool that must not overwrite its inputs.
     ///
     /// ```
-    /// let score = polyphonica::Score::from_file("examples/scores/demo.toml")?;
+    /// let score = polyphonica::render::Score::from_file("examples/scores/demo.toml")?;
     /// assert!(score.sample_files().iter().all(|f| f.is_absolute()));
-    /// # Ok::<(), polyphonica::ScoreError>(())
+    /// # Ok::<(), polyphonica::render::ScoreError>(())
     /// ```
     pub fn sample_files(&self) -> &[PathBuf] {
         &self.files
@@ -257,7 +259,7 @@ impl Score {
             message: e.to_string(),
             source: Some(Box::new(e)),
         };
-        super::event::check_sample_rate(sample_rate).map_err(plain)?;
+        super::check::check_sample_rate(sample_rate).map_err(plain)?;
         let nyquist = sample_rate as f32 / 2.0;
         for (e, &position) in self.events.iter().zip(&self.positions) {
             let sample = matches!(e.event.waveform, Waveform::Sample(_));

@@ -10,11 +10,12 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{Score, ScoreError};
+use crate::limits::InputLimits;
 use crate::render::event::SoundEvent;
 use crate::render::pitch::parse_pitch;
 use crate::render::timeline::TimelineEvent;
 use crate::render::wave::FLAT_ENVELOPE;
-use crate::{AdsrEnvelope, InputLimits, SampleData, Waveform};
+use crate::{AdsrEnvelope, SampleData, Waveform};
 
 /// Reads a score from TOML `text` (see [`Score::from_toml`]).
 pub(super) fn parse(
