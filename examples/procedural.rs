@@ -331,25 +331,8 @@ fn play_on_device(
     audio: polyphonica::AudioEngine,
     total_frames: usize,
 ) -> Result<(thread::JoinHandle<AudioResult>, Option<Playing>), Box<dyn Error>> {
-    use polyphonica::playback::{OutputDevice, RenderStereo};
-
-    /// The audio side with a tap: each block also goes to a ring buffer.
-    struct Tapped {
-        audio: polyphonica::AudioEngine,
-        tap: rtrb::Producer<f32>,
-    }
-    impl RenderStereo for Tapped {
-        fn render_stereo(&mut self, out: &mut [f32]) {
-            self.audio.process_stereo_buffer(out);
-            if let Ok(mut chunk) = self.tap.write_chunk(out.len()) {
-                let (a, b) = chunk.as_mut_slices();
-                let split = a.len();
-                a.copy_from_slice(&out[..split]);
-                b.copy_from_slice(&out[split..]);
-                chunk.commit_all();
-            }
-        }
-    }
+    use polyphonica::engine::Tap;
+    use polyphonica::playback::OutputDevice;
 
     let device = OutputDevice::default_device()?;
     if device.sample_rate() != RATE {
@@ -366,19 +349,14 @@ fn play_on_device(
         device.channels(),
         device.sample_format()
     );
-    let (tap, mut recorded) = rtrb::RingBuffer::new(RATE as usize * 2);
-    let playback = device.play(Tapped { audio, tap })?;
+    // Each block the device plays is also copied to the gathering thread.
+    let (tapped, mut recorded) = Tap::new(audio, RATE as usize);
+    let playback = device.play(tapped)?;
     let gather = thread::spawn(move || {
         let mut recording = Vec::with_capacity(total_frames * 2);
         let start = Instant::now();
         while recording.len() < total_frames * 2 {
-            let chunk = recorded
-                .read_chunk(recorded.slots())
-                .expect("the slots are there");
-            let (a, b) = chunk.as_slices();
-            recording.extend_from_slice(a);
-            recording.extend_from_slice(b);
-            chunk.commit_all();
+            recorded.read_into(&mut recording);
             thread::sleep(Duration::from_millis(10));
         }
         recording.truncate(total_frames * 2);

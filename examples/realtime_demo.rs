@@ -14,9 +14,10 @@
 //! cargo run --release --features playback --example realtime_demo -- [OUT.wav] --play
 //! ```
 
-use polyphonica::EventTarget;
+use polyphonica::engine::{RenderStereo, Tap};
+use polyphonica::render::{WavFormat, WavSink};
 use polyphonica::{
-    AdsrEnvelope, AudioEngine, Controller, Note, RealtimeEngine, SampleData, Waveform,
+    AdsrEnvelope, AudioEngine, Controller, EventTarget, Note, RealtimeEngine, SampleData, Waveform,
 };
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -39,40 +40,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sample_rate = device.as_ref().map_or(48_000, sample_rate_of);
     let (audio, controller) = RealtimeEngine::new(sample_rate as f32).split();
     let stats = Arc::new(BlockStats::default());
-    let (tap, mut recording) = rtrb::RingBuffer::new(sample_rate as usize * 2); // one second of stereo
-    let audio_side = DemoAudio {
-        audio,
-        tap,
-        stats: stats.clone(),
-    };
+    // What the audio side plays is also copied to this thread (one second
+    // of ring), which writes it to the WAV file.
+    let (audio_side, mut recording) = Tap::new(
+        DemoAudio {
+            audio,
+            stats: stats.clone(),
+        },
+        sample_rate as usize,
+    );
 
     let done = Arc::new(AtomicBool::new(false));
     let running = start_audio(audio_side, device, sample_rate, done.clone())?;
     let control = std::thread::spawn(move || control_thread(controller));
 
     // Meanwhile this thread writes what the audio side played.
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut writer = hound::WavWriter::create(&out_path, spec)?;
+    let mut sink = WavSink::create(&out_path, WavFormat::stereo_16(sample_rate))?;
     let mut written = 0usize;
-    let mut drain = |writer: &mut hound::WavWriter<_>| -> Result<(), hound::Error> {
-        let chunk = recording
-            .read_chunk(recording.slots())
-            .expect("the slots are there");
-        let (a, b) = chunk.as_slices();
-        for &s in a.iter().chain(b) {
-            writer.write_sample((s * 32_767.0).round() as i16)?;
-        }
-        written += a.len() + b.len();
-        chunk.commit_all();
-        Ok(())
+    let mut drain = |sink: &mut WavSink<_>| {
+        let mut result = Ok(());
+        written += recording.read_with(|samples| {
+            if result.is_ok() {
+                result = sink.write(samples);
+            }
+        });
+        result
     };
     while !control.is_finished() {
-        drain(&mut writer)?;
+        drain(&mut sink)?;
         std::thread::sleep(Duration::from_millis(20));
     }
     control.join().expect("the control thread panicked");
@@ -86,8 +81,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    drain(&mut writer)?;
-    writer.finalize()?;
+    drain(&mut sink)?;
+    sink.finalize()?;
+    stats.dropped.store(recording.dropped_blocks(), Relaxed);
 
     stats.report(sample_rate);
     println!(
@@ -98,29 +94,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The audio side: the engine's lock-free half, a tap that hands what it
-/// played to the writer thread, and the render-time statistics. Nothing here
-/// allocates or locks.
+/// The audio side: the engine's lock-free half and the render-time
+/// statistics. Nothing here allocates or locks.
 struct DemoAudio {
     audio: AudioEngine,
-    tap: rtrb::Producer<f32>,
     stats: Arc<BlockStats>,
 }
 
-impl DemoAudio {
-    fn render(&mut self, out: &mut [f32]) {
+impl RenderStereo for DemoAudio {
+    fn render_stereo(&mut self, out: &mut [f32]) {
         let t0 = Instant::now();
         self.audio.process_stereo_buffer(out);
         self.stats.record(t0.elapsed(), out.len() / 2);
-        if let Ok(mut chunk) = self.tap.write_chunk(out.len()) {
-            let (a, b) = chunk.as_mut_slices();
-            let split = a.len();
-            a.copy_from_slice(&out[..split]);
-            b.copy_from_slice(&out[split..]);
-            chunk.commit_all();
-        } else {
-            self.stats.dropped.fetch_add(1, Relaxed);
-        }
     }
 }
 
@@ -221,13 +206,6 @@ fn sample_rate_of(_: &Device) -> u32 {
     48_000
 }
 
-#[cfg(feature = "playback")]
-impl polyphonica::playback::RenderStereo for DemoAudio {
-    fn render_stereo(&mut self, output: &mut [f32]) {
-        self.render(output);
-    }
-}
-
 /// Keeps the audio side running until dropped.
 enum Running {
     Paced(std::thread::JoinHandle<()>),
@@ -237,7 +215,7 @@ enum Running {
 
 #[cfg_attr(not(feature = "playback"), allow(clippy::unnecessary_wraps))]
 fn start_audio(
-    mut audio: DemoAudio,
+    mut audio: Tap<DemoAudio>,
     device: Option<Device>,
     sample_rate: u32,
     done: Arc<AtomicBool>,
@@ -256,7 +234,7 @@ fn start_audio(
         let start = Instant::now();
         let mut n = 0u32;
         while !done.load(Relaxed) {
-            audio.render(&mut block);
+            audio.render_stereo(&mut block);
             n += 1;
             if let Some(wait) = (start + period * n).checked_duration_since(Instant::now()) {
                 std::thread::sleep(wait);

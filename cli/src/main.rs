@@ -497,8 +497,7 @@ pub(crate) fn progress_bar(total: u64, show: bool, output: &Path) -> ProgressBar
 /// The operating system's reason for an I/O failure, else the error itself.
 pub(crate) fn io_cause(e: &polyphonica::RenderError) -> String {
     match e {
-        polyphonica::RenderError::Io(io)
-        | polyphonica::RenderError::Wav(hound::Error::IoError(io)) => io.to_string(),
+        polyphonica::RenderError::Io(io) => io.to_string(),
         other => other.to_string(),
     }
 }

@@ -163,3 +163,21 @@ impl<G: Gains> Sink for AddStereo<'_, G> {
         self.right[i] += s * self.pan.1;
     }
 }
+
+/// Multiplies `block` by a line from `start` (first frame) toward `end`
+/// (the frame after the block); exact, and skipped, at unity. The master
+/// gain and a voice's amplitude ramp both use it.
+pub(crate) fn apply_ramp(block: &mut [f32], start: f32, end: f32) {
+    if start == end {
+        if start != 1.0 {
+            for x in block.iter_mut() {
+                *x *= start;
+            }
+        }
+        return;
+    }
+    let step = (end - start) / block.len() as f32;
+    for (i, x) in block.iter_mut().enumerate() {
+        *x *= start + step * i as f32;
+    }
+}

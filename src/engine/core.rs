@@ -15,6 +15,7 @@ use super::waveform::clamp_duty_cycle;
 use super::{AtomicF32, VoiceId, GROUPS, MAX_BLOCK_FRAMES};
 use crate::dsp::denormal::DenormalGuard;
 use crate::dsp::limiter::Limiter;
+use crate::dsp::mix::apply_ramp;
 use crate::dsp::slew::Slew;
 use crate::dsp::wavetable::{wavetables, Wavetables};
 use crate::{SampleData, Waveform};
@@ -520,7 +521,7 @@ impl EngineCore {
             let frames = block.len();
             self.render_voices(&mut Bus::Mono(block), frames);
             let (m0, m1) = self.master_gain_ramp(block.len());
-            apply_gain(block, m0, m1);
+            apply_ramp(block, m0, m1);
             self.limiter.process_mono(block);
         }
     }
@@ -539,8 +540,8 @@ impl EngineCore {
             let frames = l.len();
             self.render_voices(&mut Bus::Stereo(l, r), frames);
             let (m0, m1) = self.master_gain_ramp(l.len());
-            apply_gain(l, m0, m1);
-            apply_gain(r, m0, m1);
+            apply_ramp(l, m0, m1);
+            apply_ramp(r, m0, m1);
             self.limiter.process_stereo(l, r);
         }
     }
@@ -612,22 +613,5 @@ impl Bus<'_> {
             Bus::Mono(m) => MixTarget::Mono(m),
             Bus::Stereo(l, r) => MixTarget::Stereo(l, r),
         }
-    }
-}
-
-/// Multiplies `block` by a line from `start` toward `end`; exact (and
-/// skipped) at unity.
-fn apply_gain(block: &mut [f32], start: f32, end: f32) {
-    if start == end {
-        if start != 1.0 {
-            for x in block.iter_mut() {
-                *x *= start;
-            }
-        }
-        return;
-    }
-    let step = (end - start) / block.len() as f32;
-    for (i, x) in block.iter_mut().enumerate() {
-        *x *= start + step * i as f32;
     }
 }

@@ -62,7 +62,8 @@ impl Channel {
 }
 
 /// The frequency of MIDI key `key` in equal temperament, A4 (key 69) =
-/// 440 Hz.
+/// 440 Hz: [`midi_frequency`](crate::render::midi_frequency) for a whole
+/// key.
 ///
 /// ```
 /// use polyphonica::midi::key_to_hz;
@@ -70,7 +71,7 @@ impl Channel {
 /// assert!((key_to_hz(60) - 261.626).abs() < 0.001);
 /// ```
 pub fn key_to_hz(key: u8) -> f32 {
-    440.0 * 2f32.powf((key as f32 - 69.0) / 12.0)
+    crate::render::midi_frequency(f32::from(key))
 }
 
 /// Plays MIDI on anything that takes events ([`EventTarget`]): the direct

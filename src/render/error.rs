@@ -51,8 +51,9 @@ pub enum RenderError {
         /// The destination, for the message (`"in memory"`, `"in a WAV file"`).
         limit: &'static str,
     },
-    /// Writing the WAV file failed.
-    Wav(hound::Error),
+    /// The WAV encoder refused the data (a failure of the file itself is
+    /// [`Io`](Self::Io)); the text says why.
+    Wav(String),
     /// Reading or writing failed.
     Io(std::io::Error),
 }
@@ -103,10 +104,8 @@ impl fmt::Display for RenderError {
                     secs % 60
                 )
             }
-            RenderError::Wav(hound::Error::IoError(e)) | RenderError::Io(e) => {
-                write!(f, "could not write the audio: {e}")
-            }
-            RenderError::Wav(e) => write!(f, "could not write the WAV data: {e}"),
+            RenderError::Io(e) => write!(f, "could not write the audio: {e}"),
+            RenderError::Wav(why) => write!(f, "could not write the WAV data: {why}"),
         }
     }
 }
@@ -114,16 +113,20 @@ impl fmt::Display for RenderError {
 impl std::error::Error for RenderError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            RenderError::Wav(e) => Some(e),
             RenderError::Io(e) => Some(e),
             _ => None,
         }
     }
 }
 
-impl From<hound::Error> for RenderError {
-    fn from(e: hound::Error) -> Self {
-        RenderError::Wav(e)
+impl RenderError {
+    /// The WAV writer's error as ours (the writer is an implementation
+    /// detail: its type stays out of the public API).
+    pub(crate) fn from_wav_writer(e: hound::Error) -> Self {
+        match e {
+            hound::Error::IoError(io) => RenderError::Io(io),
+            other => RenderError::Wav(other.to_string()),
+        }
     }
 }
 

@@ -209,7 +209,8 @@ impl<W: Write + Seek> WavSink<W> {
     pub fn new(writer: W, format: WavFormat) -> Result<Self, RenderError> {
         check_sample_rate(format.sample_rate)?;
         Ok(WavSink {
-            writer: hound::WavWriter::new(writer, format.spec())?,
+            writer: hound::WavWriter::new(writer, format.spec())
+                .map_err(RenderError::from_wav_writer)?,
             format,
             samples: 0,
             peak: 0.0,
@@ -288,21 +289,22 @@ impl<W: Write + Seek> WavSink<W> {
                     for &s in chunk {
                         w.write_sample(to_int(s, 32_767.0) as i16);
                     }
-                    w.flush()?;
+                    w.flush().map_err(RenderError::from_wav_writer)?;
                 }
             }
             WavEncoding::Int24 => {
                 for &s in interleaved {
-                    self.writer.write_sample(to_int(s, 8_388_607.0))?;
+                    self.writer
+                        .write_sample(to_int(s, 8_388_607.0))
+                        .map_err(RenderError::from_wav_writer)?;
                 }
             }
             WavEncoding::Float32 => {
                 for &s in interleaved {
-                    self.writer.write_sample(if s.is_finite() {
-                        s.clamp(-1.0, 1.0)
-                    } else {
-                        0.0
-                    })?;
+                    let s = if s.is_finite() { s.clamp(-1.0, 1.0) } else { 0.0 };
+                    self.writer
+                        .write_sample(s)
+                        .map_err(RenderError::from_wav_writer)?;
                 }
             }
         }
@@ -312,7 +314,9 @@ impl<W: Write + Seek> WavSink<W> {
 
     /// Writes the header's final sizes and flushes the file.
     pub fn finalize(self) -> Result<(), RenderError> {
-        self.writer.finalize()?;
+        self.writer
+            .finalize()
+            .map_err(RenderError::from_wav_writer)?;
         Ok(())
     }
 }

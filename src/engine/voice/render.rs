@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use super::{SlotState, Source, Voice, SWEEP_SUB_BLOCK};
 use crate::dsp::envelope::EnvelopePhase;
-use crate::dsp::mix::{AddMono, AddStereo, Gain, Sink, Write};
+use crate::dsp::mix::{apply_ramp, AddMono, AddStereo, Gain, Sink, Write};
 use crate::dsp::pan::pan_gains;
 use crate::dsp::wavetable::{phase_increment, Shape, Spline, Wavetables};
 use crate::engine::waveform::clamp_duty_cycle;
@@ -400,23 +400,6 @@ impl<S: Sink> Sink for Offset<'_, S> {
     #[inline(always)]
     fn put1(&mut self, i: usize, y: f32) {
         self.sink.put1(self.at + i, y);
-    }
-}
-
-/// Multiplies `gain` by a line from `start` (first frame) toward `end` (the
-/// frame after the block).
-fn apply_ramp(gain: &mut [f32], start: f32, end: f32) {
-    if start == end {
-        if start != 1.0 {
-            for g in gain.iter_mut() {
-                *g *= start;
-            }
-        }
-        return;
-    }
-    let step = (end - start) / gain.len() as f32;
-    for (i, g) in gain.iter_mut().enumerate() {
-        *g *= start + step * i as f32;
     }
 }
 
