@@ -138,6 +138,8 @@
 //!   ([`WavFormat::check_length`](render::WavFormat::check_length),
 //!   [`MAX_IN_MEMORY_SAMPLES`](render::MAX_IN_MEMORY_SAMPLES)).
 #![deny(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod control;

@@ -286,14 +286,8 @@ impl MidiSynth {
                 } else {
                     ch.expression = value;
                 }
-                let level = ch.level();
                 let preset_gain = if percussion { 1.0 } else { ch.preset.gain };
-                for k in ch.keys.iter() {
-                    if let Some(id) = k.voice {
-                        let v = k.velocity as f32 / 127.0;
-                        engine.set_voice_amplitude(id, gain * preset_gain * v * v * level)?;
-                    }
-                }
+                Self::relevel(engine, ch, gain * preset_gain)?;
             }
             cc::PAN => {
                 ch.pan = value;
@@ -317,16 +311,8 @@ impl MidiSynth {
             cc::RPN_MSB => ch.rpn.0 = value,
             // An NRPN: its data entry is not ours.
             cc::NRPN_LSB | cc::NRPN_MSB => ch.rpn = NO_RPN,
-            cc::ALL_SOUND_OFF => {
-                // Silent within the amplitude ramp (5 ms).
-                for k in ch.keys.iter_mut() {
-                    k.sustained = false;
-                    if let Some(id) = k.voice.take() {
-                        engine.set_voice_amplitude(id, 0.0)?;
-                        engine.release_note(id)?;
-                    }
-                }
-            }
+            // Silent within the amplitude ramp (5 ms).
+            cc::ALL_SOUND_OFF => Self::end_all(engine, ch, true)?,
             cc::RESET_ALL_CONTROLLERS => {
                 ch.expression = 127;
                 ch.bend = 0;
@@ -335,15 +321,40 @@ impl MidiSynth {
                 Self::retune(engine, ch)?;
             }
             // All notes off, and the mode messages that imply it.
-            cc::ALL_NOTES_OFF..=cc::POLY_MODE_ON => {
-                for k in ch.keys.iter_mut() {
-                    k.sustained = false;
-                    if let Some(id) = k.voice.take() {
-                        engine.release_note(id)?;
-                    }
-                }
-            }
+            cc::ALL_NOTES_OFF..=cc::POLY_MODE_ON => Self::end_all(engine, ch, false)?,
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// Sets every held note of the channel to its level: `gain` × its
+    /// velocity curve × the channel's volume and expression.
+    fn relevel<T: EventTarget>(engine: &mut T, ch: &Channel, gain: f32) -> Result<(), T::Error> {
+        let level = ch.level();
+        for k in ch.keys.iter() {
+            if let Some(id) = k.voice {
+                let v = k.velocity as f32 / 127.0;
+                engine.set_voice_amplitude(id, gain * v * v * level)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Releases every note of the channel, pedal or not; `silence` first
+    /// takes each to amplitude 0 (all sound off).
+    fn end_all<T: EventTarget>(
+        engine: &mut T,
+        ch: &mut Channel,
+        silence: bool,
+    ) -> Result<(), T::Error> {
+        for k in ch.keys.iter_mut() {
+            k.sustained = false;
+            if let Some(id) = k.voice.take() {
+                if silence {
+                    engine.set_voice_amplitude(id, 0.0)?;
+                }
+                engine.release_note(id)?;
+            }
         }
         Ok(())
     }

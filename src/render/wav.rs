@@ -301,7 +301,11 @@ impl<W: Write + Seek> WavSink<W> {
             }
             WavEncoding::Float32 => {
                 for &s in interleaved {
-                    let s = if s.is_finite() { s.clamp(-1.0, 1.0) } else { 0.0 };
+                    let s = if s.is_finite() {
+                        s.clamp(-1.0, 1.0)
+                    } else {
+                        0.0
+                    };
                     self.writer
                         .write_sample(s)
                         .map_err(RenderError::from_wav_writer)?;

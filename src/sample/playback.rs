@@ -27,7 +27,6 @@ impl SamplePlayhead {
     }
 
     /// Whether the data ran out (a voice without a loop then ends).
-    #[allow(dead_code)] // unused on this branch; clippy -D warnings must pass
     pub(crate) fn has_ended(&self) -> bool {
         self.ended
     }
@@ -187,126 +186,159 @@ impl SamplePlayhead {
         };
         let len = source.left.len() as f64;
         let (reach_lo, reach_hi) = kernel.reach();
-        let mut weights = [0.0f32; MAX_TAPS];
-        let mut scratch = [0.0f32; MAX_TAPS];
         let Output { left, mut right } = out;
         let mut n = 0;
         while n < left.len() {
-            let mut end_f = len;
-            if let Some((start, end)) = source.loop_region {
-                end_f = end as f64;
-                if self.position >= end_f {
-                    // One division, whatever the step: never a loop of
-                    // subtractions.
-                    self.position = start as f64 + (self.position - end_f) % (end - start) as f64;
-                    self.looped = true;
-                }
-            }
+            let end_f = self.wrap_loop(&source, len);
             if self.position >= len {
                 self.ended = true;
                 return n;
             }
             let direct = source.direct_range(self.looped);
-
             // A run of frames that cross no boundary: no loop end or data
             // end ahead, and every tap in the direct range (the taps only
             // move forward, so checking the first frame's lowest tap is
-            // enough). Each frame there reads the data directly: exactly
-            // what the general path below computes for it.
+            // enough).
             let limit = end_f.min(len).min((direct.1 - reach_hi + 1) as f64);
             if FAST && self.position < limit && self.position as isize + reach_lo >= direct.0 {
-                let (l_data, r_data) = (source.left, source.right);
-                while n < left.len() && self.position < limit {
-                    let index = self.position as usize;
-                    let frac = self.position - index as f64;
-                    let (first, taps) = kernel.weights(frac, &mut weights);
-                    // Long kernels (the sinc ones, 48 taps and more) go
-                    // through the vectorised loop of `dot`: a tap count the
-                    // compiler knows makes it unroll them into scalar code
-                    // instead, at half the speed. Short ones (2 or 4 taps)
-                    // are best unrolled.
-                    let taps = if taps > 8 {
-                        std::hint::black_box(taps)
-                    } else {
-                        taps
-                    };
-                    let w = &weights[..taps];
-                    let lo = (index as isize + first) as usize;
-                    let l = dot(w, &l_data[lo..lo + taps]);
-                    match (right.as_deref_mut(), r_data) {
-                        (Some(r_out), Some(r_data)) => {
-                            left[n] = l;
-                            r_out[n] = dot(w, &r_data[lo..lo + taps]);
-                        }
-                        (Some(r_out), None) => {
-                            left[n] = l;
-                            r_out[n] = l;
-                        }
-                        (None, Some(r_data)) => {
-                            left[n] = 0.5 * (l + dot(w, &r_data[lo..lo + taps]))
-                        }
-                        (None, None) => left[n] = l,
-                    }
-                    self.position += step;
-                    n += 1;
-                }
-                continue;
+                n = self.direct_run(kernel, &source, step, limit, left, right.as_deref_mut(), n);
+            } else {
+                self.edge_frame::<K, FAST>(kernel, &source, direct, left, right.as_deref_mut(), n);
+                self.position += step;
+                n += 1;
             }
+        }
+        left.len()
+    }
 
+    /// Wraps the position back into the loop when it has passed the loop's
+    /// end (one division, whatever the step: never a loop of
+    /// subtractions); returns where the playable frames end.
+    fn wrap_loop(&mut self, source: &Source<'_>, len: f64) -> f64 {
+        let Some((start, end)) = source.loop_region else {
+            return len;
+        };
+        let end_f = end as f64;
+        if self.position >= end_f {
+            self.position = start as f64 + (self.position - end_f) % (end - start) as f64;
+            self.looped = true;
+        }
+        end_f
+    }
+
+    /// Frames `n..` while the position stays below `limit`, each reading
+    /// the data directly: exactly what [`edge_frame`](Self::edge_frame)
+    /// computes for them, faster. Returns the next frame to write.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn direct_run<K: Kernel>(
+        &mut self,
+        kernel: &K,
+        source: &Source<'_>,
+        step: f64,
+        limit: f64,
+        left: &mut [f32],
+        mut right: Option<&mut [f32]>,
+        mut n: usize,
+    ) -> usize {
+        let mut weights = [0.0f32; MAX_TAPS];
+        while n < left.len() && self.position < limit {
             let index = self.position as usize;
             let frac = self.position - index as f64;
             let (first, taps) = kernel.weights(frac, &mut weights);
-            let w = &weights[..taps];
-            let lo = index as isize + first;
-            let read = |data: &[f32], scratch: &mut [f32; MAX_TAPS]| -> f32 {
-                if lo >= direct.0 && lo + taps as isize <= direct.1 {
-                    let lo = lo as usize;
-                    dot(w, &data[lo..lo + taps])
-                } else if !FAST {
-                    for (t, s) in scratch[..taps].iter_mut().enumerate() {
-                        *s = source.at(data, lo + t as isize, self.looped);
-                    }
-                    dot(w, &scratch[..taps])
-                } else {
-                    // Taps `a..b` read the data directly; the ones before
-                    // and after go through `Source::at` (before the data's
-                    // start, unless a loop wraps there, they are silence).
-                    let a = (direct.0 - lo).clamp(0, taps as isize) as usize;
-                    let b = (direct.1 - lo).clamp(a as isize, taps as isize) as usize;
-                    if source.loop_region.is_none() || !self.looped {
-                        scratch[..a].fill(0.0);
-                    } else {
-                        for (t, s) in scratch[..a].iter_mut().enumerate() {
-                            *s = source.at(data, lo + t as isize, self.looped);
-                        }
-                    }
-                    if a < b {
-                        let from = (lo + a as isize) as usize;
-                        scratch[a..b].copy_from_slice(&data[from..from + (b - a)]);
-                    }
-                    for (t, s) in scratch[b..taps].iter_mut().enumerate() {
-                        *s = source.at(data, lo + (b + t) as isize, self.looped);
-                    }
-                    dot(w, &scratch[..taps])
-                }
+            // Long kernels (the sinc ones, 48 taps and more) go through the
+            // vectorised loop of `dot`: a tap count the compiler knows
+            // makes it unroll them into scalar code instead, at half the
+            // speed. Short ones (2 or 4 taps) are best unrolled.
+            let taps = if taps > 8 {
+                std::hint::black_box(taps)
+            } else {
+                taps
             };
-            let l = read(source.left, &mut scratch);
-            match (right.as_deref_mut(), source.right) {
-                (Some(r_out), Some(r_data)) => {
-                    left[n] = l;
-                    r_out[n] = read(r_data, &mut scratch);
-                }
-                (Some(r_out), None) => {
-                    left[n] = l;
-                    r_out[n] = l;
-                }
-                (None, Some(r_data)) => left[n] = 0.5 * (l + read(r_data, &mut scratch)),
-                (None, None) => left[n] = l,
-            }
+            let w = &weights[..taps];
+            let lo = (index as isize + first) as usize;
+            let l = dot(w, &source.left[lo..lo + taps]);
+            let r = source.right.map(|data| dot(w, &data[lo..lo + taps]));
+            put_frame(left, right.as_deref_mut(), n, l, r);
             self.position += step;
             n += 1;
         }
-        left.len()
+        n
+    }
+
+    /// Frame `n` at the current position, near a boundary: taps outside
+    /// the direct range read through [`Source::at`] (silence before the
+    /// data, the loop once it has wrapped).
+    fn edge_frame<K: Kernel, const FAST: bool>(
+        &self,
+        kernel: &K,
+        source: &Source<'_>,
+        direct: (isize, isize),
+        left: &mut [f32],
+        right: Option<&mut [f32]>,
+        n: usize,
+    ) {
+        let mut weights = [0.0f32; MAX_TAPS];
+        let mut scratch = [0.0f32; MAX_TAPS];
+        let index = self.position as usize;
+        let frac = self.position - index as f64;
+        let (first, taps) = kernel.weights(frac, &mut weights);
+        let w = &weights[..taps];
+        let lo = index as isize + first;
+        let read = |data: &[f32], scratch: &mut [f32; MAX_TAPS]| -> f32 {
+            if lo >= direct.0 && lo + taps as isize <= direct.1 {
+                let lo = lo as usize;
+                dot(w, &data[lo..lo + taps])
+            } else if !FAST {
+                for (t, s) in scratch[..taps].iter_mut().enumerate() {
+                    *s = source.at(data, lo + t as isize, self.looped);
+                }
+                dot(w, &scratch[..taps])
+            } else {
+                // Taps `a..b` read the data directly; the ones before and
+                // after go through `Source::at` (before the data's start,
+                // unless a loop wraps there, they are silence).
+                let a = (direct.0 - lo).clamp(0, taps as isize) as usize;
+                let b = (direct.1 - lo).clamp(a as isize, taps as isize) as usize;
+                if source.loop_region.is_none() || !self.looped {
+                    scratch[..a].fill(0.0);
+                } else {
+                    for (t, s) in scratch[..a].iter_mut().enumerate() {
+                        *s = source.at(data, lo + t as isize, self.looped);
+                    }
+                }
+                if a < b {
+                    let from = (lo + a as isize) as usize;
+                    scratch[a..b].copy_from_slice(&data[from..from + (b - a)]);
+                }
+                for (t, s) in scratch[b..taps].iter_mut().enumerate() {
+                    *s = source.at(data, lo + (b + t) as isize, self.looped);
+                }
+                dot(w, &scratch[..taps])
+            }
+        };
+        let l = read(source.left, &mut scratch);
+        let r = source.right.map(|data| read(data, &mut scratch));
+        put_frame(left, right, n, l, r);
+    }
+}
+
+/// Writes frame `n`: `l`, and `r` when the sample is stereo, as the output
+/// wants them (a mono output gets the mean of a stereo sample, a stereo
+/// output gets a mono sample on both channels).
+#[inline(always)]
+fn put_frame(left: &mut [f32], right: Option<&mut [f32]>, n: usize, l: f32, r: Option<f32>) {
+    match (right, r) {
+        (Some(r_out), Some(r)) => {
+            left[n] = l;
+            r_out[n] = r;
+        }
+        (Some(r_out), None) => {
+            left[n] = l;
+            r_out[n] = l;
+        }
+        (None, Some(r)) => left[n] = 0.5 * (l + r),
+        (None, None) => left[n] = l,
     }
 }
 

@@ -154,12 +154,16 @@ pub(super) mod avx2 {
         let offset =
             _mm256_slli_epi32::<4>(_mm256_and_si256(_mm256_srl_epi32(pv, l.shift), l.mask));
         let mut o = [0u32; 8];
-        _mm256_storeu_si256(o.as_mut_ptr().cast(), offset);
+        // SAFETY: `o` is eight `u32`s, the 32 bytes the store writes
+        // (unaligned stores need no alignment).
+        unsafe { _mm256_storeu_si256(o.as_mut_ptr().cast(), offset) };
         let base = l.spline.segments.as_ptr().cast::<u8>();
-        let at = |k: usize| base.add(o[k] as usize).cast::<f32>();
-        // SAFETY: each index is masked to below `segments.len()` (a power
-        // of two, `mask + 1`), so every 16-byte load reads one whole
-        // segment inside the table.
+        // SAFETY: each offset is a segment index masked to below
+        // `segments.len()` (a power of two, `mask + 1`) times the 16 bytes
+        // of a segment: the pointer stays inside the table.
+        let at = |k: usize| unsafe { base.add(o[k] as usize) }.cast::<f32>();
+        // SAFETY: as above, every 16-byte load reads one whole segment
+        // inside the table.
         let (r0, r1, r2, r3) = unsafe {
             (
                 _mm256_loadu2_m128(at(4), at(0)),
@@ -221,16 +225,23 @@ pub(super) mod avx2 {
         sink: &mut S,
     ) {
         let frames = sink.len();
-        let l = lanes(spline, increment);
+        // SAFETY: `lanes`, `fetch` and `eval` need only AVX2, which this
+        // function's caller guarantees (so do the blocks below).
+        let l = unsafe { lanes(spline, increment) };
         let step8 = _mm256_set1_epi32(increment.wrapping_mul(8) as i32);
         let mut pv = _mm256_add_epi32(_mm256_set1_epi32(*phase as i32), l.steps);
-        let mut next = fetch(l, pv);
+        // SAFETY: as above.
+        let mut next = unsafe { fetch(l, pv) };
         let mut i = 0;
         while i + 8 <= frames {
             let now = next;
             pv = _mm256_add_epi32(pv, step8);
-            next = fetch(l, pv);
-            sink.put8(i, lanes_of(eval(now)));
+            // SAFETY: as above.
+            let y = unsafe {
+                next = fetch(l, pv);
+                eval(now)
+            };
+            sink.put8(i, lanes_of(y));
             i += 8;
         }
         let mut p = phase.wrapping_add(increment.wrapping_mul(i as u32));
@@ -256,18 +267,25 @@ pub(super) mod avx2 {
         sink: &mut S,
     ) {
         let frames = sink.len();
-        let l = lanes(spline, increment);
+        // SAFETY: `lanes`, `fetch` and `eval` need only AVX2, which this
+        // function's caller guarantees (so do the blocks below).
+        let l = unsafe { lanes(spline, increment) };
         let half = _mm256_set1_ps(0.5);
         let step8 = _mm256_set1_epi32(increment.wrapping_mul(8) as i32);
         let behind = _mm256_set1_epi32(offset as i32);
         let mut pv = _mm256_add_epi32(_mm256_set1_epi32(*phase as i32), l.steps);
-        let mut next = (fetch(l, _mm256_sub_epi32(pv, behind)), fetch(l, pv));
+        // SAFETY: as above.
+        let mut next = unsafe { (fetch(l, _mm256_sub_epi32(pv, behind)), fetch(l, pv)) };
         let mut i = 0;
         while i + 8 <= frames {
             let (falling, rising) = next;
             pv = _mm256_add_epi32(pv, step8);
-            next = (fetch(l, _mm256_sub_epi32(pv, behind)), fetch(l, pv));
-            let y = _mm256_mul_ps(half, _mm256_sub_ps(eval(falling), eval(rising)));
+            // SAFETY: as above.
+            let (f, r) = unsafe {
+                next = (fetch(l, _mm256_sub_epi32(pv, behind)), fetch(l, pv));
+                (eval(falling), eval(rising))
+            };
+            let y = _mm256_mul_ps(half, _mm256_sub_ps(f, r));
             sink.put8(i, lanes_of(y));
             i += 8;
         }

@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use super::{SlotState, Source, Voice, SWEEP_SUB_BLOCK};
 use crate::dsp::envelope::EnvelopePhase;
-use crate::dsp::mix::{apply_ramp, AddMono, AddStereo, Gain, Sink, Write};
+use crate::dsp::mix::{apply_ramp, AddMono, AddStereo, Gain, Gains, Sink, Write};
 use crate::dsp::pan::pan_gains;
 use crate::dsp::wavetable::{phase_increment, Shape, Spline, Wavetables};
 use crate::engine::waveform::clamp_duty_cycle;
@@ -75,69 +75,98 @@ impl Voice {
         if matches!(self.sweep, Some(s) if s.to_hz.to_bits() != frequency_hz.to_bits()) {
             self.sweep = None; // the frequency was set: it applies at once
         }
-        let (gain, mut alive) = self.block_gain(gain_buffer, group_gain);
+        let (gain, alive) = self.block_gain(gain_buffer, group_gain);
 
         if matches!(self.source, Source::Periodic(_) | Source::Pulse) {
-            match (target, gain) {
-                (MixTarget::Mono(mix), Gain::Constant(gain)) => {
-                    let mut sink = AddMono {
-                        mix: &mut mix[..frames],
-                        gain,
-                    };
-                    self.oscillate(frequency_hz, sample_rate, tables, &mut sink);
+            let scratch = (left, right);
+            match gain {
+                Gain::Constant(g) => {
+                    self.mix_oscillator(frequency_hz, sample_rate, tables, g, target, scratch)
                 }
-                (MixTarget::Mono(mix), Gain::PerFrame(gain)) => {
-                    let mut sink = AddMono {
-                        mix: &mut mix[..frames],
-                        gain,
-                    };
-                    self.oscillate(frequency_hz, sample_rate, tables, &mut sink);
-                }
-                (MixTarget::Stereo(mix_left, mix_right), gain) => {
-                    let (p0, p1) = self.pan_slew.advance(self.pan.load(Relaxed), frames);
-                    if p0 == p1 {
-                        let pan = pan_gains(p0);
-                        let (left, right) = (&mut mix_left[..frames], &mut mix_right[..frames]);
-                        match gain {
-                            Gain::Constant(gain) => {
-                                let mut sink = AddStereo {
-                                    left,
-                                    right,
-                                    gain,
-                                    pan,
-                                };
-                                self.oscillate(frequency_hz, sample_rate, tables, &mut sink);
-                            }
-                            Gain::PerFrame(gain) => {
-                                let mut sink = AddStereo {
-                                    left,
-                                    right,
-                                    gain,
-                                    pan,
-                                };
-                                self.oscillate(frequency_hz, sample_rate, tables, &mut sink);
-                            }
-                        }
-                    } else {
-                        self.oscillate(frequency_hz, sample_rate, tables, &mut Write(left));
-                        let gain: &[f32] = match gain {
-                            Gain::Constant(g) => {
-                                right.fill(g);
-                                right
-                            }
-                            Gain::PerFrame(g) => g,
-                        };
-                        let (l0, r0) = pan_gains(p0);
-                        let (l1, r1) = pan_gains(p1);
-                        mix_ramped(mix_left, left, gain, l0, l1);
-                        mix_ramped(mix_right, left, gain, r0, r1);
-                    }
+                Gain::PerFrame(g) => {
+                    self.mix_oscillator(frequency_hz, sample_rate, tables, g, target, scratch)
                 }
             }
             return alive < frames;
         }
 
         // Noise and samples: render into scratch, then mix.
+        let constant = match gain {
+            Gain::Constant(g) => Some(g),
+            Gain::PerFrame(_) => None, // already in `gain_buffer`
+        };
+        self.mix_buffered(
+            frequency_hz,
+            sample_rate,
+            constant,
+            gain_buffer,
+            alive,
+            target,
+            (left, right),
+        )
+    }
+
+    /// Runs the band-limited oscillator over the block and mixes it into
+    /// `target` in the same pass, at `gain` (one value or one per frame,
+    /// each compiled to its own loop), panned in a stereo mix. A pan that
+    /// moves within the block goes through `scratch` instead.
+    fn mix_oscillator<G: Gains>(
+        &mut self,
+        frequency_hz: f32,
+        sample_rate: f32,
+        tables: &'static Wavetables,
+        gain: G,
+        target: MixTarget<'_>,
+        (left, right): (&mut [f32], &mut [f32]),
+    ) {
+        let frames = left.len();
+        match target {
+            MixTarget::Mono(mix) => {
+                let mut sink = AddMono {
+                    mix: &mut mix[..frames],
+                    gain,
+                };
+                self.oscillate(frequency_hz, sample_rate, tables, &mut sink);
+            }
+            MixTarget::Stereo(mix_left, mix_right) => {
+                let (p0, p1) = self.pan_slew.advance(self.pan.load(Relaxed), frames);
+                if p0 == p1 {
+                    let mut sink = AddStereo {
+                        left: &mut mix_left[..frames],
+                        right: &mut mix_right[..frames],
+                        gain,
+                        pan: pan_gains(p0),
+                    };
+                    self.oscillate(frequency_hz, sample_rate, tables, &mut sink);
+                } else {
+                    self.oscillate(frequency_hz, sample_rate, tables, &mut Write(left));
+                    for (i, g) in right.iter_mut().enumerate() {
+                        *g = gain.at(i);
+                    }
+                    let (l0, r0) = pan_gains(p0);
+                    let (l1, r1) = pan_gains(p1);
+                    mix_ramped(mix_left, left, right, l0, l1);
+                    mix_ramped(mix_right, left, right, r0, r1);
+                }
+            }
+        }
+    }
+
+    /// Renders the noise or sample into scratch (in sweep pieces when a
+    /// sweep runs), then mixes it into `target` at `gain`. Returns whether
+    /// the voice finished within the block.
+    #[allow(clippy::too_many_arguments)]
+    fn mix_buffered(
+        &mut self,
+        frequency_hz: f32,
+        sample_rate: f32,
+        constant_gain: Option<f32>,
+        gain_buffer: &mut [f32],
+        mut alive: usize,
+        target: MixTarget<'_>,
+        (left, right): (&mut [f32], &mut [f32]),
+    ) -> bool {
+        let frames = left.len();
         let stereo = matches!(target, MixTarget::Stereo(..));
         let mut two_channels = false;
         // Without a sweep the block is one piece at the control's frequency;
@@ -162,13 +191,10 @@ impl Voice {
             }
             done += n;
         }
-        let gain: &[f32] = match gain {
-            Gain::Constant(g) => {
-                gain_buffer.fill(g);
-                gain_buffer
-            }
-            Gain::PerFrame(_) => gain_buffer,
-        };
+        if let Some(g) = constant_gain {
+            gain_buffer.fill(g);
+        }
+        let gain: &[f32] = gain_buffer;
         match target {
             MixTarget::Mono(mix) => {
                 for ((m, s), g) in mix.iter_mut().zip(left.iter()).zip(gain.iter()) {
