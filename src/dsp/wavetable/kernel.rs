@@ -104,7 +104,13 @@ pub(super) mod portable {
     }
 }
 
+// The AVX2 intrinsics are safe to call inside `#[target_feature]`
+// functions from Rust 1.87; the crate's minimum, 1.85, still makes them
+// unsafe. So inside this module an unsafe fn's body stays an unsafe
+// context (`unsafe_op_in_unsafe_fn` allowed here only), and every pointer
+// access still carries its own `// SAFETY:` block.
 #[cfg(target_arch = "x86_64")]
+#[allow(unsafe_op_in_unsafe_fn)]
 pub(super) mod avx2 {
     use super::*;
     use std::arch::x86_64::*;
