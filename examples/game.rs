@@ -34,7 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (mut next_bar, mut effects_ended) = (0.0, 0);
         for tick in 0..GAME_SECS * 60 {
             // Keep a bar of music queued ahead: the loop.
-            if tempo.beat_at(control.now(), f64::from(RATE)) + 4.0 > next_bar {
+            if tempo.beat_at(control.now(), RATE as f32) + 4.0 > next_bar {
                 control.play_phrase(&bar, tempo, next_bar)?;
                 next_bar += 4.0;
             }

@@ -162,7 +162,7 @@ fn kick(
     tally: &mut Tally,
 ) -> Result<VoiceId, Box<dyn Error>> {
     let env = AdsrEnvelope::new(0.0, 0.25, 0.0, 0.05);
-    let start = tempo.frame_at(beat, RATE as f64)?;
+    let start = tempo.frame_at(beat, RATE as f32)?;
     let id = control
         .at(At::Frame(start))
         .trigger(Note::new(Waveform::Sine, 150.0, env).with_amplitude(0.4))?;
@@ -193,7 +193,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .unwrap_or(2024u64);
     let tempo = Tempo::new(BPM).starting_at_frame(LEAD_IN);
     let beats = BARS * 4;
-    let total_frames = (tempo.frame_at(beats as f64, RATE as f64)? + RATE as u64 / 2) as usize;
+    let total_frames = (tempo.frame_at(beats as f64, RATE as f32)? + RATE as u64 / 2) as usize;
 
     let engine = RealtimeEngine::with_voices(RATE as f32, 48);
     let config = ControlConfig {
@@ -278,7 +278,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             last_second = second;
             println!(
                 "  {second:>2} s  beat {:>5.2}  voices {:>2}  pending {:>3}  load {:>5.2} %",
-                tempo.beat_at(status.frame, RATE as f64),
+                tempo.beat_at(status.frame, RATE as f32),
                 status.active_voices,
                 status.pending_events,
                 status.load * 100.0

@@ -152,7 +152,7 @@ impl Controller {
         tempo: Tempo,
         start_beat: f64,
     ) -> Result<Vec<VoiceId>, ControlError> {
-        let rate = self.shared.sample_rate as f64;
+        let rate = self.shared.sample_rate;
         let mut placed = Vec::with_capacity(phrase.len());
         for n in phrase.notes() {
             let note = n
@@ -394,7 +394,7 @@ impl Controller {
     /// Queues one event at `at` (a trigger's note validated first).
     pub(super) fn queue(&mut self, at: At, event: Event) -> Result<(), ControlError> {
         let event = validated(event, self.shared.sample_rate)?;
-        let frame = at.to_frame(self.shared.sample_rate as f64)?;
+        let frame = at.to_frame(self.shared.sample_rate)?;
         self.reserve(1, frame.is_some())?;
         self.push(frame, event);
         Ok(())

@@ -41,11 +41,11 @@ impl At {
     /// The frame this time falls on at `sample_rate`, or `None` for
     /// [`At::Now`]; an error for a time that is not on the clock (NaN,
     /// infinite or negative, or an invalid tempo).
-    pub fn to_frame(self, sample_rate: f64) -> Result<Option<u64>, ControlError> {
+    pub fn to_frame(self, sample_rate: f32) -> Result<Option<u64>, ControlError> {
         match self {
             At::Now => Ok(None),
             At::Frame(frame) => Ok(Some(frame)),
-            At::Secs(secs) => secs_to_frame(secs, sample_rate).map(Some),
+            At::Secs(secs) => secs_to_frame(secs, f64::from(sample_rate)).map(Some),
             At::Beat(beat, tempo) => tempo.frame_at(beat, sample_rate).map(Some),
         }
     }
@@ -157,11 +157,11 @@ impl Tempo {
     /// assert_eq!(tempo.frame_at(0.25, 44_100.0), Ok(5_513)); // 5512.5 rounds up
     /// assert!(tempo.frame_at(-1.0, 44_100.0).is_err());
     /// ```
-    pub fn frame_at(self, beat: f64, sample_rate: f64) -> Result<u64, ControlError> {
+    pub fn frame_at(self, beat: f64, sample_rate: f32) -> Result<u64, ControlError> {
         if !(self.bpm.is_finite() && self.bpm > 0.0) {
             return Err(ControlError::InvalidTime);
         }
-        let offset = (beat * self.secs_per_beat() * sample_rate).round();
+        let offset = (beat * self.secs_per_beat() * f64::from(sample_rate)).round();
         let frame = self.start_frame as f64 + offset;
         if offset.is_finite() && frame >= 0.0 {
             Ok(self.start_frame.saturating_add_signed(offset as i64))
@@ -179,8 +179,8 @@ impl Tempo {
     /// assert_eq!(tempo.beat_at(1_000 + 36_000, 48_000.0), 1.5);
     /// assert_eq!(tempo.beat_at(0, 48_000.0), -1_000.0 / 24_000.0);
     /// ```
-    pub fn beat_at(self, frame: u64, sample_rate: f64) -> f64 {
-        (frame as f64 - self.start_frame as f64) / (self.secs_per_beat() * sample_rate)
+    pub fn beat_at(self, frame: u64, sample_rate: f32) -> f64 {
+        (frame as f64 - self.start_frame as f64) / (self.secs_per_beat() * f64::from(sample_rate))
     }
 }
 

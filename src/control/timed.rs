@@ -66,7 +66,7 @@ impl EventTarget for Timed<'_> {
         let note = note
             .validated(shared.sample_rate)
             .ok_or(ControlError::InvalidNote)?;
-        let frame = self.at.to_frame(shared.sample_rate as f64)?;
+        let frame = self.at.to_frame(shared.sample_rate)?;
         self.controller.reserve(1, frame.is_some())?;
         let id = self.controller.shared.ids.next_id();
         self.controller.push(frame, Event::NoteOn { id, note });
