@@ -3,10 +3,100 @@
 //! A fixed pool of voices (32 by default), each an oscillator — sine,
 //! square, sawtooth, triangle, pulse, noise or a WAV sample played at any
 //! pitch — shaped by an ADSR envelope, allocated and stolen automatically,
-//! controlled by [`VoiceId`], and mixed into mono or interleaved stereo
-//! buffers inside an audio callback without allocating or locking.
+//! controlled by [`VoiceId`], and mixed into mono, interleaved stereo or
+//! planar stereo buffers inside an audio callback without allocating or
+//! locking.
 //!
-//! # A first note
+//! # Start here: the lock-free split
+//!
+//! [`RealtimeEngine::split`] gives an [`AudioEngine`] for the audio
+//! callback and a [`Controller`] for any other thread. Commands cross on a
+//! wait-free queue and apply at the frame they name ([`At`]); the audio side
+//! never locks, waits or allocates. The verbs come from [`EventTarget`],
+//! which the engine, a controller and a timed controller (`control.at(…)`)
+//! all implement: one vocabulary of [`Event`]s for every driver.
+//!
+//! ```
+//! use polyphonica::{AdsrEnvelope, At, EventTarget, RealtimeEngine, Waveform};
+//!
+//! let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+//! let envelope = AdsrEnvelope::new(0.01, 0.1, 0.7, 0.2);
+//!
+//! // A control thread: a note now, a change and a release later.
+//! let thread = std::thread::spawn(move || {
+//!     let id = control.trigger_note(Waveform::Sawtooth, 220.0, envelope).unwrap();
+//!     control.at(At::Frame(4_800)).set_voice_frequency(id, 330.0).unwrap();
+//!     control.at(At::Frame(9_600)).release_note(id).unwrap();
+//!     control
+//! });
+//! let control = thread.join().unwrap();
+//!
+//! // The audio callback: mono, interleaved stereo or planar stereo.
+//! let mut block = [0.0f32; 2 * 256];
+//! for _ in 0..100 {
+//!     audio.process_stereo_buffer(&mut block);
+//! }
+//! assert_eq!(audio.get_active_voice_count(), 0); // released and faded
+//! assert!(control.take_ended_note().is_some()); // the control side learns it
+//! ```
+//!
+//! # Game sound: groups and fades
+//!
+//! Every [`Note`] belongs to one of [`GROUPS`](engine::GROUPS) groups. A
+//! group has a smoothed volume, fades over a time, and can be released or
+//! stopped as a whole; a note's amplitude can ramp; a sample's pitch can be
+//! given in semitones or as a rate (`examples/game.rs` plays music and
+//! effects from a game-loop thread).
+//!
+//! ```
+//! use polyphonica::{AdsrEnvelope, EventTarget, Note, RealtimeEngine, Waveform};
+//!
+//! const MUSIC: u8 = 1;
+//! let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+//! let theme = Note::new(Waveform::Triangle, 220.0, AdsrEnvelope::default()).with_group(MUSIC);
+//! control.trigger(theme).unwrap();
+//! control.fade_group(MUSIC, 0.0, 1.5).unwrap(); // out over a second and a half
+//! # audio.process_buffer(&mut [0.0; 64]);
+//! ```
+//!
+//! # Music and MIDI
+//!
+//! [`Phrase`] lays notes out in beats for [`Controller::play_phrase`] (a
+//! note of one beat lasts one beat, release included). The [`midi`] layer
+//! turns MIDI messages into events for any [`EventTarget`], so MIDI takes
+//! the same sample-accurate path: a message sent through
+//! `control.at(At::Frame(n))` sounds at frame n.
+//!
+//! ```
+//! use polyphonica::midi::{MidiMessage, MidiSynth};
+//! use polyphonica::{At, RealtimeEngine};
+//!
+//! let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+//! let mut synth = MidiSynth::new();
+//! let note_on = MidiMessage::NoteOn { channel: 0, key: 69, velocity: 100 };
+//! synth.handle(&mut control.at(At::Frame(100)), note_on).unwrap();
+//! let mut block = [0.0f32; 256];
+//! audio.process_buffer(&mut block);
+//! assert!(block[..=100].iter().all(|s| *s == 0.0) && block[101] != 0.0);
+//! ```
+//!
+//! # Modules
+//!
+//! - [`engine`]: the engine, the event vocabulary and the block runner
+//!   ([`EventSource`](engine::EventSource), [`Output`](engine::Output)).
+//! - [`control`]: the lock-free split and its timing.
+//! - [`render`]: offline rendering, WAV files, scores (feature `score`).
+//! - [`sample`]: recorded samples and their interpolation.
+//! - [`midi`]: MIDI messages, the synth, files, live input.
+//! - `playback`: audio devices (feature `playback`).
+//! - [`limits`]: how large an input file may be.
+//!
+//! Sample rates are `f32` frames per second on the real-time side (the
+//! engine, the controller, [`At`], [`Tempo`]) and `u32` Hz for files and
+//! offline renders, as a WAV header holds them.
+//!
+//! # The seed's API: a first note
+
 //!
 //! ```
 //! use polyphonica::{EventTarget, AdsrEnvelope, RealtimeEngine, Waveform};
@@ -33,12 +123,12 @@
 //! play().unwrap();
 //! ```
 //!
-//! # Sharing the engine between threads
+//! # Sharing the engine between threads: the simple way
 //!
 //! The engine is `Send + Sync`. The simplest way to drive it from a control
-//! thread while an audio callback renders is a mutex, as below. The audio
-//! thread then waits whenever a control thread holds the lock, so keep
-//! those locks brief.
+//! thread while an audio callback renders is a mutex, as below (the seed's
+//! way). The audio thread then waits whenever a control thread holds the
+//! lock: prefer the split above for anything live.
 //!
 //! ```
 //! use polyphonica::{EventTarget, AdsrEnvelope, RealtimeEngine, Waveform};
@@ -152,6 +242,11 @@ pub mod midi;
 pub mod playback;
 pub mod render;
 pub mod sample;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 // The crate root holds the seed's API (DESIGN.md's contract), the
 // recommended lock-free path and the music helpers; everything else lives
