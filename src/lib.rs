@@ -99,7 +99,7 @@
 
 //!
 //! ```
-//! use polyphonica::{EventTarget, AdsrEnvelope, RealtimeEngine, Waveform};
+//! use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
 //!
 //! fn play() -> Option<()> {
 //!     let mut engine = RealtimeEngine::new(44100.0);
@@ -131,7 +131,7 @@
 //! lock: prefer the split above for anything live.
 //!
 //! ```
-//! use polyphonica::{EventTarget, AdsrEnvelope, RealtimeEngine, Waveform};
+//! use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
 //! use std::sync::{Arc, Mutex};
 //!
 //! // Create shared engine
@@ -164,7 +164,7 @@
 //! # Chords, releases and stealing
 //!
 //! ```
-//! use polyphonica::{EventTarget, AdsrEnvelope, RealtimeEngine, Waveform};
+//! use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
 //!
 //! let mut engine = RealtimeEngine::new(48_000.0);
 //! let envelope = AdsrEnvelope::new(0.01, 0.1, 0.7, 0.3);
@@ -193,7 +193,7 @@
 //! # Samples
 //!
 //! ```
-//! use polyphonica::{EventTarget, AdsrEnvelope, RealtimeEngine, SampleData, Waveform};
+//! use polyphonica::{AdsrEnvelope, RealtimeEngine, SampleData, Waveform};
 //! use std::error::Error;
 //!
 //! fn kick() -> Result<(), Box<dyn Error>> {

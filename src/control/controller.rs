@@ -77,7 +77,7 @@ impl Controller {
     /// lock (never shared with the audio side).
     ///
     /// ```
-    /// use polyphonica::{EventTarget, ControlError, RealtimeEngine};
+    /// use polyphonica::{ControlError, RealtimeEngine};
     /// use polyphonica::control::ControlConfig;
     ///
     /// let config = ControlConfig { controllers: 2, ..ControlConfig::default() };
@@ -127,7 +127,7 @@ impl Controller {
     /// Allocates the returned `Vec`.
     ///
     /// ```
-    /// use polyphonica::{EventTarget, AdsrEnvelope, Note, Phrase, RealtimeEngine, Tempo, Waveform};
+    /// use polyphonica::{AdsrEnvelope, Note, Phrase, RealtimeEngine, Tempo, Waveform};
     ///
     /// let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
     /// let pluck = |hz| Note::new(Waveform::Triangle, hz, AdsrEnvelope::new(0.005, 0.1, 0.5, 0.05));

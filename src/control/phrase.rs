@@ -7,7 +7,7 @@ use crate::Note;
 /// beats from the phrase's start.
 ///
 /// ```
-/// use polyphonica::{EventTarget, AdsrEnvelope, Note, Waveform};
+/// use polyphonica::{AdsrEnvelope, Note, Waveform};
 /// use polyphonica::control::PhraseNote;
 /// let n = PhraseNote { start_beat: 1.5, length_beats: 0.5, note: Note::new(Waveform::Sine, 440.0, AdsrEnvelope::default()) };
 /// assert_eq!(n.start_beat + n.length_beats, 2.0);
@@ -30,7 +30,7 @@ pub struct PhraseNote {
 /// queues every start and release ahead of time.
 ///
 /// ```
-/// use polyphonica::{EventTarget, AdsrEnvelope, Note, Phrase, Waveform};
+/// use polyphonica::{AdsrEnvelope, Note, Phrase, Waveform};
 ///
 /// let env = AdsrEnvelope::default();
 /// let mut phrase = Phrase::new()
@@ -60,7 +60,7 @@ impl Phrase {
     /// held `length_beats` beats.
     ///
     /// ```
-    /// use polyphonica::{EventTarget, AdsrEnvelope, Note, Phrase, Waveform};
+    /// use polyphonica::{AdsrEnvelope, Note, Phrase, Waveform};
     /// let phrase = Phrase::new().note(0.5, 1.0, Note::new(Waveform::Square, 110.0, AdsrEnvelope::default()));
     /// assert_eq!(phrase.notes()[0].start_beat, 0.5);
     /// ```
@@ -73,7 +73,7 @@ impl Phrase {
     /// beats.
     ///
     /// ```
-    /// use polyphonica::{EventTarget, AdsrEnvelope, Note, Phrase, Waveform};
+    /// use polyphonica::{AdsrEnvelope, Note, Phrase, Waveform};
     /// let mut phrase = Phrase::new();
     /// phrase.push(0.0, 4.0, Note::new(Waveform::Sine, 55.0, AdsrEnvelope::default()));
     /// assert_eq!(phrase.len(), 1);
@@ -89,7 +89,7 @@ impl Phrase {
     /// The notes, in the order added.
     ///
     /// ```
-    /// use polyphonica::{EventTarget, AdsrEnvelope, Note, Phrase, Waveform};
+    /// use polyphonica::{AdsrEnvelope, Note, Phrase, Waveform};
     /// let phrase = Phrase::new().note(0.0, 1.0, Note::new(Waveform::Sine, 440.0, AdsrEnvelope::default()));
     /// assert_eq!(phrase.notes()[0].note.frequency_hz, 440.0);
     /// ```
@@ -120,7 +120,7 @@ impl Phrase {
     /// The beat at which the last release starts (0 for an empty phrase).
     ///
     /// ```
-    /// use polyphonica::{EventTarget, AdsrEnvelope, Note, Phrase, Waveform};
+    /// use polyphonica::{AdsrEnvelope, Note, Phrase, Waveform};
     /// let n = Note::new(Waveform::Sine, 440.0, AdsrEnvelope::default());
     /// let phrase = Phrase::new().note(0.0, 8.0, n.clone()).note(2.0, 1.0, n);
     /// assert_eq!(phrase.length_beats(), 8.0);

@@ -17,7 +17,7 @@ const GARBAGE_CAPACITY: usize = 512;
 /// later.
 ///
 /// ```
-/// use polyphonica::{EventTarget, RealtimeEngine};
+/// use polyphonica::{RealtimeEngine};
 /// use polyphonica::control::ControlConfig;
 ///
 /// let config = ControlConfig { controllers: 8, queue_capacity: 4_096, schedule_capacity: 16_384 };

@@ -13,7 +13,7 @@ use super::ControlError;
 /// means the start of the next block.
 ///
 /// ```
-/// use polyphonica::{EventTarget, At, Tempo};
+/// use polyphonica::{At, Tempo};
 ///
 /// let rate = 48_000.0;
 /// assert_eq!(At::Now.to_frame(rate), Ok(None));
@@ -92,7 +92,7 @@ impl Tempo {
     /// [`InvalidTime`](ControlError::InvalidTime) error.
     ///
     /// ```
-    /// use polyphonica::{EventTarget, ControlError, Tempo};
+    /// use polyphonica::{ControlError, Tempo};
     /// assert_eq!(Tempo::new(120.0).bpm(), 120.0);
     /// assert_eq!(Tempo::new(0.0).frame_at(1.0, 48_000.0), Err(ControlError::InvalidTime));
     /// ```

@@ -129,7 +129,7 @@ impl MidiFile {
     /// As [`from_file`](Self::from_file).
     ///
     /// ```
-    /// use polyphonica::{EventTarget, midi::MidiFile};
+    /// use polyphonica::{midi::MidiFile};
     /// use polyphonica::limits::InputLimits;
     /// let err = MidiFile::from_file_with_limits("/dev/zero", &InputLimits::default()).unwrap_err();
     /// assert!(err.to_string().contains("not a regular file"), "{err}");

@@ -14,7 +14,7 @@ use crate::{At, ControlError, Controller};
 ///
 /// ```
 /// use polyphonica::midi::{LiveMidi, MidiMessage};
-/// use polyphonica::{EventTarget, At, RealtimeEngine};
+/// use polyphonica::{At, RealtimeEngine};
 ///
 /// let (mut audio, control) = RealtimeEngine::new(48_000.0).split();
 /// let mut live = LiveMidi::new(control);

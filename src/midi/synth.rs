@@ -88,7 +88,7 @@ pub fn key_to_hz(key: u8) -> f32 {
 ///
 /// ```
 /// use polyphonica::midi::{MidiMessage, MidiSynth};
-/// use polyphonica::{EventTarget, At, RealtimeEngine};
+/// use polyphonica::{At, RealtimeEngine};
 ///
 /// let mut engine = RealtimeEngine::new(48_000.0);
 /// let mut synth = MidiSynth::new();

@@ -47,7 +47,7 @@ impl From<cpal::Error> for PlaybackError {
 ///
 /// ```no_run
 /// use polyphonica::playback::OutputDevice;
-/// use polyphonica::{EventTarget, AdsrEnvelope, RealtimeEngine, Waveform};
+/// use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
 ///
 /// let device = OutputDevice::default_device()?;
 /// let mut engine = RealtimeEngine::new(device.sample_rate() as f32);

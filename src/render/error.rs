@@ -8,7 +8,7 @@ use std::fmt;
 /// expected, so it can be shown to a user as it is.
 ///
 /// ```
-/// use polyphonica::{EventTarget, generate_wave, RenderError, Waveform};
+/// use polyphonica::{generate_wave, RenderError, Waveform};
 ///
 /// let err = generate_wave(Waveform::Sine, 440.0, -1.0, 44_100).unwrap_err();
 /// assert!(matches!(err, RenderError::InvalidValue { .. }));

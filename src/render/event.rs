@@ -26,7 +26,7 @@ use crate::{AdsrEnvelope, Note, Waveform};
 /// the same line; noise ignores it).
 ///
 /// ```
-/// use polyphonica::{EventTarget, render_event, AdsrEnvelope, SoundEvent, Waveform};
+/// use polyphonica::{render_event, AdsrEnvelope, SoundEvent, Waveform};
 ///
 /// let siren = SoundEvent {
 ///     waveform: Waveform::Triangle,
@@ -58,7 +58,7 @@ impl SoundEvent {
     /// A note at one frequency (no sweep).
     ///
     /// ```
-    /// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, Waveform};
+    /// use polyphonica::{AdsrEnvelope, SoundEvent, Waveform};
     /// let e = SoundEvent::new(Waveform::Sine, 440.0, 0.5, AdsrEnvelope::default());
     /// assert_eq!((e.start_frequency, e.end_frequency), (440.0, 440.0));
     /// ```
@@ -80,7 +80,7 @@ impl SoundEvent {
     /// The same event sweeping to `end_frequency`.
     ///
     /// ```
-    /// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, Waveform};
+    /// use polyphonica::{AdsrEnvelope, SoundEvent, Waveform};
     /// let e = SoundEvent::new(Waveform::Sine, 440.0, 0.5, AdsrEnvelope::default()).sweeping_to(880.0);
     /// assert_eq!(e.end_frequency, 880.0);
     /// ```

@@ -18,7 +18,7 @@ pub const MAX_IN_MEMORY_SAMPLES: u64 = 1 << 31;
 /// A [`SoundEvent`] placed on a timeline, with its level and stereo position.
 ///
 /// ```
-/// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, Waveform};
+/// use polyphonica::{AdsrEnvelope, SoundEvent, Waveform};
 /// use polyphonica::render::TimelineEvent;
 ///
 /// let hat = SoundEvent::new(Waveform::Noise, 1000.0, 0.05, AdsrEnvelope::new(0.0, 0.04, 0.0, 0.01));
@@ -89,7 +89,7 @@ enum Action {
 /// entry per event) and the engine are held, never the output.
 ///
 /// ```
-/// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, Waveform};
+/// use polyphonica::{AdsrEnvelope, SoundEvent, Waveform};
 /// use polyphonica::render::{TimelineEvent, TimelineRenderer};
 ///
 /// let note = SoundEvent::new(Waveform::Sine, 440.0, 0.5, AdsrEnvelope::default());
@@ -242,7 +242,7 @@ impl TimelineRenderer {
     /// Voices in the engine that renders the timeline.
     ///
     /// ```
-    /// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, Waveform};
+    /// use polyphonica::{AdsrEnvelope, SoundEvent, Waveform};
     /// use polyphonica::render::{TimelineEvent, TimelineRenderer};
     /// let e = SoundEvent::new(Waveform::Sine, 440.0, 1.0, AdsrEnvelope::default());
     /// let chord: Vec<_> = (0..3).map(|_| TimelineEvent::new(0.0, e.clone())).collect();
@@ -301,7 +301,7 @@ impl TimelineRenderer {
     /// 4096 frames is all the output it holds.
     ///
     /// ```
-    /// use polyphonica::{EventTarget, AdsrEnvelope, SoundEvent, Waveform};
+    /// use polyphonica::{AdsrEnvelope, SoundEvent, Waveform};
     /// use polyphonica::render::{TimelineEvent, TimelineRenderer, WavFormat, WavSink};
     /// use std::io::Cursor;
     ///
@@ -357,7 +357,7 @@ impl crate::engine::RenderStereo for TimelineRenderer {
 /// the field.
 ///
 /// ```
-/// use polyphonica::{EventTarget, render_event, AdsrEnvelope, SoundEvent, Waveform};
+/// use polyphonica::{render_event, AdsrEnvelope, SoundEvent, Waveform};
 ///
 /// let blip = SoundEvent::new(Waveform::Square, 880.0, 0.1, AdsrEnvelope::new(0.005, 0.02, 0.5, 0.05));
 /// assert_eq!(render_event(&blip, 48_000)?.len(), 4_800);
@@ -391,7 +391,7 @@ pub fn render_event(event: &SoundEvent, sample_rate: u32) -> Result<Vec<f32>, Re
 /// `events[2].1.duration_secs` a field of the event).
 ///
 /// ```
-/// use polyphonica::{EventTarget, render_timeline, AdsrEnvelope, SoundEvent, Waveform};
+/// use polyphonica::{render_timeline, AdsrEnvelope, SoundEvent, Waveform};
 ///
 /// let pluck = AdsrEnvelope::new(0.005, 0.1, 0.3, 0.1);
 /// let events = vec![

@@ -124,7 +124,7 @@ impl WavFormat {
     /// [`RenderError::TooLong`].
     ///
     /// ```
-    /// use polyphonica::{EventTarget, RenderError};
+    /// use polyphonica::{RenderError};
     /// use polyphonica::render::WavFormat;
     /// let ten_hours = 10 * 3600 * 44_100;
     /// let err = WavFormat::stereo_16(44_100).check_length(ten_hours).unwrap_err();
@@ -169,7 +169,7 @@ const WAV_LIMIT: &str = "in a WAV file (4 GiB of audio data at most)";
 /// the final sizes into the header.
 ///
 /// ```
-/// use polyphonica::{EventTarget, generate_wave, Waveform};
+/// use polyphonica::{generate_wave, Waveform};
 /// use polyphonica::render::{WavFormat, WavSink};
 /// use std::io::Cursor;
 ///
@@ -334,7 +334,7 @@ fn to_int(s: f32, full_scale: f32) -> i32 {
 /// Writes `samples` (interleaved if stereo) to a WAV file at `path`.
 ///
 /// ```
-/// use polyphonica::{EventTarget, generate_wave, Waveform};
+/// use polyphonica::{generate_wave, Waveform};
 /// use polyphonica::render::{write_wav, WavFormat};
 ///
 /// let path = std::env::temp_dir().join("polyphonica-doc-write-wav.wav");

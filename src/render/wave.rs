@@ -25,7 +25,7 @@ pub const FLAT_ENVELOPE: AdsrEnvelope = AdsrEnvelope::new(0.0, 0.0, 1.0, 0.0);
 /// sample rate of 0.
 ///
 /// ```
-/// use polyphonica::{EventTarget, generate_wave, Waveform};
+/// use polyphonica::{generate_wave, Waveform};
 ///
 /// let sine = generate_wave(Waveform::Sine, 440.0, 1.0, 44_100)?;
 /// assert_eq!(sine.len(), 44_100);
@@ -75,7 +75,7 @@ pub fn generate_wave(
 /// clamped to `0..=1`, as in the engine.
 ///
 /// ```
-/// use polyphonica::{EventTarget, apply_envelope, generate_wave, AdsrEnvelope, Waveform};
+/// use polyphonica::{apply_envelope, generate_wave, AdsrEnvelope, Waveform};
 ///
 /// let mut tone = generate_wave(Waveform::Sine, 440.0, 1.0, 44_100)?;
 /// apply_envelope(&mut tone, &AdsrEnvelope::new(0.1, 0.1, 0.5, 0.3), 44_100);
