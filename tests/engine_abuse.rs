@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use polyphonica::{AdsrEnvelope, Note, RealtimeEngine, SampleData, Waveform};
+use polyphonica::{AdsrEnvelope, EventTarget, Note, RealtimeEngine, SampleData, Waveform};
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
@@ -26,6 +26,13 @@ enum Call {
     StopAll,
     Mono(usize),
     Stereo(usize),
+    Planar(usize),
+    Group(u8, f32),
+    Fade(u8, f32, f32),
+    ReleaseGroup(u8),
+    StopGroup(u8),
+    Ramp(usize, f32, f32),
+    Sweep(usize, f32, f32),
 }
 
 fn any_f32() -> impl Strategy<Value = f32> {
@@ -57,6 +64,13 @@ fn call() -> impl Strategy<Value = Call> {
         1 => Just(Call::StopAll),
         3 => (0usize..1500).prop_map(Call::Mono),
         3 => (0usize..1500).prop_map(Call::Stereo),
+        2 => (0usize..1500).prop_map(Call::Planar),
+        1 => (any::<u8>(), any_f32()).prop_map(|(g, v)| Call::Group(g, v)),
+        1 => (any::<u8>(), any_f32(), any_f32()).prop_map(|(g, v, t)| Call::Fade(g, v, t)),
+        1 => any::<u8>().prop_map(Call::ReleaseGroup),
+        1 => any::<u8>().prop_map(Call::StopGroup),
+        1 => (0usize..64, any_f32(), any_f32()).prop_map(|(i, v, t)| Call::Ramp(i, v, t)),
+        1 => (0usize..64, any_f32(), any_f32()).prop_map(|(i, v, t)| Call::Sweep(i, v, t)),
     ]
 }
 
@@ -88,7 +102,8 @@ proptest! {
                     };
                     let note = Note::new(w, frequency, AdsrEnvelope::new(env[0] * 0.01, env[1] * 0.01, env[2], env[3] * 0.01))
                         .with_amplitude(amplitude)
-                        .with_pan(pan);
+                        .with_pan(pan)
+                        .with_group(waveform.wrapping_mul(37));
                     if let Some(id) = engine.trigger(note) {
                         ids.push(id);
                     }
@@ -118,7 +133,25 @@ proptest! {
                     for s in &buf[..n] { prop_assert!(s.is_finite() && s.abs() <= 1.0, "sample {}", s); }
                     if n % 2 == 1 { prop_assert_eq!(buf[n - 1], 0.0); }
                 }
+                Call::Planar(n) => {
+                    let (left, right) = buf.split_at_mut(1500);
+                    engine.process_planar_buffers(&mut left[..n], &mut right[..n]);
+                    for s in left[..n].iter().chain(&right[..n]) { prop_assert!(s.is_finite() && s.abs() <= 1.0, "sample {}", s); }
+                }
+                Call::Group(g, v) => {
+                    engine.set_group_volume(g, v).unwrap();
+                    prop_assert!((0.0..=1.0).contains(&engine.group_volume(g)));
+                }
+                Call::Fade(g, v, t) => engine.fade_group(g, v, t).unwrap(),
+                Call::ReleaseGroup(g) => engine.release_group(g).unwrap(),
+                Call::StopGroup(g) => {
+                    engine.stop_group(g).unwrap();
+                    prop_assert!(engine.active_voices().all(|v| v.group() != g));
+                }
+                Call::Ramp(i, v, t) => if let Some(id) = ids.get(i) { engine.ramp_voice_amplitude(*id, v, t).unwrap() },
+                Call::Sweep(i, v, t) => if let Some(id) = ids.get(i) { engine.sweep_voice_frequency(*id, v, t) },
             }
+            while engine.take_ended_note().is_some() {}
         }
     }
 }
