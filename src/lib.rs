@@ -85,6 +85,7 @@
 //! - [`engine`]: the engine, the event vocabulary and the block runner
 //!   ([`EventSource`](engine::EventSource), [`Output`](engine::Output)).
 //! - [`control`]: the lock-free split and its timing.
+//! - [`fx`]: the reverb, chorus and delay the notes send to.
 //! - [`render`]: offline rendering, WAV files, scores (feature `score`).
 //! - [`sample`]: recorded samples and their interpolation.
 //! - [`midi`]: MIDI messages, the synth, files, live input.
@@ -235,6 +236,7 @@
 pub mod control;
 mod dsp;
 pub mod engine;
+pub mod fx;
 pub mod limits;
 pub mod midi;
 #[cfg(feature = "playback")]

@@ -233,6 +233,8 @@ fn a_played_note_sounds_at_its_key_and_bends() {
             },
         )
         .unwrap(); // square lead
+                   // Dry (no reverb tail of the old pitch under the bent one).
+    synth.handle(&mut engine, cc(0, 91, 0)).unwrap();
     synth.handle(&mut engine, on(0, 69, 127)).unwrap();
     let out = render_mono(&mut engine, 24_000, 256);
     assert!((zero_crossing_hz(&out[4800..], 48_000.0) - 440.0).abs() < 0.5);

@@ -18,6 +18,7 @@ use crate::dsp::limiter::Limiter;
 use crate::dsp::mix::apply_ramp;
 use crate::dsp::slew::Slew;
 use crate::dsp::wavetable::{wavetables, Wavetables};
+use crate::fx::Effects;
 use crate::{SampleData, Waveform};
 
 /// How many samples no longer used by any voice the core keeps before they
@@ -61,6 +62,13 @@ pub(crate) struct EngineCore {
     master_slew: Slew,
     /// Each group's volume.
     groups: [Group; GROUPS],
+    /// Each group's effect sends (reverb, chorus, delay).
+    group_sends: [[f32; 3]; GROUPS],
+    /// The reverb, chorus and delay, and their send buses.
+    effects: Box<Effects>,
+    /// A voice's block on its way to the mix and the sends, and the
+    /// effects' output for a mono mix (left, right, wet left, wet right).
+    fx_scratch: Box<[[f32; MAX_BLOCK_FRAMES]; 4]>,
     /// Ids of the notes that ended, for the driver to report.
     ended: EndedNotes,
     /// Whether the last rendered block had no voice at all.
@@ -98,6 +106,9 @@ impl EngineCore {
             master_volume: AtomicF32::new(1.0),
             master_slew: Slew::new(1.0, 1.0, PARAMETER_RAMP_SECS * 2.0 * sample_rate),
             groups: [Group::new(PARAMETER_RAMP_SECS * 2.0 * sample_rate); GROUPS],
+            group_sends: [[0.0; 3]; GROUPS],
+            effects: Box::new(Effects::new(sample_rate)),
+            fx_scratch: Box::new([[0.0; MAX_BLOCK_FRAMES]; 4]),
             ended: EndedNotes::new((4 * slots).max(256)),
             previous_block_silent: true,
             limiter: Limiter::new(sample_rate),
@@ -165,7 +176,25 @@ impl EngineCore {
             }
             Event::ReleaseGroup { group } => self.release_group(group),
             Event::StopGroup { group } => self.stop_group(group),
+            Event::SetSends { id, sends } => {
+                if let Some(i) = self.find(id) {
+                    self.voices[i].sends = sends.levels();
+                }
+            }
+            Event::SetGroupSends { group, sends } => {
+                if let Some(g) = self.group_sends.get_mut(group as usize) {
+                    *g = sends.levels();
+                }
+            }
+            Event::SetReverb { params } => self.effects.set_reverb(params),
+            Event::SetChorus { params } => self.effects.set_chorus(params),
+            Event::SetDelay { params } => self.effects.set_delay(params),
         }
+    }
+
+    /// The effects, for their settings.
+    pub(crate) fn effects(&self) -> &Effects {
+        &self.effects
     }
 
     /// The volume last set for `group` (1.0 for a group out of range).
@@ -520,6 +549,16 @@ impl EngineCore {
             self.settle_master_if_silent();
             let frames = block.len();
             self.render_voices(&mut Bus::Mono(block), frames);
+            if self.effects.busy() {
+                let [_, _, wet_left, wet_right] = &mut *self.fx_scratch;
+                let (wet_left, wet_right) = (&mut wet_left[..frames], &mut wet_right[..frames]);
+                wet_left.fill(0.0);
+                wet_right.fill(0.0);
+                self.effects.process(wet_left, wet_right);
+                for ((m, l), r) in block.iter_mut().zip(&*wet_left).zip(&*wet_right) {
+                    *m += 0.5 * (l + r);
+                }
+            }
             let (m0, m1) = self.master_gain_ramp(block.len());
             apply_ramp(block, m0, m1);
             self.limiter.process_mono(block);
@@ -539,6 +578,9 @@ impl EngineCore {
             self.settle_master_if_silent();
             let frames = l.len();
             self.render_voices(&mut Bus::Stereo(l, r), frames);
+            if self.effects.busy() {
+                self.effects.process(l, r);
+            }
             let (m0, m1) = self.master_gain_ramp(l.len());
             apply_ramp(l, m0, m1);
             apply_ramp(r, m0, m1);
@@ -558,13 +600,46 @@ impl EngineCore {
             while bits != 0 {
                 let slot = word * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                let done = self.voices[slot].render(
-                    self.sample_rate,
-                    self.tables,
-                    &mut self.scratch,
-                    group_gains[self.voices[slot].group as usize],
-                    bus.target(),
-                );
+                let group = self.voices[slot].group as usize;
+                let to = self.sends_of(slot);
+                let from = self.voices[slot].sends_now;
+                let from = if from[0].is_nan() { to } else { from };
+                let done = if to == [0.0; 3] && from == [0.0; 3] {
+                    self.voices[slot].render(
+                        self.sample_rate,
+                        self.tables,
+                        &mut self.scratch,
+                        group_gains[group],
+                        bus.target(),
+                    )
+                } else {
+                    // Through scratch: the block goes to the mix and, at
+                    // the send levels, to the effects.
+                    let [left, right, ..] = &mut *self.fx_scratch;
+                    let (left, right) = (&mut left[..frames], &mut right[..frames]);
+                    left.fill(0.0);
+                    right.fill(0.0);
+                    let mono = matches!(bus, Bus::Mono(_));
+                    let target = if mono {
+                        MixTarget::Mono(left)
+                    } else {
+                        MixTarget::Stereo(left, right)
+                    };
+                    let done = self.voices[slot].render(
+                        self.sample_rate,
+                        self.tables,
+                        &mut self.scratch,
+                        group_gains[group],
+                        target,
+                    );
+                    let [left, right, ..] = &*self.fx_scratch;
+                    let (left, right) = (&left[..frames], &right[..frames]);
+                    let right = if mono { left } else { right };
+                    bus.add(left, right);
+                    self.effects.send(left, right, from, to);
+                    done
+                };
+                self.voices[slot].sends_now = to;
                 if done {
                     self.finish(slot);
                 } else {
@@ -596,6 +671,14 @@ impl EngineCore {
             .advance(self.master_volume.load(Relaxed), frames)
     }
 
+    /// The sends of the note in `slot`: its own plus its group's, each at
+    /// most 1.
+    fn sends_of(&self, slot: usize) -> [f32; 3] {
+        let v = &self.voices[slot];
+        let g = &self.group_sends[v.group as usize];
+        std::array::from_fn(|k| (v.sends[k] + g[k]).min(1.0))
+    }
+
     fn finish(&mut self, slot: usize) {
         self.free_slot(slot);
     }
@@ -608,6 +691,17 @@ enum Bus<'a> {
 }
 
 impl Bus<'_> {
+    /// Adds a rendered block (the left slice alone for a mono bus).
+    fn add(&mut self, left: &[f32], right: &[f32]) {
+        match self {
+            Bus::Mono(m) => m.iter_mut().zip(left).for_each(|(m, x)| *m += x),
+            Bus::Stereo(l, r) => {
+                l.iter_mut().zip(left).for_each(|(m, x)| *m += x);
+                r.iter_mut().zip(right).for_each(|(m, x)| *m += x);
+            }
+        }
+    }
+
     fn target(&mut self) -> MixTarget<'_> {
         match self {
             Bus::Mono(m) => MixTarget::Mono(m),

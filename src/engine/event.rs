@@ -7,6 +7,7 @@
 
 use super::note::Note;
 use super::VoiceId;
+use crate::fx::{ChorusParams, DelayParams, ReverbParams, Sends};
 
 /// One change to the engine's sound.
 ///
@@ -116,6 +117,37 @@ pub enum Event {
         /// The group.
         group: u8,
     },
+    /// Set a note's effect sends (each ramps to its new level over a
+    /// block).
+    SetSends {
+        /// The note.
+        id: VoiceId,
+        /// The new sends (clamped to `0..=1`).
+        sends: Sends,
+    },
+    /// Set a group's effect sends, added to each of its notes' own (the
+    /// sum held to 1).
+    SetGroupSends {
+        /// The group, `0..GROUPS` (others are ignored).
+        group: u8,
+        /// The group's sends (clamped to `0..=1`).
+        sends: Sends,
+    },
+    /// Change the reverb's settings (size and predelay glide).
+    SetReverb {
+        /// The new settings (clamped).
+        params: ReverbParams,
+    },
+    /// Change the chorus's settings (depth glides).
+    SetChorus {
+        /// The new settings (clamped).
+        params: ChorusParams,
+    },
+    /// Change the delay's settings (the time glides).
+    SetDelay {
+        /// The new settings (clamped).
+        params: DelayParams,
+    },
     /// Silence every note of a group: each fades out as a stolen note does
     /// (4 ms, to the end of the block it ends in), so nothing clicks; their
     /// ids go stale at once.
@@ -142,6 +174,7 @@ impl Event {
             | Event::SweepFrequency { id, .. }
             | Event::SetAmplitude { id, .. }
             | Event::RampAmplitude { id, .. }
+            | Event::SetSends { id, .. }
             | Event::SetPan { id, .. }
             | Event::SetDutyCycle { id, .. } => Some(id),
             Event::NoteOn { .. }
@@ -151,7 +184,11 @@ impl Event {
             | Event::SetGroupVolume { .. }
             | Event::FadeGroup { .. }
             | Event::ReleaseGroup { .. }
-            | Event::StopGroup { .. } => None,
+            | Event::StopGroup { .. }
+            | Event::SetGroupSends { .. }
+            | Event::SetReverb { .. }
+            | Event::SetChorus { .. }
+            | Event::SetDelay { .. } => None,
         }
     }
 }

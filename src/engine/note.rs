@@ -2,6 +2,7 @@
 
 use super::waveform::{clamp_duty_cycle, Waveform};
 use super::GROUPS;
+use crate::fx::Sends;
 use crate::{AdsrEnvelope, SampleData};
 
 /// The frequency ratio of `semitones` in equal temperament.
@@ -42,6 +43,9 @@ pub struct Note {
     /// The group the note belongs to, `0..`[`GROUPS`] (a larger number
     /// counts as the last group). Group 0 by default.
     pub group: u8,
+    /// How much of the note goes to the reverb, chorus and delay (none by
+    /// default).
+    pub sends: Sends,
 }
 
 impl Note {
@@ -54,7 +58,22 @@ impl Note {
             amplitude: 1.0,
             pan: 0.0,
             group: 0,
+            sends: Sends::default(),
         }
+    }
+
+    /// The same note with effect sends.
+    ///
+    /// ```
+    /// use polyphonica::fx::Sends;
+    /// use polyphonica::{AdsrEnvelope, Note, Waveform};
+    /// let note = Note::new(Waveform::Sine, 440.0, AdsrEnvelope::default())
+    ///     .with_sends(Sends { reverb: 0.3, delay: 0.1, ..Sends::default() });
+    /// assert_eq!(note.sends.reverb, 0.3);
+    /// ```
+    pub fn with_sends(mut self, sends: Sends) -> Self {
+        self.sends = sends;
+        self
     }
 
     /// A note playing `sample` at `rate` times its recorded speed (2.0 an
@@ -123,6 +142,7 @@ impl Note {
         self.amplitude = clamp_or(self.amplitude, 0.0, 1.0, 1.0);
         self.pan = clamp_or(self.pan, -1.0, 1.0, 0.0);
         self.group = self.group.min(GROUPS as u8 - 1);
+        self.sends = Sends::from_levels(self.sends.levels());
         if let Waveform::Pulse { duty_cycle } = &mut self.waveform {
             *duty_cycle = clamp_duty_cycle(*duty_cycle);
         }

@@ -397,6 +397,29 @@ impl RealtimeEngine {
         self.core.ended_dropped()
     }
 
+    /// The reverb's settings (as clamped when set).
+    pub fn reverb(&self) -> crate::fx::ReverbParams {
+        self.core.effects().reverb()
+    }
+
+    /// The chorus's settings (as clamped when set).
+    pub fn chorus(&self) -> crate::fx::ChorusParams {
+        self.core.effects().chorus()
+    }
+
+    /// The delay's settings (as clamped when set).
+    ///
+    /// ```
+    /// use polyphonica::fx::DelayParams;
+    /// use polyphonica::{EventTarget, RealtimeEngine};
+    /// let mut engine = RealtimeEngine::new(48_000.0);
+    /// engine.set_delay(DelayParams { feedback: 1.5, ..DelayParams::default() }).unwrap();
+    /// assert_eq!(engine.delay().feedback, 0.98); // never endless
+    /// ```
+    pub fn delay(&self) -> crate::fx::DelayParams {
+        self.core.effects().delay()
+    }
+
     /// The volume last set for `group` (the target of its smoothing or
     /// fade; 1.0 until set, and for a group out of range).
     ///

@@ -7,6 +7,7 @@ use super::event::Event;
 use super::note::Note;
 use super::VoiceId;
 use crate::dsp::envelope::secs_to_frames;
+use crate::fx::{ChorusParams, DelayParams, ReverbParams, Sends};
 use crate::{AdsrEnvelope, Waveform};
 
 /// A note that cannot be played: its frequency is NaN, infinite or not above
@@ -288,6 +289,47 @@ pub trait EventTarget {
     /// A controller's, when it cannot queue the command.
     fn release_group(&mut self, group: u8) -> Result<(), Self::Error> {
         self.send(Event::ReleaseGroup { group })
+    }
+
+    /// Sets a note's effect sends (each ramps over a block).
+    ///
+    /// # Errors
+    /// A controller's, when it cannot queue the command.
+    fn set_voice_sends(&mut self, id: VoiceId, sends: Sends) -> Result<(), Self::Error> {
+        self.send(Event::SetSends { id, sends })
+    }
+
+    /// Sets a group's effect sends, added to each of its notes' own (the
+    /// sum held to 1): a whole group can be made wetter at once.
+    ///
+    /// # Errors
+    /// A controller's, when it cannot queue the command.
+    fn set_group_sends(&mut self, group: u8, sends: Sends) -> Result<(), Self::Error> {
+        self.send(Event::SetGroupSends { group, sends })
+    }
+
+    /// Changes the reverb (see [`ReverbParams`]).
+    ///
+    /// # Errors
+    /// A controller's, when it cannot queue the command.
+    fn set_reverb(&mut self, params: ReverbParams) -> Result<(), Self::Error> {
+        self.send(Event::SetReverb { params })
+    }
+
+    /// Changes the chorus (see [`ChorusParams`]).
+    ///
+    /// # Errors
+    /// A controller's, when it cannot queue the command.
+    fn set_chorus(&mut self, params: ChorusParams) -> Result<(), Self::Error> {
+        self.send(Event::SetChorus { params })
+    }
+
+    /// Changes the delay (see [`DelayParams`]); a new time glides there.
+    ///
+    /// # Errors
+    /// A controller's, when it cannot queue the command.
+    fn set_delay(&mut self, params: DelayParams) -> Result<(), Self::Error> {
+        self.send(Event::SetDelay { params })
     }
 
     /// Stops every note of a group: each fades out as a stolen note does

@@ -103,6 +103,10 @@ pub struct Voice {
     pub(crate) started: u64,
     /// The group the note belongs to (`0..GROUPS`).
     pub(crate) group: u8,
+    /// The note's own effect sends (reverb, chorus, delay), and the levels
+    /// the last block ended at (they ramp over a block to a new value).
+    pub(crate) sends: [f32; 3],
+    pub(crate) sends_now: [f32; 3],
     /// The amplitude an amplitude ramp is heading for (bits), while one
     /// runs; a different control value means it was replaced.
     amplitude_ramp: Option<u32>,
@@ -135,6 +139,8 @@ impl Voice {
             state: SlotState::Free,
             started: 0,
             group: 0,
+            sends: [0.0; 3],
+            sends_now: [0.0; 3],
             amplitude_ramp: None,
             source: Source::Periodic(Shape::Sine),
             phase: 0,
@@ -183,6 +189,11 @@ impl Voice {
         self.group
     }
 
+    /// The note's own effect sends (its group's come on top).
+    pub fn sends(&self) -> crate::fx::Sends {
+        crate::fx::Sends::from_levels(self.sends)
+    }
+
     /// The pulse duty cycle last set (only `Waveform::Pulse` uses it).
     pub fn duty_cycle(&self) -> f32 {
         self.duty_cycle.load(Relaxed)
@@ -229,6 +240,8 @@ impl Voice {
         self.state = SlotState::Playing;
         self.started = started;
         self.group = note.group;
+        self.sends = note.sends.levels();
+        self.sends_now = [f32::NAN; 3]; // set from the group's at the first block
         self.amplitude_ramp = None;
         self.amplitude_slew.settle_rate();
         self.set_frequency_hz(note.frequency_hz);

@@ -2,6 +2,7 @@
 
 use super::message::MidiMessage;
 use super::presets::{drum_preset, program_preset, Preset};
+use crate::fx::Sends;
 use crate::{EventTarget, Note, SampleData, VoiceId, Waveform};
 
 /// The General MIDI percussion channel (channel 10, index 9).
@@ -21,6 +22,9 @@ struct Channel {
     volume: u8,
     expression: u8,
     pan: u8,
+    /// Reverb and chorus send levels (CC91, CC93).
+    reverb: u8,
+    chorus: u8,
     bend: i16,
     bend_range_semitones: f32,
     /// Selected registered parameter (MSB, LSB); (127, 127) is none.
@@ -36,6 +40,8 @@ impl Channel {
             volume: 100,
             expression: 127,
             pan: 64,
+            reverb: DEFAULT_REVERB_SEND,
+            chorus: 0,
             bend: 0,
             bend_range_semitones: 2.0,
             rpn: NO_RPN,
@@ -51,6 +57,15 @@ impl Channel {
     fn bend_ratio(&self) -> f32 {
         let semitones = self.bend as f32 / 8192.0 * self.bend_range_semitones;
         2f32.powf(semitones / 12.0)
+    }
+
+    /// The channel's effect sends, from CC91 and CC93.
+    fn sends(&self) -> Sends {
+        Sends {
+            reverb: self.reverb as f32 / 127.0,
+            chorus: self.chorus as f32 / 127.0,
+            delay: 0.0,
+        }
     }
 
     /// Volume × expression, each on the squared curve General MIDI suggests.
@@ -77,7 +92,8 @@ pub fn key_to_hz(key: u8) -> f32 {
 /// Plays MIDI on anything that takes events ([`EventTarget`]): the direct
 /// engine, a lock-free [`Controller`](crate::Controller) (live MIDI from an
 /// input thread), or a [`Timed`](crate::control::Timed) controller, which plays each
-/// message at its frame. Handles note on/off with velocity, sustain pedal (CC64),
+/// message at its frame. Handles reverb and chorus sends (CC91, CC93;
+/// reverb 40 and chorus 0 until set, as General MIDI 2 says), note on/off with velocity, sustain pedal (CC64),
 /// volume and expression (CC7, CC11), pan (CC10), pitch bend (±2 semitones,
 /// or the range set by RPN 0), all-notes-off (CC123) and all-sound-off
 /// (CC120), reset-all-controllers (CC121), program change picking a preset
@@ -232,7 +248,7 @@ impl MidiSynth {
             )
             .with_amplitude(gain * ch.preset.gain * velocity_level * ch.level())
         };
-        let id = engine.trigger(note.with_pan(ch.pan_position()))?;
+        let id = engine.trigger(note.with_pan(ch.pan_position()).with_sends(ch.sends()))?;
         // Drum hits end by themselves, unless the drum is a sample: release
         // it with the key.
         if channel != PERCUSSION_CHANNEL as usize || self.drum_samples[key].is_some() {
@@ -307,6 +323,17 @@ impl MidiSynth {
                     }
                 }
             }
+            cc::REVERB_SEND | cc::CHORUS_SEND => {
+                if controller == cc::REVERB_SEND {
+                    ch.reverb = value;
+                } else {
+                    ch.chorus = value;
+                }
+                let sends = ch.sends();
+                for id in ch.keys.iter().filter_map(|k| k.voice) {
+                    engine.set_voice_sends(id, sends)?;
+                }
+            }
             cc::RPN_LSB => ch.rpn.1 = value,
             cc::RPN_MSB => ch.rpn.0 = value,
             // An NRPN: its data entry is not ours.
@@ -370,6 +397,9 @@ impl MidiSynth {
     }
 }
 
+/// A channel's reverb send until CC91 sets it: General MIDI 2's default.
+const DEFAULT_REVERB_SEND: u8 = 40;
+
 /// The registered parameter "pitch bend sensitivity" (RPN 0, 0).
 const RPN_BEND_RANGE: (u8, u8) = (0, 0);
 /// No registered parameter selected (RPN 127, 127).
@@ -383,6 +413,8 @@ mod cc {
     pub(super) const EXPRESSION: u8 = 11;
     pub(super) const DATA_ENTRY_FINE: u8 = 38;
     pub(super) const SUSTAIN: u8 = 64;
+    pub(super) const REVERB_SEND: u8 = 91;
+    pub(super) const CHORUS_SEND: u8 = 93;
     pub(super) const NRPN_LSB: u8 = 98;
     pub(super) const NRPN_MSB: u8 = 99;
     pub(super) const RPN_LSB: u8 = 100;

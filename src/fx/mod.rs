@@ -1,0 +1,236 @@
+//! Effects on send buses: a stereo reverb, a chorus and a delay, each fed
+//! by the notes' sends ([`Sends`]) and added to the dry mix before the
+//! master gain and the limiter.
+//!
+//! The effects are part of every engine: their memory is allocated with it
+//! (about 1.2 MB at 48 kHz, in proportion to the sample rate: two seconds
+//! of stereo delay, half a second of stereo predelay, the reverb's and the
+//! chorus's lines). They cost nothing until a note sends to them, and
+//! stop again once their tails have died away (below −120 dB). Their
+//! settings are events ([`Event::SetReverb`](crate::Event::SetReverb) and
+//! friends, or [`EventTarget::set_reverb`](crate::EventTarget::set_reverb)),
+//! applied at their frame; the changes that would click glide instead
+//! (room size, predelay, chorus depth, delay time). Decaying tails never
+//! slow a block: denormals are flushed while rendering, and a NaN or
+//! infinite input is dropped before it reaches a feedback loop.
+//!
+//! ```
+//! use polyphonica::fx::{ReverbParams, Sends};
+//! use polyphonica::{AdsrEnvelope, EventTarget, Note, RealtimeEngine, Waveform};
+//!
+//! let mut engine = RealtimeEngine::new(48_000.0);
+//! engine.set_reverb(ReverbParams { decay_secs: 1.5, ..ReverbParams::default() }).unwrap();
+//! let wet = Sends { reverb: 0.4, ..Sends::default() };
+//! let note = Note::new(Waveform::Sine, 440.0, AdsrEnvelope::new(0.0, 0.0, 1.0, 0.0)).with_sends(wet);
+//! let id = engine.trigger(note).unwrap();
+//! let mut block = vec![0.0f32; 4_800];
+//! engine.process_buffer(&mut block);
+//! engine.stop_all_notes();
+//! engine.process_buffer(&mut block); // the dry note is gone, the reverb rings on
+//! assert!(block.iter().any(|s| s.abs() > 0.01));
+//! ```
+
+mod chorus;
+mod delay;
+mod delay_line;
+mod params;
+mod reverb;
+
+pub use params::{ChorusParams, DelayParams, ReverbParams, Sends, MAX_DELAY_SECS};
+
+use crate::engine::MAX_BLOCK_FRAMES;
+use chorus::Chorus;
+use delay::Delay;
+use reverb::Reverb;
+
+/// Below this peak an effect's output counts as silence (−120 dB).
+const SILENT: f32 = 1e-6;
+
+/// The three effects and the buses that feed them.
+#[derive(Debug)]
+pub(crate) struct Effects {
+    reverb: Reverb,
+    chorus: Chorus,
+    delay: Delay,
+    /// Send buses, left and right, per effect (reverb, chorus, delay).
+    buses: [[[f32; MAX_BLOCK_FRAMES]; 2]; 3],
+    /// Which buses received something this block.
+    fed: [bool; 3],
+    /// Which effects still have a tail to play.
+    ringing: [bool; 3],
+    /// Frames each effect's output has been silent since its last input.
+    silent_frames: [f32; 3],
+    sample_rate: f32,
+}
+
+impl Effects {
+    /// The effects for `sample_rate`, with every buffer they will use.
+    pub(crate) fn new(sample_rate: f32) -> Self {
+        Effects {
+            reverb: Reverb::new(sample_rate),
+            chorus: Chorus::new(sample_rate),
+            delay: Delay::new(sample_rate),
+            buses: [[[0.0; MAX_BLOCK_FRAMES]; 2]; 3],
+            fed: [false; 3],
+            ringing: [false; 3],
+            silent_frames: [0.0; 3],
+            sample_rate,
+        }
+    }
+
+    /// How long effect `fx` may stay silent after its input and still have
+    /// something to play (its longest path, plus a block).
+    fn latency_frames(&self, fx: usize) -> f32 {
+        let secs = match fx {
+            0 => self.reverb.params().predelay_secs + 0.1,
+            1 => 0.05,
+            _ => self.delay.params().time_secs.max(self.delay.gliding_secs()),
+        };
+        secs * self.sample_rate + MAX_BLOCK_FRAMES as f32
+    }
+
+    /// New reverb settings: gliding while it sounds, at once while idle.
+    pub(crate) fn set_reverb(&mut self, p: ReverbParams) {
+        self.reverb.set(p);
+        if !self.is_busy(0) {
+            self.reverb.settle();
+        }
+    }
+
+    /// New chorus settings: gliding while it sounds, at once while idle.
+    pub(crate) fn set_chorus(&mut self, p: ChorusParams) {
+        self.chorus.set(p);
+        if !self.is_busy(1) {
+            self.chorus.settle();
+        }
+    }
+
+    /// New delay settings: gliding while it sounds, at once while idle.
+    pub(crate) fn set_delay(&mut self, p: DelayParams) {
+        self.delay.set(p);
+        if !self.is_busy(2) {
+            self.delay.settle();
+        }
+    }
+
+    fn is_busy(&self, fx: usize) -> bool {
+        self.fed[fx] || self.ringing[fx]
+    }
+
+    pub(crate) fn reverb(&self) -> ReverbParams {
+        self.reverb.params()
+    }
+
+    pub(crate) fn chorus(&self) -> ChorusParams {
+        self.chorus.params()
+    }
+
+    pub(crate) fn delay(&self) -> DelayParams {
+        self.delay.params()
+    }
+
+    /// Whether any effect has work this block (fed or ringing).
+    pub(crate) fn busy(&self) -> bool {
+        self.fed.iter().chain(&self.ringing).any(|b| *b)
+    }
+
+    /// Adds a voice's block to the send buses: `left`/`right` (the same
+    /// slice for a mono mix) times each send level, the level moving in a
+    /// line from `from` to `to` over the block. Non-finite samples are
+    /// dropped here, before any feedback loop sees them.
+    pub(crate) fn send(&mut self, left: &[f32], right: &[f32], from: [f32; 3], to: [f32; 3]) {
+        let frames = left.len();
+        for bus in 0..3 {
+            if from[bus] == 0.0 && to[bus] == 0.0 {
+                continue;
+            }
+            self.fed[bus] = true;
+            let step = (to[bus] - from[bus]) / frames as f32;
+            let [bus_left, bus_right] = &mut self.buses[bus];
+            for i in 0..frames {
+                let level = from[bus] + step * i as f32;
+                bus_left[i] += finite(left[i]) * level;
+                bus_right[i] += finite(right[i]) * level;
+            }
+        }
+    }
+
+    /// Runs the effects that are fed or ringing over `out_left.len()`
+    /// frames, adds their output to the mix, and empties the buses.
+    pub(crate) fn process(&mut self, out_left: &mut [f32], out_right: &mut [f32]) {
+        let frames = out_left.len();
+        for fx in 0..3 {
+            if !(self.fed[fx] || self.ringing[fx]) {
+                continue;
+            }
+            let [bus_left, bus_right] = &mut self.buses[fx];
+            let (input_left, input_right) = (&bus_left[..frames], &bus_right[..frames]);
+            let peak = match fx {
+                0 => self
+                    .reverb
+                    .process(input_left, input_right, out_left, out_right),
+                1 => self
+                    .chorus
+                    .process(input_left, input_right, out_left, out_right),
+                _ => self
+                    .delay
+                    .process(input_left, input_right, out_left, out_right),
+            };
+            self.silent_frames[fx] = if self.fed[fx] || peak > SILENT {
+                0.0
+            } else {
+                self.silent_frames[fx] + frames as f32
+            };
+            bus_left[..frames].fill(0.0);
+            bus_right[..frames].fill(0.0);
+            self.ringing[fx] = self.silent_frames[fx] <= self.latency_frames(fx);
+            self.fed[fx] = false;
+        }
+    }
+}
+
+/// `x`, or 0 for NaN and infinities; huge values are held to ±16.
+#[inline]
+fn finite(x: f32) -> f32 {
+    if x.is_finite() {
+        x.clamp(-16.0, 16.0)
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nan_and_huge_sends_never_reach_the_feedback_loops() {
+        let mut fx = Effects::new(48_000.0);
+        fx.set_delay(DelayParams {
+            feedback: 5.0,
+            ..DelayParams::default()
+        });
+        assert_eq!(fx.delay().feedback, 0.98);
+        let bad = [f32::NAN, f32::INFINITY, -1e30, 1e30, f32::NEG_INFINITY, 0.5];
+        let input: Vec<f32> = (0..256).map(|i| bad[i % bad.len()]).collect();
+        let (mut left, mut right) = ([0.0f32; 256], [0.0f32; 256]);
+        for block in 0..2_000 {
+            if block < 10 {
+                fx.send(&input, &input, [1.0; 3], [1.0; 3]);
+            }
+            left.fill(0.0);
+            right.fill(0.0);
+            fx.process(&mut left, &mut right);
+            for s in left.iter().chain(&right) {
+                assert!(s.is_finite() && s.abs() < 100.0, "block {block}: {s}");
+            }
+        }
+        // With the feedback back at 0.4, everything dies away within
+        // twenty seconds and the effects stop.
+        fx.set_delay(DelayParams::default());
+        for _ in 0..4_000 {
+            fx.process(&mut left, &mut right);
+        }
+        assert!(!fx.busy());
+    }
+}
