@@ -292,12 +292,18 @@ fn tempo_changes_place_events_at_exact_frames() {
         "the note starts at frame {start}"
     );
     assert_bounded(&audio);
-    // The song plus the piano preset's 0.3 s release, rounded up to a block.
+    // The song plus the piano preset's 0.3 s release, then the reverb's
+    // tail (General MIDI's default send), until it has died away: at most
+    // twice its 2 s decay (-120 dB) and a little.
     let frames = left.len();
+    let release_end = 48_000 + 14_400;
     assert!(
-        (48_000 + 14_400..48_000 + 14_400 + 256).contains(&frames),
+        (release_end + 48_000..release_end + 4 * 48_000 + 24_000).contains(&frames),
         "{frames} frames"
     );
+    let tail = peak(&left[release_end + 256..release_end + 4_800]);
+    assert!(tail > 1e-3, "the reverb rings on after the note: {tail}");
+    assert!(peak(&left[frames - 4_800..]) < 1e-4, "and dies away");
 }
 
 #[test]

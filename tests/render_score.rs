@@ -200,8 +200,90 @@ fn a_missing_score_file_says_so() {
 }
 
 #[test]
+fn effects_and_sends_parse_and_the_tail_is_part_of_the_piece() {
+    let score = parse(
+        "tempo = 120\n\
+         [effects]\n\
+         reverb = { decay = 1.5, predelay = 0.01, damping = 0.3, size = 0.6 }\n\
+         chorus = { rate = 1.2, depth = 0.4, voices = 2 }\n\
+         delay = { beats = 0.5, feedback = 0.5, ping_pong = true }\n\
+         [instruments.lead]\nwaveform = \"saw\"\nreverb = 0.3\ndelay = 0.2\n\
+         [[note]]\ninstrument = \"lead\"\nbeat = 0\nbeats = 1\npitch = \"A3\"\nchorus = 0.5\n\
+         [[note]]\ninstrument = \"lead\"\nbeat = 1\nbeats = 1\npitch = \"C4\"\nreverb = 0\n",
+    )
+    .unwrap();
+    let fx = score.effects();
+    assert_eq!((fx.reverb.decay_secs, fx.reverb.size), (1.5, 0.6));
+    assert_eq!((fx.chorus.rate_hz, fx.chorus.voices), (1.2, 2));
+    assert_eq!(
+        (fx.delay.time_secs, fx.delay.feedback, fx.delay.ping_pong),
+        (0.25, 0.5, true)
+    );
+    let sends: Vec<_> = score.events().iter().map(|e| e.sends).collect();
+    assert_eq!(
+        (sends[0].reverb, sends[0].chorus, sends[0].delay),
+        (0.3, 0.5, 0.2)
+    );
+    assert_eq!(
+        (sends[1].reverb, sends[1].chorus, sends[1].delay),
+        (0.0, 0.0, 0.2)
+    );
+    // One second of notes, then the longest tail: the delay's ten echoes
+    // (2.5 s) beat the reverb's 1.51 s.
+    assert!(
+        (score.duration_secs() - 3.5).abs() < 1e-4,
+        "{}",
+        score.duration_secs()
+    );
+    let mut renderer = score.renderer(22_050).unwrap();
+    let mut out = vec![0.0; (renderer.total_frames() * 2) as usize];
+    renderer.render_stereo(&mut out);
+    assert_bounded(&out);
+    let tail = &out[2 * 22_050 * 2..];
+    assert!(rms(tail) > 1e-3, "the effects ring on after the notes");
+}
+
+#[test]
+fn effect_mistakes_are_reported_where_they_are() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "[effects]\ndelay = { time = 0.3, feedback = 1.5 }\n",
+            "2:34: expected a feedback from 0 to 0.98 (at 1 the echoes would never end), found 1.5",
+        ),
+        (
+            "[effects]\nchorus = { voices = 7 }\n",
+            "2:21: expected a whole number of voices from 1 to 4, found 7",
+        ),
+        (
+            "[effects]\nreverb = { decay = 0 }\n",
+            "2:20: expected a decay (RT60) from 0.05 to 60 seconds, found 0",
+        ),
+        (
+            "[effects]\nreverb = { room = 1 }\n",
+            "2:12: unknown field `room`",
+        ),
+        ("[effects]\nflanger = {}\n", "2:1: unknown field `flanger`"),
+        (
+            "[effects]\ndelay = { beats = 1 }\n",
+            "2:9: `beats` counts beats, so the score needs a `tempo`",
+        ),
+        (
+            "[instruments.a]\nreverb = 2\n",
+            "2:10: expected a level from 0 to 1, found 2",
+        ),
+    ];
+    for (text, expected) in cases {
+        let got = error_of(text);
+        assert!(
+            got.starts_with(expected),
+            "{text:?}:\n got {got}\n want {expected}"
+        );
+    }
+}
+
+#[test]
 fn the_example_scores_render() {
-    for name in ["demo.toml", "sweeps.toml"] {
+    for name in ["demo.toml", "sweeps.toml", "effects.toml"] {
         let score = Score::from_file(example(name)).unwrap_or_else(|e| panic!("{e}"));
         let mut renderer = score.renderer(22_050).unwrap();
         let mut out = vec![0.0; (renderer.total_frames() * 2) as usize];

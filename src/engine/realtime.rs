@@ -397,6 +397,13 @@ impl RealtimeEngine {
         self.core.ended_dropped()
     }
 
+    /// Whether an effect still has a tail to play (it was fed in a recent
+    /// block, or its output has not yet died away below −120 dB). With no
+    /// voices and no tails, the output is silence.
+    pub fn effects_ringing(&self) -> bool {
+        self.core.effects().busy()
+    }
+
     /// The reverb's settings (as clamped when set).
     pub fn reverb(&self) -> crate::fx::ReverbParams {
         self.core.effects().reverb()

@@ -36,7 +36,7 @@ mod delay_line;
 mod params;
 mod reverb;
 
-pub use params::{ChorusParams, DelayParams, ReverbParams, Sends, MAX_DELAY_SECS};
+pub use params::{ChorusParams, DelayParams, EffectSettings, ReverbParams, Sends, MAX_DELAY_SECS};
 
 use crate::engine::MAX_BLOCK_FRAMES;
 use chorus::Chorus;

@@ -133,3 +133,48 @@ pub(crate) fn finite_clamp(x: f32, lo: f32, hi: f32, fallback: f32) -> f32 {
         fallback
     }
 }
+
+/// The three effects' settings together, as a score or a renderer sets
+/// them up front.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct EffectSettings {
+    /// The reverb.
+    pub reverb: ReverbParams,
+    /// The chorus.
+    pub chorus: ChorusParams,
+    /// The delay.
+    pub delay: DelayParams,
+}
+
+impl EffectSettings {
+    /// Seconds the effects ring on after their last input, near enough to
+    /// silence (-60 dB) for a render's end: the reverb's decay, the delay's
+    /// echoes until they are 60 dB down (at most ten seconds), the chorus's
+    /// longest delay.
+    ///
+    /// ```
+    /// use polyphonica::fx::{DelayParams, EffectSettings};
+    /// let fx = EffectSettings { delay: DelayParams { time_secs: 0.5, feedback: 0.5, ping_pong: false }, ..EffectSettings::default() };
+    /// assert_eq!(fx.tail_secs([false, false, true]), 5.0); // ten echoes
+    /// ```
+    pub fn tail_secs(&self, used: [bool; 3]) -> f32 {
+        let reverb = if used[0] {
+            self.reverb.decay_secs + self.reverb.predelay_secs
+        } else {
+            0.0
+        };
+        let chorus = if used[1] { 0.05 } else { 0.0 };
+        let delay = if used[2] {
+            let feedback = finite_clamp(self.delay.feedback, 0.0, 0.98, 0.0);
+            let echoes = if feedback > 0.0 {
+                (0.001f32.ln() / feedback.ln()).ceil().max(1.0)
+            } else {
+                1.0
+            };
+            (self.delay.time_secs * echoes).min(10.0)
+        } else {
+            0.0
+        };
+        reverb.max(chorus).max(delay)
+    }
+}

@@ -457,7 +457,9 @@ impl MidiFilePlayer {
                     self.engine.release_all_notes();
                     self.frame + (MAX_TAIL_SECS * self.song.sample_rate) as u64
                 });
-                if self.engine.get_active_voice_count() == 0 || self.frame >= tail_end {
+                let silent =
+                    self.engine.get_active_voice_count() == 0 && !self.engine.effects_ringing();
+                if silent || self.frame >= tail_end {
                     self.finished = true;
                     break;
                 }

@@ -7,6 +7,7 @@ use super::event::SoundEvent;
 use super::wav::WavSink;
 use crate::engine::MAX_CAPACITY;
 use crate::engine::{EventSource, Output};
+use crate::fx::{EffectSettings, Sends};
 use crate::{Event, EventTarget, RealtimeEngine, VoiceId};
 use std::io::{Seek, Write};
 
@@ -35,6 +36,8 @@ pub struct TimelineEvent {
     pub amplitude: f32,
     /// Stereo position, -1 (left) to 1 (right); ignored in mono.
     pub pan: f32,
+    /// How much goes to the reverb, chorus and delay (none by default).
+    pub sends: Sends,
 }
 
 impl TimelineEvent {
@@ -45,7 +48,14 @@ impl TimelineEvent {
             event,
             amplitude: 1.0,
             pan: 0.0,
+            sends: Sends::default(),
         }
+    }
+
+    /// The same with effect sends.
+    pub fn with_sends(mut self, sends: Sends) -> Self {
+        self.sends = sends;
+        self
     }
 
     /// The same at `amplitude`.
@@ -141,7 +151,10 @@ impl EventSource for Cues {
                 Action::Start(i) => {
                     let placed = &self.events[i];
                     let (note, _) = placed.event.to_note(self.sample_rate);
-                    let note = note.with_amplitude(placed.amplitude).with_pan(placed.pan);
+                    let note = note
+                        .with_amplitude(placed.amplitude)
+                        .with_pan(placed.pan)
+                        .with_sends(placed.sends);
                     let id = self.ids[i];
                     let e = &placed.event;
                     engine.send(Event::NoteOn { id, note }).and_then(|()| {
@@ -222,6 +235,40 @@ impl TimelineRenderer {
             total_frames,
             sample_rate,
         })
+    }
+
+    /// Sets up the effects before rendering (the events' sends feed
+    /// them).
+    ///
+    /// ```
+    /// use polyphonica::fx::{EffectSettings, ReverbParams, Sends};
+    /// use polyphonica::render::{TimelineEvent, TimelineRenderer};
+    /// use polyphonica::{AdsrEnvelope, SoundEvent, Waveform};
+    ///
+    /// let note = SoundEvent::new(Waveform::Sine, 440.0, 0.2, AdsrEnvelope::default());
+    /// let events = [TimelineEvent::new(0.0, note).with_sends(Sends { reverb: 0.5, ..Sends::default() })];
+    /// let mut renderer = TimelineRenderer::new(&events, 2.0, 48_000)?;
+    /// renderer.set_effects(EffectSettings { reverb: ReverbParams { decay_secs: 1.0, ..ReverbParams::default() }, ..EffectSettings::default() });
+    /// let mut out = vec![0.0; 96_000];
+    /// renderer.render_mono(&mut out);
+    /// assert!(out[24_000..].iter().any(|s| s.abs() > 1e-3)); // the tail after the note
+    /// # Ok::<(), polyphonica::RenderError>(())
+    /// ```
+    pub fn set_effects(&mut self, settings: EffectSettings) {
+        let applied = [
+            Event::SetReverb {
+                params: settings.reverb,
+            },
+            Event::SetChorus {
+                params: settings.chorus,
+            },
+            Event::SetDelay {
+                params: settings.delay,
+            },
+        ]
+        .into_iter()
+        .try_for_each(|e| self.engine.send(e));
+        debug_assert!(applied.is_ok(), "effect settings are never refused");
     }
 
     /// Frames in the whole timeline.

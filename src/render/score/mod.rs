@@ -16,6 +16,17 @@
 //! pan = -0.2           # -1 (left) to 1 (right)
 //! envelope = { attack = 0.005, decay = 0.15, sustain = 0.6, release = 0.1 }
 //!
+//! [effects]           # the reverb, chorus and delay the sends feed (defaults shown)
+//! reverb = { decay = 2.0, predelay = 0.02, damping = 0.5, size = 0.8 }   # decay: RT60 in seconds
+//! chorus = { rate = 0.8, depth = 0.5, voices = 3 }                      # Hz, 0 to 1, 1 to 4
+//! delay  = { time = 0.375, feedback = 0.4, ping_pong = false }          # or beats = 0.75 instead of time
+//!
+//! [instruments.lead]
+//! waveform = "saw"
+//! reverb = 0.3         # sends, 0 to 1 (none by default); notes can set them too
+//! delay = 0.1
+//! chorus = 0.2
+//!
 //! [[note]]
 //! beat = 0             # start: `beat`, or `time` in seconds
 //! beats = 1            # length, release included: `beats`, or `duration` in seconds
@@ -34,6 +45,8 @@
 //! waveform = { sample = "kick" }   # a sample note lasts as long as its sample unless given a length
 //! ```
 //!
+//! When a note sends to an effect, the piece's default length includes the
+//! effect's tail (the reverb's decay, the delay's echoes down to −60 dB).
 //! A note without a waveform plays a sine; without an envelope it uses
 //! [`AdsrEnvelope::default`] (a sample note plays as recorded: no attack,
 //! no release). A mistake is reported with its file, line and column and
@@ -43,6 +56,8 @@ mod parse;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+use crate::fx::EffectSettings;
 
 use super::timeline::{TimelineEvent, TimelineRenderer};
 use super::RenderError;
@@ -157,6 +172,8 @@ pub struct Score {
     duration_secs: f32,
     /// The sample files the score read, each once.
     files: Vec<PathBuf>,
+    /// The `[effects]` settings.
+    effects: EffectSettings,
 }
 
 impl Score {
@@ -228,6 +245,11 @@ impl Score {
         parse::parse(text, name, base_dir, &InputLimits::default())
     }
 
+    /// The score's `[effects]` settings (the defaults where it sets none).
+    pub fn effects(&self) -> EffectSettings {
+        self.effects
+    }
+
     /// The sample files the score read (canonical paths, each once, in
     /// order), for a tool that must not overwrite its inputs.
     ///
@@ -280,6 +302,9 @@ impl Score {
                 });
             }
         }
-        TimelineRenderer::new(&self.events, self.duration_secs, sample_rate).map_err(plain)
+        let mut renderer =
+            TimelineRenderer::new(&self.events, self.duration_secs, sample_rate).map_err(plain)?;
+        renderer.set_effects(self.effects);
+        Ok(renderer)
     }
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{Score, ScoreError};
+use crate::fx::{EffectSettings, Sends, MAX_DELAY_SECS};
 use crate::limits::InputLimits;
 use crate::render::event::SoundEvent;
 use crate::render::pitch::parse_pitch;
@@ -58,6 +59,64 @@ struct RawScore {
     instruments: BTreeMap<String, RawSettings>,
     #[serde(default, rename = "note")]
     notes: Vec<Spanned<RawNote>>,
+    #[serde(default)]
+    effects: RawEffects,
+}
+
+/// `[effects]`: the settings of the reverb, chorus and delay.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEffects {
+    reverb: Option<RawReverb>,
+    chorus: Option<RawChorus>,
+    delay: Option<Spanned<RawDelay>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReverb {
+    #[serde(default, deserialize_with = "decay")]
+    decay: Option<f64>,
+    #[serde(default, deserialize_with = "predelay")]
+    predelay: Option<f64>,
+    #[serde(default, deserialize_with = "level")]
+    damping: Option<f64>,
+    #[serde(default, deserialize_with = "level")]
+    size: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChorus {
+    #[serde(default, deserialize_with = "rate")]
+    rate: Option<f64>,
+    #[serde(default, deserialize_with = "level")]
+    depth: Option<f64>,
+    #[serde(default, deserialize_with = "chorus_voices")]
+    voices: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDelay {
+    #[serde(default, deserialize_with = "delay_time")]
+    time: Option<f64>,
+    #[serde(default, deserialize_with = "beats")]
+    beats: Option<f64>,
+    #[serde(default, deserialize_with = "feedback")]
+    feedback: Option<f64>,
+    ping_pong: Option<bool>,
+}
+
+/// Sends as a note or an instrument writes them (`reverb = 0.3`, …),
+/// over `base`.
+fn sends_over(reverb: Option<f64>, chorus: Option<f64>, delay: Option<f64>, base: Sends) -> Sends {
+    let pick = |v: Option<f64>, b: f32| v.map_or(b, |v| v as f32);
+    Sends {
+        reverb: pick(reverb, base.reverb),
+        chorus: pick(chorus, base.chorus),
+        delay: pick(delay, base.delay),
+    }
 }
 
 /// What a note and an instrument can both set.
@@ -71,6 +130,12 @@ struct RawSettings {
     amplitude: Option<f64>,
     #[serde(default, deserialize_with = "pan")]
     pan: Option<f64>,
+    #[serde(default, deserialize_with = "level")]
+    reverb: Option<f64>,
+    #[serde(default, deserialize_with = "level")]
+    chorus: Option<f64>,
+    #[serde(default, deserialize_with = "level")]
+    delay: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -94,6 +159,12 @@ struct RawNote {
     amplitude: Option<f64>,
     #[serde(default, deserialize_with = "pan")]
     pan: Option<f64>,
+    #[serde(default, deserialize_with = "level")]
+    reverb: Option<f64>,
+    #[serde(default, deserialize_with = "level")]
+    chorus: Option<f64>,
+    #[serde(default, deserialize_with = "level")]
+    delay: Option<f64>,
 }
 
 #[derive(Clone, Copy, Default, Deserialize)]
@@ -310,6 +381,44 @@ fn pan<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     })
 }
 
+fn decay<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    number(d, "a decay (RT60) from 0.05 to 60 seconds", |v| {
+        (0.05..=60.0).contains(&v)
+    })
+}
+
+fn predelay<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    number(d, "a predelay from 0 to 0.5 seconds", |v| {
+        (0.0..=0.5).contains(&v)
+    })
+}
+
+fn rate<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    number(d, "a rate from 0.01 to 10 Hz", |v| {
+        (0.01..=10.0).contains(&v)
+    })
+}
+
+fn chorus_voices<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    number(d, "a whole number of voices from 1 to 4", |v| {
+        v.fract() == 0.0 && (1.0..=4.0).contains(&v)
+    })
+}
+
+fn delay_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    number(d, "a delay time from 0.001 to 2 seconds", |v| {
+        (0.001..=f64::from(MAX_DELAY_SECS)).contains(&v)
+    })
+}
+
+fn feedback<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    number(
+        d,
+        "a feedback from 0 to 0.98 (at 1 the echoes would never end)",
+        |v| (0.0..=0.98).contains(&v),
+    )
+}
+
 fn duty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     number(d, "a pulse width between 0 and 1", |v| v > 0.0 && v < 1.0)
 }
@@ -361,10 +470,19 @@ impl Builder<'_> {
             scanned = offset;
             positions.push((line, self.text[line_start..offset].chars().count() + 1));
         }
+        let effects = self.effects()?;
+        let used: [bool; 3] = std::array::from_fn(|k| {
+            events
+                .iter()
+                .any(|e: &TimelineEvent| e.sends.levels()[k] > 0.0)
+        });
+        // By default a score ends when its last note and the effects' tails
+        // (if any note sends to them) have ended.
         let last_end = events
             .iter()
             .map(|e| f64::from(e.start_secs) + f64::from(e.event.duration_secs))
-            .fold(0.0, f64::max);
+            .fold(0.0, f64::max)
+            + f64::from(effects.tail_secs(used));
         let duration = match (self.raw.duration, self.raw.beats) {
             (Some(_), Some(_)) => {
                 return Err(self.error(
@@ -382,7 +500,50 @@ impl Builder<'_> {
             positions,
             duration_secs: duration as f32,
             files,
+            effects,
         })
+    }
+
+    /// The `[effects]` table over the defaults.
+    fn effects(&self) -> Result<EffectSettings, ScoreError> {
+        let mut fx = EffectSettings::default();
+        let raw = &self.raw.effects;
+        let pick = |v: Option<f64>, b: f32| v.map_or(b, |v| v as f32);
+        if let Some(r) = &raw.reverb {
+            fx.reverb.decay_secs = pick(r.decay, fx.reverb.decay_secs);
+            fx.reverb.predelay_secs = pick(r.predelay, fx.reverb.predelay_secs);
+            fx.reverb.damping = pick(r.damping, fx.reverb.damping);
+            fx.reverb.size = pick(r.size, fx.reverb.size);
+        }
+        if let Some(c) = &raw.chorus {
+            fx.chorus.rate_hz = pick(c.rate, fx.chorus.rate_hz);
+            fx.chorus.depth = pick(c.depth, fx.chorus.depth);
+            fx.chorus.voices = c.voices.map_or(fx.chorus.voices, |v| v as u8);
+        }
+        if let Some(d) = &raw.delay {
+            let at = d.span().start;
+            let d = d.get_ref();
+            fx.delay.time_secs = match (d.time, d.beats) {
+                (Some(_), Some(_)) => {
+                    return Err(self.error(at, "the delay gives both `time` and `beats`; give one"))
+                }
+                (Some(secs), None) => secs as f32,
+                (None, Some(beats)) => {
+                    let secs = self.beats_to_secs(beats, at, "beats")?;
+                    if !(0.001..=f64::from(MAX_DELAY_SECS)).contains(&secs) {
+                        return Err(self.error(
+                            at,
+                            format!("the delay's {beats} beats are {secs} seconds at this tempo; expected 0.001 to {MAX_DELAY_SECS} seconds"),
+                        ));
+                    }
+                    secs as f32
+                }
+                (None, None) => fx.delay.time_secs,
+            };
+            fx.delay.feedback = pick(d.feedback, fx.delay.feedback);
+            fx.delay.ping_pong = d.ping_pong.unwrap_or(fx.delay.ping_pong);
+        }
+        Ok(fx)
     }
 
     fn load_sample(&mut self, spec: &Spanned<RawSample>) -> Result<SampleData, ScoreError> {
@@ -537,8 +698,15 @@ impl Builder<'_> {
             duration_secs: duration as f32,
             envelope,
         };
+        let sends = sends_over(
+            n.reverb,
+            n.chorus,
+            n.delay,
+            sends_over(inst.reverb, inst.chorus, inst.delay, Sends::default()),
+        );
         Ok(TimelineEvent::new(start as f32, event)
             .with_amplitude(amplitude as f32)
-            .with_pan(pan as f32))
+            .with_pan(pan as f32)
+            .with_sends(sends))
     }
 }
