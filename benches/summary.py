@@ -50,3 +50,13 @@ for group in sorted(os.listdir(root)):
 peers = {b: m for g, b, m in rows if g.startswith("peers")}
 if "polyphonica" in peers and "fundsp" in peers:
     print(f"ratio polyphonica / fundsp, 32-voice patch: {peers['polyphonica'] / peers['fundsp']:.3f}")
+
+fx = {(g, b): m for g, b, m in rows if g.startswith("effects")}
+rv = lambda b: fx.get(("effects_reverb_stereo_256", b))
+if rv("polyphonica_wet") and rv("polyphonica_dry") and rv("fundsp"):
+    cost = rv("polyphonica_wet") - rv("polyphonica_dry")
+    print(f"reverb: {cost / 1000:.3f} µs/block, fundsp reverb_stereo {rv('fundsp') / 1000:.3f} µs/block, ratio {cost / rv('fundsp'):.3f}")
+a3 = lambda b: fx.get(("effects_all_three_256", b))
+if a3("polyphonica_wet") and a3("polyphonica_dry") and a3("saw_voices_8"):
+    cost = a3("polyphonica_wet") - a3("polyphonica_dry")
+    print(f"reverb + chorus + delay: {cost / 1000:.3f} µs/block, 8 saw voices {a3('saw_voices_8') / 1000:.3f} µs/block, ratio {cost / a3('saw_voices_8'):.3f}")

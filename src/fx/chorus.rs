@@ -63,7 +63,9 @@ impl Chorus {
     }
 
     /// Adds the chorus of the input's mid channel to the outputs; returns
-    /// the block's largest output magnitude.
+    /// the block's largest output magnitude. The LFO is evaluated at the
+    /// block's ends and each copy's delay moves in a straight line between
+    /// them (a block is a few milliseconds; the LFO at most 10 Hz).
     pub(crate) fn process(
         &mut self,
         in_left: &[f32],
@@ -71,32 +73,48 @@ impl Chorus {
         out_left: &mut [f32],
         out_right: &mut [f32],
     ) -> f32 {
+        let frames = out_left.len();
         let voices = self.params.voices as usize;
-        let step = self.params.rate_hz / self.sample_rate;
         let target = self.target_sway();
-        let glide = 1.0 / (0.02 * self.sample_rate).max(1.0);
+        // The depth glides over about 20 ms, block by block.
+        let glide = (frames as f32 / (0.02 * self.sample_rate)).min(1.0);
+        let sway_start = self.sway_frames;
+        let sway_end = sway_start + (target - sway_start) * glide;
+        self.sway_frames = sway_end;
+        let phase_end = self.phase + self.params.rate_hz / self.sample_rate * frames as f32;
         let level = 1.0 / (voices as f32).sqrt();
+        // Each copy's delay at the block's start and its step per frame,
+        // and its left and right gains.
+        let mut delay = [0.0f32; MAX_VOICES];
+        let mut step = [0.0f32; MAX_VOICES];
+        let mut gains = [(0.0f32, 0.0f32); MAX_VOICES];
+        for k in 0..voices {
+            let offset = k as f32 / voices as f32;
+            let sway =
+                |phase: f32, depth: f32| depth * (std::f32::consts::TAU * (phase + offset)).sin();
+            let centre = (BASE_SECS + SPACING_SECS * k as f32) * self.sample_rate;
+            let start = centre + sway(self.phase, sway_start);
+            let end = centre + sway(phase_end, sway_end);
+            delay[k] = start;
+            step[k] = (end - start) / frames as f32;
+            // Spread from left to right, the outer copies wider.
+            let pan = if voices == 1 {
+                0.5
+            } else {
+                k as f32 / (voices - 1) as f32
+            };
+            gains[k] = ((1.0 - pan) * level, pan * level);
+        }
+        self.phase = phase_end - phase_end.floor();
         let mut peak = 0.0f32;
-        for n in 0..out_left.len() {
+        for n in 0..frames {
             self.line.push(0.5 * (in_left[n] + in_right[n]));
-            self.sway_frames += (target - self.sway_frames) * glide;
             let (mut left, mut right) = (0.0f32, 0.0f32);
             for k in 0..voices {
-                let phase = self.phase + k as f32 / voices as f32;
-                let sway = (std::f32::consts::TAU * phase).sin();
-                let centre = (BASE_SECS + SPACING_SECS * k as f32) * self.sample_rate;
-                let y = self.line.read(centre + self.sway_frames * sway) * level;
-                // Alternate sides, the outer copies wider.
-                let pan = if voices == 1 {
-                    0.5
-                } else {
-                    k as f32 / (voices - 1) as f32
-                };
-                left += y * (1.0 - pan);
-                right += y * pan;
+                let y = self.line.read_linear(delay[k] + step[k] * n as f32);
+                left += y * gains[k].0;
+                right += y * gains[k].1;
             }
-            let next = self.phase + step;
-            self.phase = next - next.floor();
             out_left[n] += left;
             out_right[n] += right;
             peak = peak.max(left.abs()).max(right.abs());

@@ -56,8 +56,9 @@ impl Delay {
         self.frames / self.sample_rate
     }
 
+    /// The set time in whole frames (echoes land on frames exactly).
     fn target_frames(&self) -> f32 {
-        (self.params.time_secs * self.sample_rate).max(1.0)
+        (self.params.time_secs * self.sample_rate).round().max(1.0)
     }
 
     /// Adds the echoes of the input to the outputs; returns the block's
@@ -77,16 +78,22 @@ impl Delay {
         let feedback = self.params.feedback;
         let mut peak = 0.0f32;
         for n in 0..out_left.len() {
-            if self.frames != target {
+            let (left, right) = if self.frames == target {
+                // Settled on whole frames: plain taps.
+                let whole = target as usize;
+                (self.lines[0].tap(whole), self.lines[1].tap(whole))
+            } else {
                 let step = ((target - self.frames) * glide).clamp(-MAX_GLIDE, MAX_GLIDE);
                 self.frames = if step.abs() < 1e-4 {
                     target
                 } else {
                     self.frames + step
                 };
-            }
-            let left = self.lines[0].read(self.frames);
-            let right = self.lines[1].read(self.frames);
+                (
+                    self.lines[0].read(self.frames),
+                    self.lines[1].read(self.frames),
+                )
+            };
             if self.params.ping_pong {
                 // Everything enters on the left; each echo crosses over.
                 self.lines[0].push(0.5 * (in_left[n] + in_right[n]) + feedback * right);

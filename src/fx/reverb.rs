@@ -141,7 +141,7 @@ impl Reverb {
             // Whole frames: the cubic read is then exact, no loss per pass.
             *target = (secs * scale * self.sample_rate).round().max(2.0);
         }
-        self.predelay_target = (p.predelay_secs * self.sample_rate).max(1.0);
+        self.predelay_target = (p.predelay_secs * self.sample_rate).round().max(1.0);
         self.damping_coefficient = DAMPING_RANGE * p.damping;
         self.update_gains();
     }
@@ -173,58 +173,100 @@ impl Reverb {
         out_left: &mut [f32],
         out_right: &mut [f32],
     ) -> f32 {
+        let frames = out_left.len();
         let gliding = self.lengths != self.length_targets;
         if gliding {
             self.update_gains();
         }
-        let mut peak = 0.0f32;
+        // The swaying lines' offsets at the block's ends, a line between
+        // (the sways are slower than 1.1 Hz; a block is a few ms).
+        let mut sway = [0.0f32; 4];
+        let mut sway_step = [0.0f32; 4];
+        for k in 0..4 {
+            let start = self.sway_frames * triangle(self.sway_phase[k]);
+            let mut phase = self.sway_phase[k] + self.sway_step[k] * frames as f32;
+            phase -= phase.floor();
+            let end = self.sway_frames * triangle(phase);
+            self.sway_phase[k] = phase;
+            sway[k] = self.lengths[k] + start;
+            sway_step[k] = (end - start) / frames as f32;
+        }
+        let taps: [usize; LINES] = self.lengths.map(|l| l as usize);
         let a = self.damping_coefficient;
-        for n in 0..out_left.len() {
-            // Predelay (gliding), then diffusion, per channel.
-            self.predelay_frames += (self.predelay_target - self.predelay_frames).clamp(-0.5, 0.5);
-            let mut input = [0.0f32; 2];
-            for (c, x) in [in_left[n], in_right[n]].into_iter().enumerate() {
-                self.predelay[c].push(x);
-                let delayed = self.predelay[c].read(self.predelay_frames);
-                let d = &mut self.diffusers[c];
-                let diffused = d[0].process(delayed);
-                input[c] = d[1].process(diffused);
+        let gains = self.gains;
+        let mut lowpass = self.lowpass;
+        let mut peak = 0.0f32;
+        for n in 0..frames {
+            let input = self.diffuse(in_left[n], in_right[n]);
+            // Read every line: the first four swaying (linear
+            // interpolation), the others at whole frames unless gliding.
+            let mut raw = [0.0f32; LINES];
+            for k in 0..4 {
+                raw[k] = self.lines[k].read_linear(sway[k] + sway_step[k] * n as f32);
             }
-            // Read every line (the first four swaying), damp, scale.
-            let mut y = [0.0f32; LINES];
-            for i in 0..LINES {
-                self.lengths[i] += (self.length_targets[i] - self.lengths[i]).clamp(-0.25, 0.25);
-                let mut length = self.lengths[i];
-                if i < 4 {
-                    let phase = self.sway_phase[i];
-                    length += self.sway_frames * triangle(phase);
-                    let next = phase + self.sway_step[i];
-                    self.sway_phase[i] = next - next.floor();
+            for k in 4..LINES {
+                raw[k] = if gliding {
+                    self.lines[k].read(self.lengths[k])
+                } else {
+                    self.lines[k].tap(taps[k])
+                };
+            }
+            if gliding {
+                for k in 0..LINES {
+                    self.lengths[k] +=
+                        (self.length_targets[k] - self.lengths[k]).clamp(-0.25, 0.25);
                 }
-                let read = self.lines[i].read(length);
-                self.lowpass[i] = read + a * (self.lowpass[i] - read);
-                y[i] = self.lowpass[i] * self.gains[i];
             }
-            // Householder feedback: y - (2/N)·Σy, then the input.
-            let sum: f32 = y.iter().sum();
-            let reflect = sum * (2.0 / LINES as f32);
+            // Damp and scale (eight lanes, no branches), then the
+            // Householder feedback: y - (2/N)·Σy, plus the input.
+            let mut y = [0.0f32; LINES];
+            for k in 0..LINES {
+                lowpass[k] = raw[k] + a * (lowpass[k] - raw[k]);
+                y[k] = lowpass[k] * gains[k];
+            }
+            let reflect = y.iter().sum::<f32>() * (2.0 / LINES as f32);
             let (mut left, mut right) = (0.0f32, 0.0f32);
-            for i in 0..LINES {
-                left += LEFT_SIGNS[i] * y[i];
-                right += RIGHT_SIGNS[i] * y[i];
-                let feed = y[i] - reflect + input[i & 1];
-                self.lines[i].push(feed);
+            for k in 0..LINES {
+                left += LEFT_SIGNS[k] * y[k];
+                right += RIGHT_SIGNS[k] * y[k];
+            }
+            for k in 0..LINES {
+                self.lines[k].push(y[k] - reflect + input[k & 1]);
             }
             let (left, right) = (left * OUTPUT_GAIN, right * OUTPUT_GAIN);
             out_left[n] += left;
             out_right[n] += right;
             peak = peak.max(left.abs()).max(right.abs());
         }
+        self.lowpass = lowpass;
         if !peak.is_finite() {
             self.clear();
             return 0.0;
         }
         peak
+    }
+
+    /// One frame of input through the predelay (gliding if it changed) and
+    /// the diffusers, per channel.
+    #[inline]
+    fn diffuse(&mut self, left: f32, right: f32) -> [f32; 2] {
+        let settled = self.predelay_frames == self.predelay_target;
+        if !settled {
+            self.predelay_frames += (self.predelay_target - self.predelay_frames).clamp(-0.5, 0.5);
+        }
+        let mut out = [0.0f32; 2];
+        for (c, x) in [left, right].into_iter().enumerate() {
+            self.predelay[c].push(x);
+            let delayed = if settled {
+                self.predelay[c].tap(self.predelay_frames as usize)
+            } else {
+                self.predelay[c].read(self.predelay_frames)
+            };
+            let d = &mut self.diffusers[c];
+            let diffused = d[0].process(delayed);
+            out[c] = d[1].process(diffused);
+        }
+        out
     }
 
     /// Silences the tail.
