@@ -414,3 +414,46 @@ fn effects_allocate_nothing_on_the_audio_side() {
     }
     assert_eq!(counted, 0);
 }
+
+#[test]
+fn effect_settings_and_sends_apply_at_their_frame() {
+    use polyphonica::At;
+    for buffer in [1usize, 64, 256, 1000] {
+        let (mut audio, mut control) = RealtimeEngine::new(RATE).split();
+        // Both at frame 1000, in this order: the delay becomes 480 frames,
+        // then a click sends everything to it.
+        let params = DelayParams {
+            time_secs: 0.01,
+            feedback: 0.0,
+            ping_pong: false,
+        };
+        control.at(At::Frame(1_000)).set_delay(params).unwrap();
+        let mut data = vec![0.0f32; 64];
+        data[0] = 1.0;
+        let sample = SampleData::from_mono(data, RATE as u32).unwrap();
+        let note = Note::new(Waveform::Sample(sample), 440.0, HOLD).with_sends(Sends {
+            delay: 1.0,
+            ..Sends::default()
+        });
+        control.at(At::Frame(1_000)).trigger(note).unwrap();
+        let mut out = vec![0.0f32; 2_048];
+        for chunk in out.chunks_mut(buffer) {
+            audio.process_buffer(chunk);
+        }
+        let dry = &out[1_000..1_024];
+        assert!(out[..1_000].iter().all(|s| *s == 0.0), "buffer {buffer}");
+        assert!(dry[0] > 0.5, "buffer {buffer}: the click at frame 1000");
+        // The echo is the click again, exactly 480 frames later.
+        for (j, d) in dry.iter().enumerate() {
+            let echo = out[1_480 + j];
+            assert!(
+                (echo - d).abs() < 1e-5,
+                "buffer {buffer}, frame {j}: {echo} against {d}"
+            );
+        }
+        assert!(
+            out[1_100..1_470].iter().all(|s| s.abs() < 1e-3),
+            "buffer {buffer}: nothing between"
+        );
+    }
+}
