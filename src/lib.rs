@@ -239,6 +239,7 @@ pub mod engine;
 pub mod fx;
 pub mod limits;
 pub mod midi;
+pub mod patch;
 #[cfg(feature = "playback")]
 #[cfg_attr(docsrs, doc(cfg(feature = "playback")))]
 pub mod playback;

@@ -10,7 +10,7 @@ use super::command::{controlled_voice, Command};
 use super::schedule::{Origin, Schedule};
 use super::shared::{Published, Shared};
 use crate::engine::{EventSource, Output};
-use crate::{RealtimeEngine, SampleData, Voice, VoiceId};
+use crate::{RealtimeEngine, Voice, VoiceId};
 
 /// Blocks averaged into the published load.
 const LOAD_WINDOW: usize = 16;
@@ -52,7 +52,7 @@ pub struct AudioEngine {
     engine: RealtimeEngine,
     shared: Arc<Shared>,
     lanes: Box<[Consumer<Command>]>,
-    garbage: Producer<SampleData>,
+    garbage: Producer<crate::engine::Retired>,
     /// Ids of the notes that ended, to the controllers.
     ended: Producer<VoiceId>,
     schedule: Schedule,
@@ -69,7 +69,7 @@ impl AudioEngine {
         engine: RealtimeEngine,
         shared: Arc<Shared>,
         lanes: Box<[Consumer<Command>]>,
-        garbage: Producer<SampleData>,
+        garbage: Producer<crate::engine::Retired>,
         ended: Producer<VoiceId>,
         schedule_capacity: usize,
     ) -> Self {

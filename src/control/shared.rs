@@ -11,7 +11,7 @@ use rtrb::{Consumer, Producer};
 use super::command::Command;
 use super::sync::{fence, spin, AtomicU64, AtomicUsize};
 use crate::engine::VoiceIdSource;
-use crate::{SampleData, VoiceId};
+use crate::VoiceId;
 
 /// Everything the controllers of one split share (through an `Arc`).
 ///
@@ -34,7 +34,7 @@ pub(crate) struct Shared {
     /// Producer ends of the command queues no controller holds.
     free_lanes: Mutex<Vec<Producer<Command>>>,
     /// Samples the audio side let go of, to be dropped here.
-    garbage: Mutex<Consumer<SampleData>>,
+    garbage: Mutex<Consumer<crate::engine::Retired>>,
     /// Ids of the notes that ended, from the audio side.
     ended: Mutex<Consumer<VoiceId>>,
 }
@@ -50,7 +50,7 @@ impl Shared {
         immediate: PendingBudget,
         status: StatusCell,
         free_lanes: Vec<Producer<Command>>,
-        garbage: Consumer<SampleData>,
+        garbage: Consumer<crate::engine::Retired>,
         ended: Consumer<VoiceId>,
     ) -> Self {
         Shared {

@@ -163,6 +163,13 @@ pub struct EnvelopeState {
     decay_frames: u32,
     sustain_level: f32,
     release_frames: u32,
+    /// A patch's delay before the attack (as a silent part of the attack
+    /// phase) and hold after it (as a flat part of the decay phase), in
+    /// frames; which of the two is running now.
+    attack_frames: u32,
+    hold_frames: u32,
+    delaying: bool,
+    holding: bool,
 }
 
 impl EnvelopeState {
@@ -182,11 +189,43 @@ impl EnvelopeState {
             decay_frames: secs_to_frames(e.decay_secs, sample_rate),
             sustain_level: e.sustain_level,
             release_frames: secs_to_frames(e.release_secs, sample_rate),
+            attack_frames,
+            hold_frames: 0,
+            delaying: false,
+            holding: false,
         };
         if attack_frames == 0 {
             state.enter_decay();
         } else {
             state.slope = 1.0 / attack_frames as f32;
+        }
+        state
+    }
+
+    /// An envelope that stays silent for `delay_secs` before its attack
+    /// and holds full level for `hold_secs` after it (a patch's, as
+    /// SoundFonts have them); the delay counts as attack, the hold as
+    /// decay. Negative or non-finite times count as 0.
+    pub(crate) fn with_delay_hold(
+        envelope: &AdsrEnvelope,
+        delay_secs: f32,
+        hold_secs: f32,
+        sample_rate: f32,
+    ) -> Self {
+        let frames =
+            |secs: f32| secs_to_frames(if secs.is_finite() { secs } else { 0.0 }, sample_rate);
+        let (delay_frames, hold_frames) = (frames(delay_secs), frames(hold_secs));
+        let mut state = EnvelopeState::new(envelope, sample_rate);
+        state.hold_frames = hold_frames;
+        if delay_frames > 0 {
+            state.delaying = true;
+            state.phase = EnvelopePhase::Attack;
+            state.start = 0.0;
+            state.slope = 0.0;
+            state.position = 0;
+            state.length = delay_frames;
+        } else if state.attack_frames == 0 && hold_frames > 0 {
+            state.enter_decay(); // again, now with the hold first
         }
         state
     }
@@ -280,6 +319,13 @@ impl EnvelopeState {
     }
 
     fn enter_decay(&mut self) {
+        if self.hold_frames > 0 && !self.holding {
+            self.holding = true;
+            self.enter(EnvelopePhase::Decay, 1.0, self.hold_frames, 1.0);
+            return;
+        }
+        self.holding = false;
+        self.hold_frames = 0;
         self.enter(
             EnvelopePhase::Decay,
             1.0,
@@ -290,7 +336,16 @@ impl EnvelopeState {
 
     fn advance_phase(&mut self) {
         match self.phase {
+            EnvelopePhase::Attack if self.delaying => {
+                self.delaying = false;
+                if self.attack_frames == 0 {
+                    self.enter_decay();
+                } else {
+                    self.enter(EnvelopePhase::Attack, 0.0, self.attack_frames, 1.0);
+                }
+            }
             EnvelopePhase::Attack => self.enter_decay(),
+            EnvelopePhase::Decay if self.holding => self.enter_decay(),
             EnvelopePhase::Decay if self.sustain_level <= 0.0 => {
                 self.phase = EnvelopePhase::Finished
             }
@@ -400,5 +455,26 @@ mod tests {
         assert!(levels(&mut env, 1000)
             .iter()
             .all(|l| l.is_finite() && *l >= 0.0));
+    }
+
+    #[test]
+    fn delay_and_hold_come_before_and_after_the_attack() {
+        // 2 frames of delay, 2 of attack, 3 of hold, 2 of decay to 0.5.
+        let env = AdsrEnvelope::new(0.002, 0.002, 0.5, 0.001);
+        let mut state = EnvelopeState::with_delay_hold(&env, 0.002, 0.003, 1000.0);
+        assert_eq!(
+            levels(&mut state, 10),
+            [0.0, 0.0, 0.0, 0.5, 1.0, 1.0, 1.0, 1.0, 0.75, 0.5]
+        );
+        assert_eq!(state.phase(), EnvelopePhase::Sustain);
+        // No attack: the hold starts at once.
+        let env = AdsrEnvelope::new(0.0, 0.002, 0.5, 0.001);
+        let mut state = EnvelopeState::with_delay_hold(&env, 0.0, 0.002, 1000.0);
+        assert_eq!(levels(&mut state, 5), [1.0, 1.0, 1.0, 0.75, 0.5]);
+        // Released during the delay: silent, then done.
+        let mut state = EnvelopeState::with_delay_hold(&env, 0.01, 0.0, 1000.0);
+        state.release();
+        assert_eq!(levels(&mut state, 2), [0.0, 0.0]);
+        assert!(state.is_finished());
     }
 }

@@ -10,16 +10,44 @@ use super::group::Group;
 use super::id_index::IdIndex;
 use super::note::{clamp_frequency, clamp_or, Note};
 use super::slot_heap::SlotHeap;
-use super::voice::{MixTarget, Scratch, SlotState, Voice, PARAMETER_RAMP_SECS, STEAL_FADE_SECS};
+use super::voice::{
+    ChannelControls, FilterFamily, MixTarget, PatchContext, PatchScratch, Scratch, SlotState,
+    Voice, PARAMETER_RAMP_SECS, STEAL_FADE_SECS,
+};
 use super::waveform::clamp_duty_cycle;
 use super::{AtomicF32, VoiceId, GROUPS, MAX_BLOCK_FRAMES};
 use crate::dsp::denormal::DenormalGuard;
+use crate::dsp::filter::{LadderBatch, SvfBatch, CONTROL_FRAMES, LANES};
 use crate::dsp::limiter::Limiter;
 use crate::dsp::mix::apply_ramp;
 use crate::dsp::slew::Slew;
 use crate::dsp::wavetable::{wavetables, Wavetables};
 use crate::fx::Effects;
+use crate::patch::Patch;
 use crate::{SampleData, Waveform};
+use std::sync::Arc;
+
+/// Something the audio side let go of and must not free: a sample or a
+/// patch. The driver takes them away ([`EngineCore::take_retired`]).
+#[derive(Debug)]
+pub(crate) enum Retired {
+    Sample(SampleData),
+    Patch(Arc<Patch>),
+}
+
+impl Retired {
+    fn same_as(&self, other: &Retired) -> bool {
+        match (self, other) {
+            (Retired::Sample(a), Retired::Sample(b)) => a.shares_audio_with(b),
+            (Retired::Patch(a), Retired::Patch(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+/// The lane a patched voice without a filter renders into (past the
+/// batch's lanes).
+const UNFILTERED_LANE: usize = LANES;
 
 /// How many samples no longer used by any voice the core keeps before they
 /// are released away from the audio side (see [`EngineCore::take_retired`]).
@@ -75,9 +103,16 @@ pub(crate) struct EngineCore {
     previous_block_silent: bool,
     limiter: Limiter,
     tables: &'static Wavetables,
-    /// Samples whose last voice ended, kept so the audio side never frees
-    /// them; one entry per distinct sample.
-    retired: Vec<SampleData>,
+    /// Samples and patches whose last voice ended, kept so the audio side
+    /// never frees them; one entry per distinct one.
+    retired: Vec<Retired>,
+    /// Each channel's controllers, pressure and pitch bend (modulation
+    /// sources of patched notes).
+    channels: Box<[ChannelControls; 16]>,
+    /// Frames rendered since the engine was made.
+    clock_frames: u64,
+    /// The working buffers of patched voices and their filters.
+    patch_scratch: Box<PatchScratch>,
 }
 
 impl EngineCore {
@@ -114,6 +149,9 @@ impl EngineCore {
             limiter: Limiter::new(sample_rate),
             tables: wavetables(),
             retired: Vec::with_capacity(RETIRED_CAPACITY),
+            channels: Box::new([ChannelControls::default(); 16]),
+            clock_frames: 0,
+            patch_scratch: Box::new(PatchScratch::new()),
         }
     }
 
@@ -184,6 +222,40 @@ impl EngineCore {
             Event::SetGroupSends { group, sends } => {
                 if let Some(g) = self.group_sends.get_mut(group as usize) {
                     *g = sends.levels();
+                }
+            }
+            Event::SetController {
+                channel,
+                controller,
+                value,
+            } => {
+                if let Some(ch) = self.channels.get_mut(usize::from(channel)) {
+                    if value.is_finite() && controller < 128 {
+                        ch.cc[usize::from(controller)] = value.clamp(0.0, 1.0);
+                    }
+                }
+            }
+            Event::SetChannelPressure { channel, pressure } => {
+                if let Some(ch) = self.channels.get_mut(usize::from(channel)) {
+                    if pressure.is_finite() {
+                        ch.pressure = pressure.clamp(0.0, 1.0);
+                    }
+                }
+            }
+            Event::SetPitchBend { channel, bend } => {
+                if let Some(ch) = self.channels.get_mut(usize::from(channel)) {
+                    if bend.is_finite() {
+                        ch.bend = bend.clamp(-1.0, 1.0);
+                    }
+                }
+            }
+            Event::SetPolyPressure { id, pressure } => {
+                if let Some(i) = self.find(id) {
+                    if let Some(p) = self.voices[i].patched_mut() {
+                        if pressure.is_finite() {
+                            p.poly_pressure = pressure.clamp(0.0, 1.0);
+                        }
+                    }
                 }
             }
             Event::SetReverb { params } => self.effects.set_reverb(params),
@@ -275,13 +347,17 @@ impl EngineCore {
             return;
         };
         self.notes_started += 1;
-        let old = self.voices[slot].start(
+        let (old, old_patch) = self.voices[slot].start(
             id,
             self.notes_started,
             note,
             self.sample_rate,
             self.noise_seed,
+            self.clock_frames,
         );
+        if let Some(p) = old_patch {
+            self.retire_item(Retired::Patch(p));
+        }
         self.occupied[slot / 64] |= 1 << (slot % 64);
         self.playing += 1;
         self.index.insert(id, slot);
@@ -501,20 +577,22 @@ impl EngineCore {
     /// on the audio side. One reference per distinct sample is kept; a
     /// second reference to a kept sample is dropped, which cannot free it.
     fn retire(&mut self, sample: Option<SampleData>) {
-        let Some(sample) = sample else { return };
-        if self
-            .retired
-            .iter()
-            .any(|kept| kept.shares_audio_with(&sample))
-        {
-            return; // `sample` drops here, but `retired` still holds one.
+        if let Some(sample) = sample {
+            self.retire_item(Retired::Sample(sample));
+        }
+    }
+
+    /// Keeps a sample or a patch (see [`retire`](Self::retire)).
+    fn retire_item(&mut self, item: Retired) {
+        if self.retired.iter().any(|kept| kept.same_as(&item)) {
+            return; // `item` drops here, but `retired` still holds one.
         }
         if self.retired.len() == self.retired.capacity() {
             // Full: make room by dropping the oldest. Documented as the one
             // case where a sample may be freed on the audio side.
             self.retired.remove(0);
         }
-        self.retired.push(sample);
+        self.retired.push(item);
     }
 
     /// Disposes of an event that will never be applied (a cancelled one)
@@ -524,6 +602,9 @@ impl EngineCore {
         if let Event::NoteOn { note, .. } = event {
             if let Waveform::Sample(sample) = note.waveform {
                 self.retire(Some(sample));
+            }
+            if let Some(patch) = note.patch {
+                self.retire_item(Retired::Patch(patch));
             }
         }
     }
@@ -535,7 +616,7 @@ impl EngineCore {
 
     /// Hands the kept samples to the caller, away from the audio side, which
     /// drops the ones no one else holds. Keeps the buffer's capacity.
-    pub(crate) fn take_retired(&mut self, mut release: impl FnMut(SampleData)) {
+    pub(crate) fn take_retired(&mut self, mut release: impl FnMut(Retired)) {
         for s in self.retired.drain(..) {
             release(s);
         }
@@ -589,65 +670,229 @@ impl EngineCore {
     }
 
     /// Renders every occupied slot, in slot order, into `bus`, and frees the
-    /// voices that finish.
+    /// voices that finish. Patched voices with a filter gather in batches
+    /// of [`LANES`] channels whose filters run together (see
+    /// [`crate::dsp::filter`]); each batch is mixed when it is full, when a
+    /// voice of another filter family comes, and at the end.
     fn render_voices(&mut self, bus: &mut Bus<'_>, frames: usize) {
         self.debug_check_bookkeeping();
         self.renders += 1;
         let group_gains: [(f32, f32); GROUPS] =
             std::array::from_fn(|g| self.groups[g].advance(frames));
+        let stereo_mix = matches!(bus, Bus::Stereo(..));
+        let mut batch = Batch::default();
         for word in 0..self.occupied.len() {
             let mut bits = self.occupied[word];
             while bits != 0 {
                 let slot = word * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                let group = self.voices[slot].group as usize;
-                let to = self.sends_of(slot);
-                let from = self.voices[slot].sends_now;
-                let from = if from[0].is_nan() { to } else { from };
-                let done = if to == [0.0; 3] && from == [0.0; 3] {
-                    self.voices[slot].render(
-                        self.sample_rate,
-                        self.tables,
-                        &mut self.scratch,
-                        group_gains[group],
-                        bus.target(),
-                    )
-                } else {
-                    // Through scratch: the block goes to the mix and, at
-                    // the send levels, to the effects.
-                    let [left, right, ..] = &mut *self.fx_scratch;
-                    let (left, right) = (&mut left[..frames], &mut right[..frames]);
-                    left.fill(0.0);
-                    right.fill(0.0);
-                    let mono = matches!(bus, Bus::Mono(_));
-                    let target = if mono {
-                        MixTarget::Mono(left)
-                    } else {
-                        MixTarget::Stereo(left, right)
-                    };
-                    let done = self.voices[slot].render(
-                        self.sample_rate,
-                        self.tables,
-                        &mut self.scratch,
-                        group_gains[group],
-                        target,
-                    );
-                    let [left, right, ..] = &*self.fx_scratch;
-                    let (left, right) = (&left[..frames], &right[..frames]);
-                    let right = if mono { left } else { right };
-                    bus.add(left, right);
-                    self.effects.send(left, right, from, to);
-                    done
+                let Some(patched) = self.voices[slot].patched() else {
+                    self.deliver(slot, bus, frames, &group_gains, How::Plain);
+                    continue;
                 };
-                self.voices[slot].sends_now = to;
-                if done {
-                    self.finish(slot);
-                } else {
-                    // An envelope whose decay to a sustain of 0 ended with
-                    // the block is over: for stealing it counts as released.
-                    self.note_released(slot);
+                let family = patched.family();
+                let lanes = self.voices[slot].patch_lanes(stereo_mix);
+                let Some(family) = family else {
+                    let played = self.prepare(slot, frames, UNFILTERED_LANE, lanes == 2);
+                    let how = How::Patched {
+                        lane: UNFILTERED_LANE,
+                        played,
+                    };
+                    self.deliver(slot, bus, frames, &group_gains, how);
+                    continue;
+                };
+                if batch.count > 0 && (batch.family != Some(family) || batch.lanes + lanes > LANES)
+                {
+                    self.flush(&mut batch, bus, frames, &group_gains);
+                }
+                let lane = batch.lanes;
+                let played = self.prepare(slot, frames, lane, lanes == 2);
+                batch.family = Some(family);
+                batch.members[batch.count] = (slot, lane, played);
+                batch.count += 1;
+                batch.lanes += lanes;
+            }
+        }
+        self.flush(&mut batch, bus, frames, &group_gains);
+        self.clock_frames += frames as u64;
+    }
+
+    /// Runs a patched voice's modulation and sources into `lane`.
+    fn prepare(&mut self, slot: usize, frames: usize, lane: usize, stereo_lanes: bool) -> usize {
+        let ctx = PatchContext {
+            sample_rate: self.sample_rate,
+            tables: self.tables,
+            channels: &self.channels,
+        };
+        self.voices[slot].prepare_patched(&ctx, frames, &mut self.patch_scratch, lane, stereo_lanes)
+    }
+
+    /// Filters the batch's lanes together, then mixes each of its voices.
+    fn flush(
+        &mut self,
+        batch: &mut Batch,
+        bus: &mut Bus<'_>,
+        frames: usize,
+        group_gains: &[(f32, f32); GROUPS],
+    ) {
+        let Some(family) = batch.family.filter(|_| batch.count > 0) else {
+            return;
+        };
+        let scratch = &mut *self.patch_scratch;
+        let segments = frames.div_ceil(CONTROL_FRAMES);
+        // Lanes nobody uses run silent at a harmless setting.
+        for lane in batch.lanes..LANES {
+            scratch.lanes[lane][..frames].fill(0.0);
+            for s in 0..segments {
+                scratch.g_points[s][lane] = 0.1;
+                scratch.k_points[s][lane] = 1.0;
+            }
+        }
+        let mut svf = SvfBatch::default();
+        let mut ladder = LadderBatch::default();
+        for &(slot, lane, _) in &batch.members[..batch.count] {
+            let Some(pv) = self.voices[slot].patched() else {
+                continue;
+            };
+            let lanes = if pv.stereo { 2 } else { 1 };
+            for c in 0..lanes {
+                match family {
+                    FilterFamily::Svf(mode) => {
+                        svf.load(lane + c, pv.svf[c], mode, pv.g_now, pv.k_now)
+                    }
+                    FilterFamily::Ladder => {
+                        let drive = self.voices[slot]
+                            .patch
+                            .as_ref()
+                            .and_then(|p| p.filter())
+                            .map_or(0.0, |f| f.drive);
+                        ladder.load(
+                            lane + c,
+                            pv.ladder[c],
+                            crate::dsp::filter::ladder_drive_gain(drive),
+                            pv.g_now,
+                            pv.k_now,
+                        )
+                    }
                 }
             }
+        }
+        for lane in batch.lanes..LANES {
+            match family {
+                FilterFamily::Svf(mode) => svf.load(lane, Default::default(), mode, 0.1, 1.0),
+                FilterFamily::Ladder => ladder.load(lane, Default::default(), 0.0, 0.1, 1.0),
+            }
+        }
+        let frame_major = &mut scratch.frame_major[..frames];
+        for (i, f) in frame_major.iter_mut().enumerate() {
+            for (l, x) in f.iter_mut().enumerate() {
+                *x = scratch.lanes[l][i];
+            }
+        }
+        for (s, chunk) in frame_major.chunks_mut(CONTROL_FRAMES).enumerate() {
+            match family {
+                FilterFamily::Svf(_) => svf.run(chunk, &scratch.g_points[s], &scratch.k_points[s]),
+                FilterFamily::Ladder => {
+                    ladder.run(chunk, &scratch.g_points[s], &scratch.k_points[s])
+                }
+            }
+        }
+        for (i, f) in frame_major.iter().enumerate() {
+            for (l, x) in f.iter().enumerate() {
+                scratch.lanes[l][i] = *x;
+            }
+        }
+        let last = segments.saturating_sub(1);
+        for &(slot, lane, _) in &batch.members[..batch.count] {
+            let Some(pv) = self.voices[slot].patched_mut() else {
+                continue;
+            };
+            let lanes = if pv.stereo { 2 } else { 1 };
+            for c in 0..lanes {
+                match family {
+                    FilterFamily::Svf(_) => pv.svf[c] = svf.store(lane + c),
+                    FilterFamily::Ladder => pv.ladder[c] = ladder.store(lane + c),
+                }
+            }
+            pv.g_now = scratch.g_points[last][lane];
+            pv.k_now = scratch.k_points[last][lane];
+        }
+        for k in 0..batch.count {
+            let (slot, lane, played) = batch.members[k];
+            self.deliver(
+                slot,
+                bus,
+                frames,
+                group_gains,
+                How::Patched { lane, played },
+            );
+        }
+        *batch = Batch::default();
+    }
+
+    /// Mixes one voice's block into `bus` (and its sends into the
+    /// effects), then frees it if it finished.
+    fn deliver(
+        &mut self,
+        slot: usize,
+        bus: &mut Bus<'_>,
+        frames: usize,
+        group_gains: &[(f32, f32); GROUPS],
+        how: How,
+    ) {
+        let group_gain = group_gains[self.voices[slot].group as usize];
+        let to = self.sends_of(slot);
+        let from = self.voices[slot].sends_now;
+        let from = if from[0].is_nan() { to } else { from };
+        let voice = &mut self.voices[slot];
+        let done = if to == [0.0; 3] && from == [0.0; 3] {
+            render_into(
+                voice,
+                how,
+                self.sample_rate,
+                self.tables,
+                &mut self.scratch,
+                &mut self.patch_scratch,
+                group_gain,
+                bus.target(),
+            )
+        } else {
+            // Through scratch: the block goes to the mix and, at
+            // the send levels, to the effects.
+            let [left, right, ..] = &mut *self.fx_scratch;
+            let (left, right) = (&mut left[..frames], &mut right[..frames]);
+            left.fill(0.0);
+            right.fill(0.0);
+            let mono = matches!(bus, Bus::Mono(_));
+            let target = if mono {
+                MixTarget::Mono(left)
+            } else {
+                MixTarget::Stereo(left, right)
+            };
+            let done = render_into(
+                voice,
+                how,
+                self.sample_rate,
+                self.tables,
+                &mut self.scratch,
+                &mut self.patch_scratch,
+                group_gain,
+                target,
+            );
+            let [left, right, ..] = &*self.fx_scratch;
+            let (left, right) = (&left[..frames], &right[..frames]);
+            let right = if mono { left } else { right };
+            bus.add(left, right);
+            self.effects.send(left, right, from, to);
+            done
+        };
+        self.voices[slot].sends_now = to;
+        if done {
+            self.finish(slot);
+        } else {
+            // An envelope whose decay to a sustain of 0 ended with
+            // the block is over: for stealing it counts as released.
+            self.note_released(slot);
         }
     }
 
@@ -676,11 +921,50 @@ impl EngineCore {
     fn sends_of(&self, slot: usize) -> [f32; 3] {
         let v = &self.voices[slot];
         let g = &self.group_sends[v.group as usize];
-        std::array::from_fn(|k| (v.sends[k] + g[k]).min(1.0))
+        let m = v.patched().map_or([0.0; 3], |p| p.send_mod);
+        std::array::from_fn(|k| (v.sends[k] + g[k] + m[k]).clamp(0.0, 1.0))
     }
 
     fn finish(&mut self, slot: usize) {
         self.free_slot(slot);
+    }
+}
+
+/// How a voice's block is made: the plain voice's render, or the end of a
+/// patched voice's (gain and pan of its filtered lanes).
+#[derive(Clone, Copy)]
+enum How {
+    Plain,
+    Patched { lane: usize, played: usize },
+}
+
+/// Patched voices whose filters run together.
+#[derive(Default)]
+struct Batch {
+    family: Option<FilterFamily>,
+    /// Slot, first lane and frames played of each member.
+    members: [(usize, usize, usize); LANES],
+    count: usize,
+    /// Lanes taken.
+    lanes: usize,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_into(
+    voice: &mut Voice,
+    how: How,
+    sample_rate: f32,
+    tables: &'static Wavetables,
+    scratch: &mut Scratch,
+    patch_scratch: &mut PatchScratch,
+    group_gain: (f32, f32),
+    target: MixTarget<'_>,
+) -> bool {
+    match how {
+        How::Plain => voice.render(sample_rate, tables, scratch, group_gain, target),
+        How::Patched { lane, played } => {
+            voice.finish_patched(patch_scratch, scratch, lane, played, group_gain, target)
+        }
     }
 }
 

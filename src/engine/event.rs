@@ -148,6 +148,38 @@ pub enum Event {
         /// The new settings (clamped).
         params: DelayParams,
     },
+    /// Set a controller of a channel (a modulation source of the
+    /// channel's patched notes; controller 1 is the mod wheel).
+    SetController {
+        /// The channel, `0..16`.
+        channel: u8,
+        /// The controller number, `0..128`.
+        controller: u8,
+        /// Its value, 0 to 1 (MIDI value / 127).
+        value: f32,
+    },
+    /// Set a channel's pressure (aftertouch), 0 to 1.
+    SetChannelPressure {
+        /// The channel, `0..16`.
+        channel: u8,
+        /// The pressure.
+        pressure: f32,
+    },
+    /// Set a channel's pitch bend, −1 to 1 (a modulation source; what it
+    /// does to a patch's pitch is its matrix's business).
+    SetPitchBend {
+        /// The channel, `0..16`.
+        channel: u8,
+        /// The bend.
+        bend: f32,
+    },
+    /// Set one note's pressure (polyphonic aftertouch), 0 to 1.
+    SetPolyPressure {
+        /// The note.
+        id: VoiceId,
+        /// The pressure.
+        pressure: f32,
+    },
     /// Silence every note of a group: each fades out as a stolen note does
     /// (4 ms, to the end of the block it ends in), so nothing clicks; their
     /// ids go stale at once.
@@ -176,6 +208,7 @@ impl Event {
             | Event::RampAmplitude { id, .. }
             | Event::SetSends { id, .. }
             | Event::SetPan { id, .. }
+            | Event::SetPolyPressure { id, .. }
             | Event::SetDutyCycle { id, .. } => Some(id),
             Event::NoteOn { .. }
             | Event::SetMasterVolume { .. }
@@ -188,7 +221,10 @@ impl Event {
             | Event::SetGroupSends { .. }
             | Event::SetReverb { .. }
             | Event::SetChorus { .. }
-            | Event::SetDelay { .. } => None,
+            | Event::SetDelay { .. }
+            | Event::SetController { .. }
+            | Event::SetChannelPressure { .. }
+            | Event::SetPitchBend { .. } => None,
         }
     }
 }

@@ -27,6 +27,7 @@ mod waveform;
 
 pub use crate::dsp::envelope::{AdsrEnvelope, EnvelopePhase, EnvelopeState};
 pub use atomic_f32::AtomicF32;
+pub(crate) use core::Retired;
 pub use event::Event;
 pub use note::Note;
 pub use realtime::{RealtimeEngine, MAX_CAPACITY};

@@ -1,8 +1,11 @@
 //! `Note`: everything a trigger needs, validated in one place.
 
+use std::sync::Arc;
+
 use super::waveform::{clamp_duty_cycle, Waveform};
 use super::GROUPS;
 use crate::fx::Sends;
+use crate::patch::Patch;
 use crate::{AdsrEnvelope, SampleData};
 
 /// The frequency ratio of `semitones` in equal temperament.
@@ -46,6 +49,16 @@ pub struct Note {
     /// How much of the note goes to the reverb, chorus and delay (none by
     /// default).
     pub sends: Sends,
+    /// How hard the note is played, `0.0..=1.0` (clamped; 1 by default;
+    /// MIDI velocity / 127). A patch's note scales its gain by it (see
+    /// [`Patch::with_velocity_to_gain`]) and its matrix can route it
+    /// anywhere; a note without a patch ignores it.
+    pub velocity: f32,
+    /// The channel (`0..16`) whose controllers, pressure and pitch bend
+    /// reach the note's modulation matrix (0 by default).
+    pub channel: u8,
+    /// The patch the note plays, if any (see [`Note::from_patch`]).
+    pub patch: Option<Arc<Patch>>,
 }
 
 impl Note {
@@ -59,7 +72,48 @@ impl Note {
             pan: 0.0,
             group: 0,
             sends: Sends::default(),
+            velocity: 1.0,
+            channel: 0,
+            patch: None,
         }
+    }
+
+    /// A note of `patch` at `frequency_hz`: its first source as the
+    /// waveform, its envelope and its sends.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use polyphonica::patch::{Filter, Patch};
+    /// use polyphonica::{Note, Waveform};
+    /// let patch = Arc::new(Patch::new(Waveform::Sawtooth).with_filter(Filter::lowpass(800.0, 0.2)));
+    /// let note = Note::from_patch(&patch, 110.0).with_velocity(0.5);
+    /// assert_eq!(note.velocity, 0.5);
+    /// ```
+    pub fn from_patch(patch: &Arc<Patch>, frequency_hz: f32) -> Self {
+        let sources = patch.sources();
+        let waveform = sources
+            .iter()
+            .find(|s| matches!(s.waveform, Waveform::Sample(_)))
+            .unwrap_or(&sources[0])
+            .waveform
+            .clone();
+        Note {
+            sends: patch.sends(),
+            patch: Some(Arc::clone(patch)),
+            ..Note::new(waveform, frequency_hz, patch.envelope())
+        }
+    }
+
+    /// The same note at `velocity` (0 to 1).
+    pub fn with_velocity(mut self, velocity: f32) -> Self {
+        self.velocity = velocity;
+        self
+    }
+
+    /// The same note on `channel` (0 to 15).
+    pub fn with_channel(mut self, channel: u8) -> Self {
+        self.channel = channel;
+        self
     }
 
     /// The same note with effect sends.
@@ -142,6 +196,8 @@ impl Note {
         self.amplitude = clamp_or(self.amplitude, 0.0, 1.0, 1.0);
         self.pan = clamp_or(self.pan, -1.0, 1.0, 0.0);
         self.group = self.group.min(GROUPS as u8 - 1);
+        self.velocity = clamp_or(self.velocity, 0.0, 1.0, 1.0);
+        self.channel = self.channel.min(15);
         self.sends = Sends::from_levels(self.sends.levels());
         if let Waveform::Pulse { duty_cycle } = &mut self.waveform {
             *duty_cycle = clamp_duty_cycle(*duty_cycle);

@@ -332,6 +332,64 @@ pub trait EventTarget {
         self.send(Event::SetDelay { params })
     }
 
+    /// Sets controller `controller` (0–127) of `channel` (0–15) to `value`
+    /// (0 to 1): a modulation source for the channel's patched notes
+    /// (controller 1 is the mod wheel).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use polyphonica::patch::{ModSource, ModTarget, Patch};
+    /// use polyphonica::{EventTarget, Note, RealtimeEngine, Waveform};
+    ///
+    /// let mut engine = RealtimeEngine::new(48_000.0);
+    /// let patch = Arc::new(Patch::new(Waveform::Sine).with_modulation(ModSource::ModWheel, ModTarget::Amplitude, -1.0)?);
+    /// engine.trigger(Note::from_patch(&patch, 440.0).with_channel(2)).unwrap();
+    /// EventTarget::set_controller(&mut engine, 2, 1, 1.0).unwrap(); // wheel up: silent
+    /// let mut out = [1.0f32; 256];
+    /// engine.process_buffer(&mut out);
+    /// assert!(out[64..].iter().all(|&s| s == 0.0));
+    /// # Ok::<(), polyphonica::patch::PatchError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A controller's, when it cannot queue the command.
+    fn set_controller(
+        &mut self,
+        channel: u8,
+        controller: u8,
+        value: f32,
+    ) -> Result<(), Self::Error> {
+        self.send(Event::SetController {
+            channel,
+            controller,
+            value,
+        })
+    }
+
+    /// Sets `channel`'s pressure (aftertouch), 0 to 1.
+    ///
+    /// # Errors
+    /// A controller's, when it cannot queue the command.
+    fn set_channel_pressure(&mut self, channel: u8, pressure: f32) -> Result<(), Self::Error> {
+        self.send(Event::SetChannelPressure { channel, pressure })
+    }
+
+    /// Sets `channel`'s pitch bend, −1 to 1.
+    ///
+    /// # Errors
+    /// A controller's, when it cannot queue the command.
+    fn set_pitch_bend(&mut self, channel: u8, bend: f32) -> Result<(), Self::Error> {
+        self.send(Event::SetPitchBend { channel, bend })
+    }
+
+    /// Sets one note's pressure (polyphonic aftertouch), 0 to 1.
+    ///
+    /// # Errors
+    /// A controller's, when it cannot queue the command.
+    fn set_poly_pressure(&mut self, id: VoiceId, pressure: f32) -> Result<(), Self::Error> {
+        self.send(Event::SetPolyPressure { id, pressure })
+    }
+
     /// Stops every note of a group: each fades out as a stolen note does
     /// (4 ms, to the end of the block it ends in).
     ///

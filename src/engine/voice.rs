@@ -2,6 +2,7 @@
 //! writes) and its audio state (what the audio side advances each block).
 
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
 
 use super::note::Note;
 use super::waveform::{clamp_duty_cycle, Waveform};
@@ -10,6 +11,7 @@ use crate::dsp::envelope::{EnvelopePhase, EnvelopeState};
 use crate::dsp::noise::NoiseSource;
 use crate::dsp::slew::Slew;
 use crate::dsp::wavetable::{Shape, Spline};
+use crate::patch::Patch;
 use crate::sample::SamplePlayhead;
 use crate::SampleData;
 
@@ -28,8 +30,10 @@ pub(crate) const STEAL_FADE_SECS: f32 = 0.004;
 /// `Δf·16²/8` cycles (Δf per frame), far below anything audible.
 pub(crate) const SWEEP_SUB_BLOCK: usize = 16;
 
+mod patched;
 mod render;
 
+pub(crate) use patched::{ChannelControls, FilterFamily, PatchContext, PatchScratch, PatchVoice};
 pub(crate) use render::{MixTarget, Scratch};
 
 /// What a slot is doing.
@@ -125,6 +129,13 @@ pub struct Voice {
     /// The frequency (bits) the oscillator last played at without a sweep,
     /// with its phase increment and table level.
     level_cache: Option<(u32, u32, Spline<'static>)>,
+    /// The patch of the note (kept after the note ends, until the slot
+    /// starts another, so it is never freed here).
+    pub(crate) patch: Option<Arc<Patch>>,
+    /// A patched note's state, allocated with the voice and reused by each
+    /// patched note; `is_patched` says whether the note is one.
+    patched: Box<PatchVoice>,
+    is_patched: bool,
 }
 
 impl Voice {
@@ -154,6 +165,9 @@ impl Voice {
             fade: 1.0,
             fade_step: 0.0,
             level_cache: None,
+            patch: None,
+            patched: Box::new(PatchVoice::idle(sample_rate)),
+            is_patched: false,
         }
     }
 
@@ -226,16 +240,41 @@ impl Voice {
     }
 
     /// Starts `note` (already validated and clamped) in this slot. Returns the
-    /// sample the slot held before, which the caller must retire (never drop
-    /// it on the audio side).
+    /// sample and the patch the slot held before, which the caller must
+    /// retire (never drop them on the audio side). `clock_frames` is the
+    /// engine's frame count (for free-running LFOs).
     pub(crate) fn start(
         &mut self,
         id: VoiceId,
         started: u64,
-        note: Note,
+        mut note: Note,
         sample_rate: f32,
         noise_seed: u64,
-    ) -> Option<SampleData> {
+        clock_frames: u64,
+    ) -> (Option<SampleData>, Option<Arc<Patch>>) {
+        let old_patch = self.patch.take();
+        self.is_patched = false;
+        if let Some(patch) = note.patch.take() {
+            if patch.is_plain() {
+                let v = patch.velocity_to_gain;
+                note.amplitude *= 1.0 - v + v * note.velocity;
+            } else {
+                let seed = noise_seed ^ id.raw().wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                self.is_patched = true;
+                // Replacing the old state drops its reference to the old
+                // patch, which `old_patch` still holds: nothing is freed.
+                *self.patched = PatchVoice::new(
+                    Arc::clone(&patch),
+                    note.frequency_hz,
+                    note.velocity,
+                    note.channel,
+                    seed,
+                    sample_rate,
+                    clock_frames,
+                );
+            }
+            self.patch = Some(patch);
+        }
         self.id = Some(id);
         self.state = SlotState::Playing;
         self.started = started;
@@ -254,7 +293,15 @@ impl Voice {
         self.phase = 0;
         self.sweep = None;
         self.level_cache = None;
-        self.envelope = EnvelopeState::new(&note.envelope, sample_rate);
+        self.envelope = match &self.patch {
+            Some(p) if self.is_patched => EnvelopeState::with_delay_hold(
+                &note.envelope,
+                p.delay_secs,
+                p.hold_secs,
+                sample_rate,
+            ),
+            _ => EnvelopeState::new(&note.envelope, sample_rate),
+        };
         let mut new_sample = None;
         self.source = match note.waveform {
             Waveform::Sine => Source::Periodic(Shape::Sine),
@@ -275,7 +322,21 @@ impl Voice {
                 Source::Sample
             }
         };
-        std::mem::replace(&mut self.sample, new_sample)
+        (std::mem::replace(&mut self.sample, new_sample), old_patch)
+    }
+
+    /// The patched note's state, if the note is patched.
+    pub(crate) fn patched(&self) -> Option<&PatchVoice> {
+        self.is_patched.then_some(&*self.patched)
+    }
+
+    /// The patched note's state, if the note is patched.
+    pub(crate) fn patched_mut(&mut self) -> Option<&mut PatchVoice> {
+        if self.is_patched {
+            Some(&mut self.patched)
+        } else {
+            None
+        }
     }
 
     /// Starts a linear sweep from the current frequency to `to_hz` (already

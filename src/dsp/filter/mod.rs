@@ -17,8 +17,10 @@
 mod ladder;
 mod svf;
 
-pub(crate) use ladder::{LadderBatch, LadderState};
-pub(crate) use svf::{SvfBatch, SvfMode, SvfState};
+pub(crate) use ladder::{
+    drive_gain as ladder_drive_gain, feedback as ladder_feedback, LadderBatch, LadderState,
+};
+pub(crate) use svf::{damping as svf_damping, SvfBatch, SvfMode, SvfState};
 
 /// Lanes (voice channels) a filter batch runs at once.
 pub(crate) const LANES: usize = 8;

@@ -14,7 +14,7 @@ use crate::engine::MAX_BLOCK_FRAMES;
 pub(crate) struct Scratch {
     left: [f32; MAX_BLOCK_FRAMES],
     right: [f32; MAX_BLOCK_FRAMES],
-    gain: [f32; MAX_BLOCK_FRAMES],
+    pub(super) gain: [f32; MAX_BLOCK_FRAMES],
 }
 
 impl std::fmt::Debug for Scratch {
@@ -221,7 +221,11 @@ impl Voice {
     /// While the envelope sustains and the amplitude holds still, the gain
     /// is one number, exactly what every frame of the buffer would hold;
     /// otherwise it is written into `buffer`.
-    fn block_gain<'b>(&mut self, buffer: &'b mut [f32], (g0, g1): (f32, f32)) -> (Gain<'b>, usize) {
+    pub(super) fn block_gain<'b>(
+        &mut self,
+        buffer: &'b mut [f32],
+        (g0, g1): (f32, f32),
+    ) -> (Gain<'b>, usize) {
         let frames = buffer.len();
         let amplitude = self.amplitude.load(Relaxed);
         if matches!(self.amplitude_ramp, Some(bits) if bits != amplitude.to_bits()) {
@@ -360,7 +364,7 @@ impl Voice {
     /// stereo sample in a stereo mix, setting `two_channels`). Returns the
     /// frames written: fewer than `left.len()` means the sample ended (the
     /// rest is silence).
-    fn render_source(
+    pub(super) fn render_source(
         &mut self,
         hz: f64,
         sample_rate: f32,

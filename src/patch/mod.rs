@@ -1,0 +1,364 @@
+//! Patches: how a note sounds beyond a waveform and an envelope.
+//!
+//! A [`Patch`] has one or two sources (each with a level and a detune),
+//! optional unison (up to 8 detuned copies spread in stereo), the amplitude
+//! envelope (with an optional delay and hold), a [`Filter`], a modulation
+//! envelope, two [`Lfo`]s, a modulation matrix of up to [`MOD_SLOTS`]
+//! slots and effect sends. Build it on the controller side, wrap it in an
+//! `Arc` once, and start notes with
+//! [`Note::from_patch`](crate::Note::from_patch): the audio side only reads
+//! the patch, and keeps the last reference of a patch it let go of until
+//! the driver takes it away (as it does with samples), so it never frees
+//! one.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use polyphonica::patch::{Filter, Lfo, LfoShape, ModSource, ModTarget, Patch};
+//! use polyphonica::{AdsrEnvelope, Note, RealtimeEngine, Waveform};
+//!
+//! let lead = Patch::new(Waveform::Sawtooth)
+//!     .with_unison(4, 12.0, 0.8)
+//!     .with_envelope(AdsrEnvelope::new(0.01, 0.2, 0.7, 0.3))
+//!     .with_filter(Filter::lowpass(1200.0, 0.3))
+//!     .with_lfo(1, Lfo::new(LfoShape::Sine, 5.5).with_delay(0.2, 0.3))
+//!     .with_modulation(ModSource::Lfo1, ModTarget::Pitch, 0.3)?
+//!     .with_modulation(ModSource::Velocity, ModTarget::Cutoff, 1.5)?;
+//! let lead = Arc::new(lead);
+//!
+//! let mut engine = RealtimeEngine::new(48_000.0);
+//! let id = engine.trigger(Note::from_patch(&lead, 220.0).with_velocity(0.8)).unwrap();
+//! let mut out = [0.0f32; 512];
+//! engine.process_buffer(&mut out);
+//! assert!(out.iter().any(|&s| s != 0.0));
+//! # engine.release_note(id);
+//! # Ok::<(), polyphonica::patch::PatchError>(())
+//! ```
+
+mod filter;
+mod modulation;
+
+pub use filter::{Filter, FilterMode};
+pub use modulation::{Lfo, LfoShape, ModSource, ModTarget, Modulation, MAX_LFO_HZ};
+
+use crate::fx::Sends;
+use crate::{AdsrEnvelope, Waveform};
+
+/// Slots in a patch's modulation matrix.
+pub const MOD_SLOTS: usize = 16;
+
+/// Copies a unison can have.
+pub const MAX_UNISON: usize = 8;
+
+/// Sources a patch can have.
+pub const MAX_SOURCES: usize = 2;
+
+/// The largest detune, in cents, of a source or a unison.
+pub const MAX_DETUNE_CENTS: f32 = 2400.0;
+
+/// What a patch cannot be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PatchError {
+    /// More than [`MOD_SLOTS`] modulations.
+    MatrixFull,
+    /// More than [`MAX_SOURCES`] sources.
+    TooManySources,
+    /// A second sample source: a patch plays at most one sample.
+    TwoSamples,
+}
+
+impl std::fmt::Display for PatchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PatchError::MatrixFull => write!(f, "a patch has at most {MOD_SLOTS} modulations"),
+            PatchError::TooManySources => write!(f, "a patch has at most {MAX_SOURCES} sources"),
+            PatchError::TwoSamples => write!(f, "a patch plays at most one sample"),
+        }
+    }
+}
+
+impl std::error::Error for PatchError {}
+
+/// One oscillator of a patch.
+#[derive(Clone, Debug)]
+pub struct PatchSource {
+    /// What it plays.
+    pub waveform: Waveform,
+    /// Its level, 0 to 1.
+    pub level: f32,
+    /// Its detune in cents (100 to the semitone), ±2400.
+    pub detune_cents: f32,
+}
+
+impl PatchSource {
+    /// `waveform` at full level, in tune.
+    pub fn new(waveform: Waveform) -> Self {
+        PatchSource {
+            waveform,
+            level: 1.0,
+            detune_cents: 0.0,
+        }
+    }
+
+    /// The same source at `level` (0 to 1) and `detune_cents`.
+    ///
+    /// ```
+    /// use polyphonica::patch::PatchSource;
+    /// use polyphonica::Waveform;
+    /// let s = PatchSource::new(Waveform::Square).with(0.5, -7.0);
+    /// assert_eq!((s.level, s.detune_cents), (0.5, -7.0));
+    /// ```
+    pub fn with(mut self, level: f32, detune_cents: f32) -> Self {
+        self.level = finite_clamp(level, 0.0, 1.0);
+        self.detune_cents = finite_clamp(detune_cents, -MAX_DETUNE_CENTS, MAX_DETUNE_CENTS);
+        self
+    }
+}
+
+/// Detuned copies of a patch's oscillators.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Unison {
+    /// Copies, 1 (no unison) to [`MAX_UNISON`].
+    pub voices: u8,
+    /// Cents between the lowest and the highest copy.
+    pub detune_cents: f32,
+    /// How far the copies spread across the stereo field, 0 (all centred)
+    /// to 1 (the outer copies hard left and right).
+    pub spread: f32,
+}
+
+impl Default for Unison {
+    fn default() -> Self {
+        Unison {
+            voices: 1,
+            detune_cents: 0.0,
+            spread: 0.0,
+        }
+    }
+}
+
+/// How a note sounds: sources, envelopes, filter, modulation and sends.
+///
+/// Build it with [`Patch::new`] and the `with_` methods (each clamps what
+/// it is given into range), share it as an `Arc<Patch>`; see the
+/// [module docs](self). A note of a patch with one source and nothing else
+/// sounds as the same waveform would through
+/// [`trigger_note`](crate::RealtimeEngine::trigger_note).
+#[derive(Clone, Debug)]
+pub struct Patch {
+    pub(crate) sources: Vec<PatchSource>,
+    pub(crate) unison: Unison,
+    pub(crate) envelope: AdsrEnvelope,
+    pub(crate) delay_secs: f32,
+    pub(crate) hold_secs: f32,
+    pub(crate) filter: Option<Filter>,
+    pub(crate) mod_envelope: AdsrEnvelope,
+    pub(crate) lfos: [Lfo; 2],
+    pub(crate) modulation: Vec<Modulation>,
+    pub(crate) sends: Sends,
+    pub(crate) velocity_to_gain: f32,
+}
+
+impl Patch {
+    /// A patch playing `waveform` through the default envelope, with no
+    /// filter or modulation; velocity scales its gain.
+    pub fn new(waveform: Waveform) -> Self {
+        Patch {
+            sources: vec![PatchSource::new(waveform)],
+            unison: Unison::default(),
+            envelope: AdsrEnvelope::default(),
+            delay_secs: 0.0,
+            hold_secs: 0.0,
+            filter: None,
+            mod_envelope: AdsrEnvelope::new(0.0, 0.0, 1.0, 0.0),
+            lfos: [Lfo::default(); 2],
+            modulation: Vec::with_capacity(MOD_SLOTS),
+            sends: Sends::default(),
+            velocity_to_gain: 1.0,
+        }
+    }
+
+    /// The patch with its sources replaced by `sources`.
+    ///
+    /// # Errors
+    /// [`PatchError::TooManySources`] for more than [`MAX_SOURCES`] (none at
+    /// all counts as one silent sine), [`PatchError::TwoSamples`] for two
+    /// samples.
+    pub fn with_sources(
+        mut self,
+        sources: impl IntoIterator<Item = PatchSource>,
+    ) -> Result<Self, PatchError> {
+        let mut list: Vec<PatchSource> = sources
+            .into_iter()
+            .map(|s| {
+                let (level, detune) = (s.level, s.detune_cents);
+                s.with(level, detune)
+            })
+            .collect();
+        if list.len() > MAX_SOURCES {
+            return Err(PatchError::TooManySources);
+        }
+        let samples = list
+            .iter()
+            .filter(|s| matches!(s.waveform, Waveform::Sample(_)))
+            .count();
+        if samples > 1 {
+            return Err(PatchError::TwoSamples);
+        }
+        if list.is_empty() {
+            list.push(PatchSource::new(Waveform::Sine).with(0.0, 0.0));
+        }
+        self.sources = list;
+        Ok(self)
+    }
+
+    /// The patch with `voices` unison copies (1 to 8) spread over
+    /// `detune_cents` and `spread` (0 to 1) of the stereo field. Noise and
+    /// samples play once, whatever the unison.
+    pub fn with_unison(mut self, voices: u8, detune_cents: f32, spread: f32) -> Self {
+        self.unison = Unison {
+            voices: voices.clamp(1, MAX_UNISON as u8),
+            detune_cents: finite_clamp(detune_cents, 0.0, MAX_DETUNE_CENTS),
+            spread: finite_clamp(spread, 0.0, 1.0),
+        };
+        self
+    }
+
+    /// The patch with `envelope` as its amplitude envelope.
+    pub fn with_envelope(mut self, envelope: AdsrEnvelope) -> Self {
+        self.envelope = envelope.sanitized().unwrap_or_default();
+        self
+    }
+
+    /// The patch's amplitude envelope silent for `delay_secs` before its
+    /// attack and holding full level for `hold_secs` after it.
+    pub fn with_delay_hold(mut self, delay_secs: f32, hold_secs: f32) -> Self {
+        self.delay_secs = finite_clamp(delay_secs, 0.0, 3600.0);
+        self.hold_secs = finite_clamp(hold_secs, 0.0, 3600.0);
+        self
+    }
+
+    /// The patch through `filter`.
+    pub fn with_filter(mut self, filter: Filter) -> Self {
+        self.filter = Some(filter.sanitized());
+        self
+    }
+
+    /// The patch with `envelope` as its modulation envelope (a source, 0 to
+    /// 1; by default it jumps to 1 and stays there).
+    pub fn with_mod_envelope(mut self, envelope: AdsrEnvelope) -> Self {
+        self.mod_envelope = envelope.sanitized().unwrap_or_default();
+        self
+    }
+
+    /// The patch with `lfo` as its LFO number `which` (1 or 2; anything
+    /// else counts as 2).
+    pub fn with_lfo(mut self, which: u8, lfo: Lfo) -> Self {
+        self.lfos[usize::from(which >= 2)] = lfo.sanitized();
+        self
+    }
+
+    /// The patch with one more slot in its modulation matrix.
+    ///
+    /// # Errors
+    /// [`PatchError::MatrixFull`] when all [`MOD_SLOTS`] are taken.
+    pub fn with_modulation(
+        mut self,
+        source: ModSource,
+        target: ModTarget,
+        amount: f32,
+    ) -> Result<Self, PatchError> {
+        if self.modulation.len() >= MOD_SLOTS {
+            return Err(PatchError::MatrixFull);
+        }
+        self.modulation.push(Modulation {
+            source,
+            target,
+            amount: finite_clamp(amount, -100.0, 100.0),
+        });
+        Ok(self)
+    }
+
+    /// The patch sending to the effects at `sends`.
+    pub fn with_sends(mut self, sends: Sends) -> Self {
+        self.sends = crate::fx::Sends::from_levels(sends.levels());
+        self
+    }
+
+    /// How much velocity scales the gain: 1 (the default) multiplies the
+    /// gain by the velocity, 0 ignores it, between the two blends.
+    pub fn with_velocity_to_gain(mut self, amount: f32) -> Self {
+        self.velocity_to_gain = finite_clamp(amount, 0.0, 1.0);
+        self
+    }
+
+    /// The sources.
+    pub fn sources(&self) -> &[PatchSource] {
+        &self.sources
+    }
+
+    /// The unison.
+    pub fn unison(&self) -> Unison {
+        self.unison
+    }
+
+    /// The amplitude envelope.
+    pub fn envelope(&self) -> AdsrEnvelope {
+        self.envelope
+    }
+
+    /// The filter, if any.
+    pub fn filter(&self) -> Option<Filter> {
+        self.filter
+    }
+
+    /// The modulation envelope.
+    pub fn mod_envelope(&self) -> AdsrEnvelope {
+        self.mod_envelope
+    }
+
+    /// LFO 1 and LFO 2.
+    pub fn lfos(&self) -> [Lfo; 2] {
+        self.lfos
+    }
+
+    /// The slots of the modulation matrix in use.
+    pub fn modulation(&self) -> &[Modulation] {
+        &self.modulation
+    }
+
+    /// The effect sends.
+    pub fn sends(&self) -> Sends {
+        self.sends
+    }
+
+    /// Whether the patch is one source at full level, in tune, with
+    /// nothing else that a plain voice cannot do: such notes play through
+    /// the plain voice, exactly as `trigger_note` would.
+    pub(crate) fn is_plain(&self) -> bool {
+        self.sources.len() == 1
+            && self.sources[0].level == 1.0
+            && self.sources[0].detune_cents == 0.0
+            && self.unison.voices == 1
+            && self.filter.is_none()
+            && self.modulation.is_empty()
+            && self.delay_secs == 0.0
+            && self.hold_secs == 0.0
+    }
+
+    /// Whether any slot moves `target`.
+    pub(crate) fn modulates(&self, target: ModTarget) -> bool {
+        self.modulation
+            .iter()
+            .any(|m| m.target == target && m.amount != 0.0)
+    }
+}
+
+/// `x` clamped to `lo..=hi`; NaN counts as `lo.max(0.0).min(hi)`.
+pub(crate) fn finite_clamp(x: f32, lo: f32, hi: f32) -> f32 {
+    if x.is_nan() {
+        0f32.clamp(lo, hi)
+    } else {
+        x.clamp(lo, hi)
+    }
+}

@@ -1,0 +1,418 @@
+//! Patches, measured: a plain patch is the plain note; filters by spectrum;
+//! vibrato by zero crossings; the modulation envelope; controllers at their
+//! frame; unison spread; velocity; no allocation on the audio side.
+
+mod common;
+use std::sync::Arc;
+
+use common::alloc_counter::count_allocations;
+use common::*;
+use polyphonica::fx::Sends;
+use polyphonica::patch::{
+    Filter, FilterMode, Lfo, LfoShape, ModSource, ModTarget, Patch, PatchSource,
+};
+use polyphonica::{AdsrEnvelope, At, EventTarget, Note, RealtimeEngine, Waveform};
+
+const RATE: f32 = 48_000.0;
+const HOLD: AdsrEnvelope = AdsrEnvelope {
+    attack_secs: 0.0,
+    decay_secs: 0.0,
+    sustain_level: 1.0,
+    release_secs: 0.0,
+};
+
+fn play(patch: Patch, hz: f32, velocity: f32, frames: usize) -> Vec<f32> {
+    let mut engine = RealtimeEngine::new(RATE);
+    let patch = Arc::new(patch);
+    engine
+        .trigger(
+            Note::from_patch(&patch, hz)
+                .with_velocity(velocity)
+                .with_amplitude(0.4),
+        )
+        .unwrap();
+    // (At 0.4 the limiter never acts: levels are the patch's own.)
+    render_stereo(&mut engine, frames, 256)
+}
+
+/// Energy fraction above `hz` of `signal`, in dB.
+fn energy_above_db(signal: &[f32], hz: f32) -> f64 {
+    use rustfft::{num_complex::Complex, FftPlanner};
+    let n = signal.len().next_power_of_two() / 2;
+    let mut buf: Vec<Complex<f64>> = signal[..n]
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            let w = 0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / n as f64).cos();
+            Complex::new(f64::from(x) * w, 0.0)
+        })
+        .collect();
+    FftPlanner::new().plan_fft_forward(n).process(&mut buf);
+    let bin = f64::from(RATE) / n as f64;
+    let (mut above, mut total) = (0.0, 0.0);
+    for (i, c) in buf[1..n / 2].iter().enumerate() {
+        let p = c.norm_sqr();
+        total += p;
+        if (i + 1) as f64 * bin > f64::from(hz) {
+            above += p;
+        }
+    }
+    10.0 * (above / total).log10()
+}
+
+#[test]
+fn a_plain_patch_sounds_exactly_as_trigger_note() {
+    for waveform in [
+        Waveform::Sawtooth,
+        Waveform::Pulse { duty_cycle: 0.3 },
+        Waveform::Noise,
+    ] {
+        let env = AdsrEnvelope::new(0.01, 0.05, 0.6, 0.05);
+        let mut a = RealtimeEngine::new(RATE);
+        let mut b = RealtimeEngine::new(RATE);
+        let ia = a.trigger_note(waveform.clone(), 220.0, env).unwrap();
+        let patch = Arc::new(Patch::new(waveform).with_envelope(env));
+        let ib = b.trigger(Note::from_patch(&patch, 220.0)).unwrap();
+        let mut x = render_stereo(&mut a, 4000, 256);
+        let mut y = render_stereo(&mut b, 4000, 256);
+        a.release_note(ia);
+        b.release_note(ib);
+        x.extend(render_stereo(&mut a, 4000, 256));
+        y.extend(render_stereo(&mut b, 4000, 256));
+        assert_eq!(x, y);
+    }
+}
+
+#[test]
+fn a_lowpass_takes_the_highs_off_a_saw() {
+    let saw = play(
+        Patch::new(Waveform::Sawtooth).with_envelope(HOLD),
+        110.0,
+        1.0,
+        32_768,
+    );
+    let filtered = play(
+        Patch::new(Waveform::Sawtooth)
+            .with_envelope(HOLD)
+            .with_filter(Filter::lowpass(500.0, 0.0)),
+        110.0,
+        1.0,
+        32_768,
+    );
+    let (l, _) = split_stereo(&saw);
+    let (fl, _) = split_stereo(&filtered);
+    let raw = energy_above_db(&l, 4000.0);
+    let low = energy_above_db(&fl, 4000.0);
+    println!("energy above 4 kHz: saw {raw:.1} dB, lowpass at 500 Hz {low:.1} dB");
+    assert!(low < raw - 30.0);
+    assert_bounded(&filtered);
+}
+
+/// The frequency of each half cycle, from the zero crossings.
+fn instantaneous_hz(signal: &[f32]) -> Vec<(f64, f64)> {
+    let mut crossings = vec![];
+    for i in 1..signal.len() {
+        if signal[i - 1] <= 0.0 && signal[i] > 0.0 {
+            let frac = f64::from(-signal[i - 1]) / f64::from(signal[i] - signal[i - 1]);
+            crossings.push((i - 1) as f64 + frac);
+        }
+    }
+    crossings
+        .windows(2)
+        .map(|w| ((w[0] + w[1]) / 2.0, f64::from(RATE) / (w[1] - w[0])))
+        .collect()
+}
+
+#[test]
+fn vibrato_depth_and_rate_are_exact() {
+    // A sine at 440 Hz, LFO 1 at 5 Hz moving the pitch ±1 semitone.
+    let patch = Patch::new(Waveform::Sine)
+        .with_envelope(HOLD)
+        .with_lfo(1, Lfo::new(LfoShape::Sine, 5.0))
+        .with_modulation(ModSource::Lfo1, ModTarget::Pitch, 1.0)
+        .unwrap();
+    let out = play(patch, 440.0, 1.0, 48_000 * 2);
+    let (l, _) = split_stereo(&out);
+    let hz = instantaneous_hz(&l);
+    let (lo, hi) = hz.iter().fold((f64::MAX, 0.0f64), |(lo, hi), &(_, f)| {
+        (lo.min(f), hi.max(f))
+    });
+    let want_hi = 440.0 * 2f64.powf(1.0 / 12.0);
+    let want_lo = 440.0 * 2f64.powf(-1.0 / 12.0);
+    // The frequency rises through 440 Hz once per LFO cycle (first at
+    // 0.2 s: the LFO starts there).
+    let rises: Vec<f64> = hz
+        .windows(2)
+        .filter(|w| w[0].1 < 440.0 && w[1].1 >= 440.0)
+        .map(|w| w[1].0 / f64::from(RATE))
+        .collect();
+    let period = (rises[rises.len() - 1] - rises[0]) / (rises.len() - 1) as f64;
+    println!(
+        "vibrato {lo:.2}..{hi:.2} Hz (want {want_lo:.2}..{want_hi:.2}), rate {:.4} Hz (want 5)",
+        1.0 / period
+    );
+    assert!((hi / want_hi - 1.0).abs() < 0.003, "{hi}");
+    assert!((lo / want_lo - 1.0).abs() < 0.003, "{lo}");
+    assert_eq!(rises.len(), 9);
+    assert!((1.0 / period - 5.0).abs() < 0.01, "{period}");
+}
+
+#[test]
+fn an_lfo_delay_and_fade_hold_the_vibrato_back() {
+    let patch = Patch::new(Waveform::Sine)
+        .with_envelope(HOLD)
+        .with_lfo(1, Lfo::new(LfoShape::Sine, 6.0).with_delay(0.5, 0.5))
+        .with_modulation(ModSource::Lfo1, ModTarget::Pitch, 2.0)
+        .unwrap();
+    let out = play(patch, 440.0, 1.0, 48_000 * 2);
+    let (l, _) = split_stereo(&out);
+    let hz = instantaneous_hz(&l);
+    let spread = |from: f64, to: f64| {
+        let v: Vec<f64> = hz
+            .iter()
+            .filter(|(t, _)| *t >= from * 48_000.0 && *t < to * 48_000.0)
+            .map(|&(_, f)| f)
+            .collect();
+        v.iter().cloned().fold(0.0, f64::max) - v.iter().cloned().fold(f64::MAX, f64::min)
+    };
+    let (still, fading, full) = (spread(0.0, 0.5), spread(0.5, 0.75), spread(1.2, 2.0));
+    println!("pitch spread: delay {still:.2} Hz, fading in {fading:.2} Hz, full {full:.2} Hz");
+    assert!(still < 0.5);
+    assert!(fading > 1.0 && fading < full * 0.75);
+    assert!((full / (440.0 * (2f64.powf(2.0 / 12.0) - 2f64.powf(-2.0 / 12.0))) - 1.0).abs() < 0.01);
+}
+
+#[test]
+fn the_mod_envelope_opens_the_filter_in_its_time() {
+    // Mod envelope: decay 0.1 s to 0; moves the cutoff 4 octaves up from
+    // 200 Hz. The highs are there at first and gone after the decay.
+    let patch = Patch::new(Waveform::Sawtooth)
+        .with_envelope(HOLD)
+        .with_filter(Filter::lowpass(200.0, 0.0))
+        .with_mod_envelope(AdsrEnvelope::new(0.0, 0.1, 0.0, 0.0))
+        .with_modulation(ModSource::ModEnvelope, ModTarget::Cutoff, 4.0)
+        .unwrap();
+    let out = play(patch, 110.0, 1.0, 48_000);
+    let (l, _) = split_stereo(&out);
+    let early = energy_above_db(&l[..2048], 1000.0);
+    let late = energy_above_db(&l[8192..8192 + 2048], 1000.0);
+    println!("energy above 1 kHz: first 43 ms {early:.1} dB, after the decay {late:.1} dB");
+    assert!(early > late + 15.0);
+}
+
+#[test]
+fn the_mod_envelope_is_timed_from_the_notes_frame() {
+    // The mod envelope's amplitude dip (attack 0, decay 0.05 s to 0, on
+    // amplitude -1: the gain rises from 0 to 1 in 50 ms) starts at the
+    // note's frame, whatever the block.
+    let patch = Arc::new(
+        Patch::new(Waveform::Square)
+            .with_envelope(HOLD)
+            .with_mod_envelope(AdsrEnvelope::new(0.0, 0.05, 0.0, 0.0))
+            .with_modulation(ModSource::ModEnvelope, ModTarget::Amplitude, -1.0)
+            .unwrap(),
+    );
+    let mut levels = vec![];
+    for start in [0u64, 100, 777] {
+        let (mut audio, mut control) = RealtimeEngine::new(RATE).split();
+        control
+            .at(At::Frame(start))
+            .trigger(Note::from_patch(&patch, 100.0).with_amplitude(0.25))
+            .unwrap();
+        let mut out = vec![0.0f32; 4800];
+        for chunk in out.chunks_mut(128) {
+            audio.process_buffer(chunk);
+        }
+        // Gain 25 ms (1200 frames) after the note.
+        let at = start as usize + 1200;
+        let level = out[at - 16..at + 16]
+            .iter()
+            .map(|x| x.abs())
+            .fold(0.0, f32::max);
+        let full = peak(&out[start as usize + 2600..start as usize + 3600]);
+        levels.push(level / full);
+    }
+    println!(
+        "level 25 ms into the note against its full level, at start frames 0/100/777: {levels:?}"
+    );
+    for l in &levels {
+        assert!((l - 0.5).abs() < 0.03, "{l}");
+    }
+}
+
+#[test]
+fn the_mod_wheel_reaches_the_channels_voices_at_its_frame() {
+    let patch = Arc::new(
+        Patch::new(Waveform::Square)
+            .with_envelope(HOLD)
+            .with_modulation(ModSource::ModWheel, ModTarget::Amplitude, -1.0)
+            .unwrap(),
+    );
+    for block in [1usize, 64, 256, 1000] {
+        let (mut audio, mut control) = RealtimeEngine::new(RATE).split();
+        let note = |hz: f32, channel: u8| {
+            Note::from_patch(&patch, hz)
+                .with_channel(channel)
+                .with_amplitude(0.25)
+        };
+        control.trigger(note(100.0, 3)).unwrap();
+        control.trigger(note(150.0, 4)).unwrap();
+        control
+            .at(At::Frame(1000))
+            .set_controller(3, 1, 1.0)
+            .unwrap();
+        let mut out = vec![0.0f32; 4000];
+        for chunk in out.chunks_mut(block) {
+            audio.process_buffer(chunk);
+        }
+        let before = peak(&out[900..1000]);
+        // Channel 3's note goes silent within a control segment; channel
+        // 4's plays on alone.
+        let after = peak(&out[1016..3000]);
+        println!("block {block}: peak before {before:.3}, after {after:.3}");
+        let alone = peak(&out[3000..]);
+        assert!(before > 1.5 * alone, "{before}");
+        assert!((after / alone - 1.0).abs() < 0.01, "{after}");
+    }
+}
+
+#[test]
+fn unison_spreads_detuned_copies_across_the_stereo_field() {
+    let mono_patch = Patch::new(Waveform::Sawtooth).with_envelope(HOLD);
+    let wide = Patch::new(Waveform::Sawtooth)
+        .with_envelope(HOLD)
+        .with_unison(4, 20.0, 1.0);
+    let (l, r) = split_stereo(&play(mono_patch, 220.0, 1.0, 24_000));
+    assert_eq!(l, r);
+    let (l, r) = split_stereo(&play(wide, 220.0, 1.0, 24_000));
+    let dot: f64 = l.iter().zip(&r).map(|(a, b)| f64::from(a * b)).sum();
+    let norm = (l.iter().map(|a| f64::from(a * a)).sum::<f64>()
+        * r.iter().map(|b| f64::from(b * b)).sum::<f64>())
+    .sqrt();
+    let corr = dot / norm;
+    println!(
+        "unison 4 copies over 20 cents, spread 1: L/R correlation {corr:.3}, rms {:.3}",
+        rms(&l)
+    );
+    assert!(corr < 0.9, "{corr}");
+    assert!(rms(&l) > 0.1 && peak(&l) <= 0.8);
+}
+
+#[test]
+fn two_sources_mix_at_their_levels_and_detunes() {
+    // Two sines a fifth apart (detune 702 cents), the second at half level.
+    let patch = Patch::new(Waveform::Sine)
+        .with_envelope(HOLD)
+        .with_sources([
+            PatchSource::new(Waveform::Sine),
+            PatchSource::new(Waveform::Sine).with(0.5, 702.0),
+        ])
+        .unwrap();
+    let (l, _) = split_stereo(&play(patch, 200.0, 1.0, 48_000));
+    let spectrum = |hz: f64| {
+        let (mut re, mut im) = (0.0, 0.0);
+        for (i, &x) in l.iter().enumerate() {
+            let w = std::f64::consts::TAU * hz * i as f64 / f64::from(RATE);
+            re += f64::from(x) * w.cos();
+            im += f64::from(x) * w.sin();
+        }
+        (re * re + im * im).sqrt() / l.len() as f64 * 2.0
+    };
+    let (a, b) = (spectrum(200.0), spectrum(200.0 * 2f64.powf(7.02 / 12.0)));
+    println!("source levels {a:.3} and {b:.3} (note amplitude 0.4)");
+    assert!((a - 0.4).abs() < 0.01 && (b - 0.2).abs() < 0.01);
+}
+
+#[test]
+fn velocity_scales_the_gain_unless_the_patch_says_otherwise() {
+    let p = || {
+        Patch::new(Waveform::Square)
+            .with_envelope(HOLD)
+            .with_filter(Filter::lowpass(20_000.0, 0.0))
+    };
+    let full = peak(&play(p(), 100.0, 1.0, 4800)[2000..]);
+    let half = peak(&play(p(), 100.0, 0.5, 4800)[2000..]);
+    let ignored = peak(&play(p().with_velocity_to_gain(0.0), 100.0, 0.5, 4800)[2000..]);
+    println!("peaks: velocity 1 {full:.3}, 0.5 {half:.3}, 0.5 ignored {ignored:.3}");
+    assert!((half / full - 0.5).abs() < 0.01);
+    assert!((ignored / full - 1.0).abs() < 0.01);
+}
+
+#[test]
+fn every_filter_mode_plays_bounded_through_the_engine() {
+    for mode in [
+        FilterMode::Lowpass,
+        FilterMode::Highpass,
+        FilterMode::Bandpass,
+        FilterMode::Notch,
+        FilterMode::Ladder,
+    ] {
+        let patch = Patch::new(Waveform::Sawtooth)
+            .with_envelope(HOLD)
+            .with_filter(Filter {
+                drive: 0.5,
+                ..Filter::new(mode, 800.0, 0.9)
+            })
+            .with_lfo(2, Lfo::new(LfoShape::SampleAndHold, 13.0))
+            .with_modulation(ModSource::Lfo2, ModTarget::Cutoff, 5.0)
+            .unwrap();
+        let out = play(patch, 55.0, 1.0, 48_000);
+        assert_bounded(&out);
+        assert!(rms(&out) > 0.01, "{mode:?}");
+    }
+}
+
+#[test]
+fn patches_allocate_nothing_on_the_audio_side() {
+    let (mut audio, mut control) = RealtimeEngine::new(RATE).split();
+    let patches: Vec<Arc<Patch>> = (0..5)
+        .map(|i| {
+            let mode = [
+                FilterMode::Lowpass,
+                FilterMode::Ladder,
+                FilterMode::Bandpass,
+                FilterMode::Highpass,
+                FilterMode::Notch,
+            ][i];
+            Arc::new(
+                Patch::new(Waveform::Sawtooth)
+                    .with_unison(1 + i as u8, 15.0, 0.7)
+                    .with_filter(Filter::new(mode, 500.0 + 300.0 * i as f32, 0.4))
+                    .with_lfo(1, Lfo::new(LfoShape::Triangle, 3.0).free_running())
+                    .with_modulation(ModSource::Lfo1, ModTarget::Cutoff, 1.0)
+                    .unwrap()
+                    .with_modulation(ModSource::ModWheel, ModTarget::Pitch, 0.5)
+                    .unwrap()
+                    .with_modulation(ModSource::Random, ModTarget::ReverbSend, 0.3)
+                    .unwrap()
+                    .with_sends(Sends {
+                        delay: 0.2,
+                        ..Sends::default()
+                    }),
+            )
+        })
+        .collect();
+    let mut block = [0.0f32; 512];
+    let mut counted = 0;
+    for round in 0..300usize {
+        // Each round's patch: the audio side may hold the last reference
+        // of an earlier one once the controller side drops it.
+        let patch = Arc::new((*patches[round % 5]).clone());
+        let id = control
+            .trigger(Note::from_patch(&patch, 60.0 + round as f32).with_velocity(0.7))
+            .unwrap();
+        drop(patch);
+        control
+            .set_controller(0, 1, (round % 7) as f32 / 7.0)
+            .unwrap();
+        control.set_poly_pressure(id, 0.5).unwrap();
+        if round % 3 == 0 {
+            control.release_note(id).unwrap();
+        }
+        counted += count_allocations(|| audio.process_stereo_buffer(&mut block));
+        counted += count_allocations(|| audio.process_buffer(&mut block[..256]));
+        while control.take_ended_note().is_some() {}
+        control.collect_garbage();
+    }
+    assert_eq!(counted, 0);
+}
