@@ -3,6 +3,7 @@
 
 pub(crate) mod denormal;
 pub(crate) mod envelope;
+pub(crate) mod fast;
 pub(crate) mod filter;
 pub(crate) mod limiter;
 pub(crate) mod mix;

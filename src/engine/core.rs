@@ -706,6 +706,9 @@ impl EngineCore {
                     self.flush(&mut batch, bus, frames, &group_gains);
                 }
                 let lane = batch.lanes;
+                if batch.count == 0 {
+                    self.patch_scratch.frame_major[..frames].fill([0.0; LANES]);
+                }
                 let played = self.prepare(slot, frames, lane, lanes == 2);
                 batch.family = Some(family);
                 batch.members[batch.count] = (slot, lane, played);
@@ -740,13 +743,16 @@ impl EngineCore {
         };
         let scratch = &mut *self.patch_scratch;
         let segments = frames.div_ceil(CONTROL_FRAMES);
-        // Lanes nobody uses run silent at a harmless setting.
+        // Lanes nobody uses (silent since the batch began) run at a
+        // harmless setting.
         for lane in batch.lanes..LANES {
-            scratch.lanes[lane][..frames].fill(0.0);
             for s in 0..segments {
-                scratch.g_points[s][lane] = 0.1;
+                scratch.g_points[s][lane] = 1000f32.log2();
                 scratch.k_points[s][lane] = 1.0;
             }
+        }
+        for points in &mut scratch.g_points[..segments] {
+            crate::dsp::fast::prewarp_lanes(points, self.sample_rate);
         }
         let mut svf = SvfBatch::default();
         let mut ladder = LadderBatch::default();
@@ -784,22 +790,12 @@ impl EngineCore {
             }
         }
         let frame_major = &mut scratch.frame_major[..frames];
-        for (i, f) in frame_major.iter_mut().enumerate() {
-            for (l, x) in f.iter_mut().enumerate() {
-                *x = scratch.lanes[l][i];
-            }
-        }
         for (s, chunk) in frame_major.chunks_mut(CONTROL_FRAMES).enumerate() {
             match family {
                 FilterFamily::Svf(_) => svf.run(chunk, &scratch.g_points[s], &scratch.k_points[s]),
                 FilterFamily::Ladder => {
                     ladder.run(chunk, &scratch.g_points[s], &scratch.k_points[s])
                 }
-            }
-        }
-        for (i, f) in frame_major.iter().enumerate() {
-            for (l, x) in f.iter().enumerate() {
-                scratch.lanes[l][i] = *x;
             }
         }
         let last = segments.saturating_sub(1);

@@ -346,6 +346,13 @@ impl Patch {
             && self.hold_secs == 0.0
     }
 
+    /// Whether any slot reads `source`.
+    pub(crate) fn uses(&self, source: ModSource) -> bool {
+        self.modulation
+            .iter()
+            .any(|m| m.source == source && m.amount != 0.0)
+    }
+
     /// Whether any slot moves `target`.
     pub(crate) fn modulates(&self, target: ModTarget) -> bool {
         self.modulation

@@ -14,7 +14,7 @@
 //! clipper adds above Nyquist from folding back as loud aliases. Drive 0 is
 //! the linear filter.
 
-use super::{Lanes, LANES};
+use super::{Lanes, MulAdd, Separate, LANES};
 
 /// One lane's memory between blocks.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -94,14 +94,14 @@ impl LadderBatch {
             unsafe { run_avx2(self, frames, g_end, k_end) };
             return;
         }
-        run_body(self, frames, g_end, k_end);
+        run_body::<Separate>(self, frames, g_end, k_end);
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn run_avx2(b: &mut LadderBatch, frames: &mut [Lanes], g_end: &Lanes, k_end: &Lanes) {
-    run_body(b, frames, g_end, k_end);
+    run_body::<super::Fused>(b, frames, g_end, k_end);
 }
 
 /// The clipper's slope at 0: the input is divided by it, so a small
@@ -131,16 +131,20 @@ fn clip_integral(x: f32) -> f32 {
 }
 
 #[inline(always)]
-fn run_body(b: &mut LadderBatch, frames: &mut [Lanes], g_end: &Lanes, k_end: &Lanes) {
+fn run_body<M: MulAdd>(b: &mut LadderBatch, frames: &mut [Lanes], g_end: &Lanes, k_end: &Lanes) {
+    // The one-pole gain G = g/(1 + g) glides linearly between the
+    // segment's ends (one division per segment, not per frame).
     let n = frames.len().max(1) as f32;
+    let mut big_g = [0.0; LANES];
     let mut g_step = [0.0; LANES];
     let mut k_step = [0.0; LANES];
     for l in 0..LANES {
-        g_step[l] = (g_end[l] - b.g[l]) / n;
+        big_g[l] = b.g[l] / (1.0 + b.g[l]);
+        g_step[l] = (g_end[l] / (1.0 + g_end[l]) - big_g[l]) / n;
         k_step[l] = (k_end[l] - b.k[l]) / n;
     }
     let any_drive = b.drive.iter().any(|&d| d > 0.0);
-    let (mut g, mut k) = (b.g, b.k);
+    let mut k = b.k;
     let mut s = b.s;
     let mut previous = b.previous;
     for x in frames.iter_mut() {
@@ -158,25 +162,25 @@ fn run_body(b: &mut LadderBatch, frames: &mut [Lanes], g_end: &Lanes, k_end: &La
             }
         }
         for l in 0..LANES {
-            g[l] += g_step[l];
+            big_g[l] += g_step[l];
             k[l] += k_step[l];
-            let big_g = g[l] / (1.0 + g[l]);
+            let big_g = big_g[l];
             let keep = 1.0 - big_g;
             let b1 = keep * s[0][l];
             let b2 = keep * s[1][l];
             let b3 = keep * s[2][l];
             let b4 = keep * s[3][l];
-            let sum = ((b1 * big_g + b2) * big_g + b3) * big_g + b4;
+            let sum = M::mul_add(M::mul_add(M::mul_add(b1, big_g, b2), big_g, b3), big_g, b4);
             let g2 = big_g * big_g;
-            let u = (x[l] - k[l] * sum) / (1.0 + k[l] * g2 * g2);
-            let y1 = big_g * u + b1;
-            let y2 = big_g * y1 + b2;
-            let y3 = big_g * y2 + b3;
-            let y4 = big_g * y3 + b4;
-            s[0][l] = 2.0 * y1 - s[0][l];
-            s[1][l] = 2.0 * y2 - s[1][l];
-            s[2][l] = 2.0 * y3 - s[2][l];
-            s[3][l] = 2.0 * y4 - s[3][l];
+            let u = M::mul_add(-k[l], sum, x[l]) / M::mul_add(k[l], g2 * g2, 1.0);
+            let y1 = M::mul_add(big_g, u, b1);
+            let y2 = M::mul_add(big_g, y1, b2);
+            let y3 = M::mul_add(big_g, y2, b3);
+            let y4 = M::mul_add(big_g, y3, b4);
+            s[0][l] = M::mul_add(2.0, y1, -s[0][l]);
+            s[1][l] = M::mul_add(2.0, y2, -s[1][l]);
+            s[2][l] = M::mul_add(2.0, y3, -s[2][l]);
+            s[3][l] = M::mul_add(2.0, y4, -s[3][l]);
             x[l] = y4;
         }
     }

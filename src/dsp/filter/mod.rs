@@ -23,10 +23,10 @@ pub(crate) use ladder::{
 pub(crate) use svf::{damping as svf_damping, SvfBatch, SvfMode, SvfState};
 
 /// Lanes (voice channels) a filter batch runs at once.
-pub(crate) const LANES: usize = 8;
+pub(crate) const LANES: usize = 16;
 
 /// Frames between two coefficient updates.
-pub(crate) const CONTROL_FRAMES: usize = 16;
+pub(crate) const CONTROL_FRAMES: usize = 32;
 
 /// One value per lane.
 pub(crate) type Lanes = [f32; LANES];
@@ -43,7 +43,36 @@ pub(crate) fn prewarp(cutoff_hz: f32, sample_rate: f32) -> f32 {
     } else {
         cutoff_hz.clamp(MIN_CUTOFF_HZ, 0.49 * sample_rate)
     };
-    (std::f32::consts::PI * hz / sample_rate).tan()
+    crate::dsp::fast::tan(std::f32::consts::PI * hz / sample_rate)
+}
+
+/// `a·b + c`, fused into one instruction in the AVX2+FMA build of a kernel
+/// and two in the portable one (where `f32::mul_add` would be a library
+/// call).
+pub(crate) trait MulAdd {
+    fn mul_add(a: f32, b: f32, c: f32) -> f32;
+}
+
+/// Multiply, then add.
+pub(crate) struct Separate;
+
+impl MulAdd for Separate {
+    #[inline(always)]
+    fn mul_add(a: f32, b: f32, c: f32) -> f32 {
+        a * b + c
+    }
+}
+
+/// One fused multiply-add (only where the CPU has FMA).
+#[cfg(target_arch = "x86_64")]
+pub(crate) struct Fused;
+
+#[cfg(target_arch = "x86_64")]
+impl MulAdd for Fused {
+    #[inline(always)]
+    fn mul_add(a: f32, b: f32, c: f32) -> f32 {
+        a.mul_add(b, c)
+    }
 }
 
 /// Whether this CPU runs the AVX2+FMA build of the kernels.

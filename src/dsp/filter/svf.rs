@@ -9,7 +9,7 @@
 //! `x − k·v1`. Resonance `r` gives `k = √2·(1 − r)`: 0 is Butterworth, 1
 //! is lossless and rings at the cutoff.
 
-use super::{Lanes, LANES};
+use super::{Lanes, MulAdd, Separate, LANES};
 
 /// What a state-variable filter lets through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,7 +96,7 @@ impl SvfBatch {
             unsafe { run_avx2(self, frames, g_end, k_end) };
             return;
         }
-        run_body(self, frames, g_end, k_end);
+        run_body::<Separate>(self, frames, g_end, k_end);
     }
 }
 
@@ -111,11 +111,11 @@ fn bounded(x: f32) -> f32 {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn run_avx2(b: &mut SvfBatch, frames: &mut [Lanes], g_end: &Lanes, k_end: &Lanes) {
-    run_body(b, frames, g_end, k_end);
+    run_body::<super::Fused>(b, frames, g_end, k_end);
 }
 
 #[inline(always)]
-fn run_body(b: &mut SvfBatch, frames: &mut [Lanes], g_end: &Lanes, k_end: &Lanes) {
+fn run_body<M: MulAdd>(b: &mut SvfBatch, frames: &mut [Lanes], g_end: &Lanes, k_end: &Lanes) {
     let n = frames.len().max(1) as f32;
     let mut g_step = [0.0; LANES];
     let mut k_step = [0.0; LANES];
@@ -129,15 +129,15 @@ fn run_body(b: &mut SvfBatch, frames: &mut [Lanes], g_end: &Lanes, k_end: &Lanes
         for l in 0..LANES {
             g[l] += g_step[l];
             k[l] += k_step[l];
-            let a1 = 1.0 / (1.0 + g[l] * (g[l] + k[l]));
+            let a1 = 1.0 / M::mul_add(g[l], g[l] + k[l], 1.0);
             let a2 = g[l] * a1;
             let a3 = g[l] * a2;
             let v3 = x[l] - ic2[l];
-            let v1 = a1 * ic1[l] + a2 * v3;
-            let v2 = ic2[l] + a2 * ic1[l] + a3 * v3;
-            ic1[l] = 2.0 * v1 - ic1[l];
-            ic2[l] = 2.0 * v2 - ic2[l];
-            x[l] = b.wx[l] * x[l] + b.wb[l] * k[l] * v1 + b.wl[l] * v2;
+            let v1 = M::mul_add(a1, ic1[l], a2 * v3);
+            let v2 = M::mul_add(a3, v3, M::mul_add(a2, ic1[l], ic2[l]));
+            ic1[l] = M::mul_add(2.0, v1, -ic1[l]);
+            ic2[l] = M::mul_add(2.0, v2, -ic2[l]);
+            x[l] = M::mul_add(b.wl[l], v2, M::mul_add(b.wb[l] * k[l], v1, b.wx[l] * x[l]));
         }
     }
     b.g = *g_end;

@@ -5,15 +5,17 @@
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
+use super::render::render_sample;
 use super::{SlotState, Voice};
 use crate::dsp::envelope::EnvelopeState;
+use crate::dsp::fast;
 use crate::dsp::filter::{prewarp, LadderState, SvfMode, SvfState, CONTROL_FRAMES, LANES};
-use crate::dsp::mix::{AddMono, AddStereo};
+use crate::dsp::mix::{AddMono, AddStereo, Sink};
 use crate::dsp::pan::pan_gains;
 use crate::dsp::wavetable::{phase_increment, Shape, Wavetables};
 use crate::engine::waveform::clamp_duty_cycle;
 use crate::engine::MAX_BLOCK_FRAMES;
-use crate::patch::{FilterMode, Lfo, LfoShape, ModSource, ModTarget, Patch, MAX_UNISON};
+use crate::patch::{FilterMode, Lfo, LfoShape, ModSource, ModTarget, Patch, MAX_UNISON, MOD_SLOTS};
 use crate::Waveform;
 
 /// Control segments in the longest block.
@@ -69,10 +71,13 @@ pub(crate) struct PatchScratch {
     pub(crate) lanes: Lanes,
     /// The batch's lanes frame by frame, as the filter kernels take them.
     pub(crate) frame_major: [[f32; LANES]; MAX_BLOCK_FRAMES],
-    /// Each lane's coefficients at the end of each control segment.
+    /// Each lane's coefficients at the end of each control segment: the
+    /// voices write their cutoff's base-2 logarithm into `g_points`, the
+    /// core turns it into `g` before the filters run.
     pub(crate) g_points: [[f32; LANES]; SEGMENTS],
     pub(crate) k_points: [[f32; LANES]; SEGMENTS],
-    /// A source's block before it is added to its lanes, and the
+    /// A source's block before it is added to its lanes (and a filtered
+    /// voice's block on its way from the batch to the mix), and the
     /// modulation envelope's levels.
     tmp: [f32; MAX_BLOCK_FRAMES],
     tmp_right: [f32; MAX_BLOCK_FRAMES],
@@ -117,6 +122,8 @@ pub(crate) struct PatchVoice {
     age_frames: u64,
     pub(crate) svf: [SvfState; 2],
     pub(crate) ladder: [LadderState; 2],
+    /// The base-2 logarithm of the patch's cutoff in Hz.
+    log2_cutoff: f32,
     /// The filter's coefficients where the last block ended.
     pub(crate) g_now: f32,
     pub(crate) k_now: f32,
@@ -129,6 +136,19 @@ pub(crate) struct PatchVoice {
     /// Whether the block's lanes are left and right (unison spread in a
     /// stereo mix) rather than one.
     pub(crate) stereo: bool,
+    /// Which LFOs and whether the modulation envelope feed any slot (the
+    /// others are not computed at all).
+    uses_lfo: [bool; 2],
+    /// Whether the LFOs in use run at a steady rate (no slot moves it) and
+    /// draw nothing at random, so a block's values can come at once.
+    steady_lfos: bool,
+    uses_mod_envelope: bool,
+    /// The slots whose source moves within a block.
+    varying: [u8; MOD_SLOTS],
+    varying_count: u8,
+    /// Whether any slot moves the gain or the pan.
+    moves_gain: bool,
+    moves_pan: bool,
 }
 
 /// The values of the matrix's targets at one moment.
@@ -142,6 +162,34 @@ struct Targets {
     pulse_width: f32,
     lfo_rate: [f32; 2],
     sends: [f32; 3],
+}
+
+impl Targets {
+    #[inline(always)]
+    fn add(&mut self, target: ModTarget, v: f32) {
+        match target {
+            ModTarget::Pitch => self.pitch += v,
+            ModTarget::Cutoff => self.cutoff += v,
+            ModTarget::Resonance => self.resonance += v,
+            ModTarget::Amplitude => self.amplitude += v,
+            ModTarget::Pan => self.pan += v,
+            ModTarget::PulseWidth => self.pulse_width += v,
+            ModTarget::Lfo1Rate => self.lfo_rate[0] += v,
+            ModTarget::Lfo2Rate => self.lfo_rate[1] += v,
+            ModTarget::ReverbSend => self.sends[0] += v,
+            ModTarget::ChorusSend => self.sends[1] += v,
+            ModTarget::DelaySend => self.sends[2] += v,
+        }
+    }
+}
+
+/// Whether a source moves within a block (the others change only at
+/// events, which split blocks).
+fn is_varying(source: ModSource) -> bool {
+    matches!(
+        source,
+        ModSource::Lfo1 | ModSource::Lfo2 | ModSource::ModEnvelope
+    )
 }
 
 impl PatchVoice {
@@ -171,7 +219,7 @@ impl PatchVoice {
         let lfo_phase = std::array::from_fn(|i| {
             let lfo = patch.lfos[i];
             if lfo.free_running {
-                (f64::from(lfo.rate_hz) * clock_secs).fract()
+                fast::fract_f64(f64::from(lfo.rate_hz) * clock_secs)
             } else {
                 0.0
             }
@@ -194,13 +242,32 @@ impl PatchVoice {
             ladder: [LadderState::default(); 2],
             g_now: 0.0,
             k_now: 0.0,
+            log2_cutoff: patch.filter.map_or(0.0, |f| f.cutoff_hz.log2()),
             amp_points: [0.0; SEGMENTS + 1],
             pan_points: [0.0; SEGMENTS + 1],
             send_mod: [0.0; 3],
             stereo: false,
+            uses_lfo: [patch.uses(ModSource::Lfo1), patch.uses(ModSource::Lfo2)],
+            steady_lfos: !patch.modulates(ModTarget::Lfo1Rate)
+                && !patch.modulates(ModTarget::Lfo2Rate)
+                && patch
+                    .lfos
+                    .iter()
+                    .all(|l| l.shape != LfoShape::SampleAndHold),
+            uses_mod_envelope: patch.uses(ModSource::ModEnvelope),
+            varying: [0; MOD_SLOTS],
+            varying_count: 0,
+            moves_gain: patch.modulates(ModTarget::Amplitude),
+            moves_pan: patch.modulates(ModTarget::Pan),
             patch,
         };
         voice.lfo_held = [voice.draw(), voice.draw()];
+        for (i, m) in voice.patch.modulation.iter().enumerate().take(MOD_SLOTS) {
+            if is_varying(m.source) && m.amount != 0.0 {
+                voice.varying[usize::from(voice.varying_count)] = i as u8;
+                voice.varying_count += 1;
+            }
+        }
         voice
     }
 
@@ -230,19 +297,20 @@ impl PatchVoice {
         })
     }
 
-    /// The filter's `g` and `k` for the targets `t`.
-    fn coefficients(&self, t: &Targets, sample_rate: f32) -> (f32, f32) {
+    /// The filter's cutoff (as its base-2 logarithm, which the core turns
+    /// into `g` for eight lanes at once) and `k` for the targets `t`.
+    #[inline(always)]
+    fn coefficients(&self, t: &Targets) -> (f32, f32) {
         let Some(f) = self.patch.filter else {
             return (0.0, 0.0);
         };
-        let cutoff = f.cutoff_hz * t.cutoff.clamp(-20.0, 20.0).exp2();
+        let log2_cutoff = self.log2_cutoff + t.cutoff.clamp(-20.0, 20.0);
         let resonance = (f.resonance + t.resonance).clamp(0.0, 1.0);
-        let g = prewarp(cutoff, sample_rate);
         let k = match f.mode {
             FilterMode::Ladder => crate::dsp::filter::ladder_feedback(resonance),
             _ => crate::dsp::filter::svf_damping(resonance),
         };
-        (g, k)
+        (log2_cutoff, k)
     }
 
     /// The value of `source` now (`lfo` and `mod_level` as they are at the
@@ -269,25 +337,109 @@ impl PatchVoice {
         }
     }
 
-    fn targets(&self, lfo: [f32; 2], mod_level: f32, ch: &ChannelControls) -> Targets {
+    /// What the slots whose source holds still over a block (all but the
+    /// LFOs and the modulation envelope) add to the targets.
+    fn steady_targets(&self, ch: &ChannelControls) -> Targets {
         let mut t = Targets::default();
         for m in &self.patch.modulation {
-            let v = m.amount * self.source(m.source, lfo, mod_level, ch);
-            match m.target {
-                ModTarget::Pitch => t.pitch += v,
-                ModTarget::Cutoff => t.cutoff += v,
-                ModTarget::Resonance => t.resonance += v,
-                ModTarget::Amplitude => t.amplitude += v,
-                ModTarget::Pan => t.pan += v,
-                ModTarget::PulseWidth => t.pulse_width += v,
-                ModTarget::Lfo1Rate => t.lfo_rate[0] += v,
-                ModTarget::Lfo2Rate => t.lfo_rate[1] += v,
-                ModTarget::ReverbSend => t.sends[0] += v,
-                ModTarget::ChorusSend => t.sends[1] += v,
-                ModTarget::DelaySend => t.sends[2] += v,
+            if !is_varying(m.source) {
+                t.add(
+                    m.target,
+                    m.amount * self.source(m.source, [0.0; 2], 0.0, ch),
+                );
             }
         }
         t
+    }
+
+    /// `steady` plus what the LFOs and the modulation envelope add now.
+    /// (Inlined: returned through memory, the struct's fields would be
+    /// stored one by one and read back in pairs, which stalls.)
+    #[inline(always)]
+    fn targets(&self, steady: &Targets, lfo: [f32; 2], mod_level: f32) -> Targets {
+        let mut t = *steady;
+        for &i in &self.varying[..usize::from(self.varying_count)] {
+            let m = &self.patch.modulation[usize::from(i)];
+            let v = match m.source {
+                ModSource::Lfo1 => lfo[0],
+                ModSource::Lfo2 => lfo[1],
+                _ => mod_level,
+            };
+            t.add(m.target, m.amount * v);
+        }
+        t
+    }
+
+    /// Each LFO's value at the end of each control segment of a block of
+    /// `frames`, advancing the LFOs to the block's end (only for LFOs at a
+    /// steady rate and of a shape with no random draw: see `steady_lfos`).
+    fn lfo_block(&mut self, frames: usize, sample_rate: f32) -> [[f32; SEGMENTS]; 2] {
+        let mut out = [[0.0; SEGMENTS]; 2];
+        let segments = frames.div_ceil(CONTROL_FRAMES);
+        for (i, values) in out.iter_mut().enumerate() {
+            if !self.uses_lfo[i] {
+                continue;
+            }
+            let lfo: Lfo = self.patch.lfos[i];
+            let per_frame = lfo.rate_hz / sample_rate;
+            let start = self.lfo_phase[i] as f32;
+            // The phase at each segment's end, and the shape there: one loop
+            // per shape, computing both, so each vectorises (a loop of
+            // phases stored one by one and read back four at a time would
+            // stall on every read).
+            let (frames32, step) = (frames as i32, CONTROL_FRAMES as i32);
+            let phase_at = |s: usize| {
+                let end = ((s as i32 + 1) * step).min(frames32) as f32;
+                start + per_frame * end
+            };
+            let wrapped = |s: usize| {
+                let p = phase_at(s);
+                p - fast::floor(p)
+            };
+            let values = &mut values[..segments];
+            match lfo.shape {
+                LfoShape::Sine => {
+                    for (s, v) in values.iter_mut().enumerate() {
+                        *v = fast::sin_cycles(phase_at(s));
+                    }
+                }
+                LfoShape::Triangle => {
+                    for (s, v) in values.iter_mut().enumerate() {
+                        let q = phase_at(s) + 0.25;
+                        *v = 1.0 - 4.0 * ((q - fast::floor(q)) - 0.5).abs();
+                    }
+                }
+                LfoShape::Square => {
+                    for (s, v) in values.iter_mut().enumerate() {
+                        *v = if wrapped(s) < 0.5 { 1.0 } else { -1.0 };
+                    }
+                }
+                LfoShape::Saw => {
+                    for (s, v) in values.iter_mut().enumerate() {
+                        *v = 2.0 * wrapped(s) - 1.0;
+                    }
+                }
+                LfoShape::SampleAndHold => values.fill(0.0), // never steady
+            }
+            if lfo.delay_secs > 0.0 || lfo.fade_secs > 0.0 {
+                for (s, v) in values.iter_mut().enumerate() {
+                    let age_frames =
+                        self.age_frames + ((s + 1) * CONTROL_FRAMES).min(frames) as u64;
+                    let age = age_frames as f32 / sample_rate;
+                    *v *= if age < lfo.delay_secs {
+                        0.0
+                    } else if lfo.fade_secs > 0.0 {
+                        ((age - lfo.delay_secs) / lfo.fade_secs).min(1.0)
+                    } else {
+                        1.0
+                    };
+                }
+            }
+            let phase =
+                self.lfo_phase[i] + f64::from(lfo.rate_hz) * frames as f64 / f64::from(sample_rate);
+            self.lfo_phase[i] = fast::fract_f64(phase);
+        }
+        out
     }
 
     /// Each LFO's value now, advancing it by `frames` at rates moved by
@@ -300,17 +452,23 @@ impl PatchVoice {
     ) -> [f32; 2] {
         let mut out = [0.0; 2];
         for (i, o) in out.iter_mut().enumerate() {
+            if !self.uses_lfo[i] {
+                continue;
+            }
             let lfo: Lfo = self.patch.lfos[i];
-            let hz = f64::from(lfo.rate_hz) * f64::from(rate_octaves[i].clamp(-10.0, 10.0)).exp2();
+            let hz = f64::from(lfo.rate_hz * fast::exp2(rate_octaves[i].clamp(-10.0, 10.0)));
             let phase = self.lfo_phase[i] + hz * frames as f64 / f64::from(sample_rate);
             if phase >= 1.0 {
                 self.lfo_held[i] = self.draw();
             }
-            self.lfo_phase[i] = phase.fract();
+            self.lfo_phase[i] = fast::fract_f64(phase);
             let p = self.lfo_phase[i] as f32;
             let value = match lfo.shape {
-                LfoShape::Sine => (std::f32::consts::TAU * p).sin(),
-                LfoShape::Triangle => 1.0 - 4.0 * ((p + 0.25).fract() - 0.5).abs(),
+                LfoShape::Sine => fast::sin_cycles(p),
+                LfoShape::Triangle => {
+                    let q = p + 0.25;
+                    1.0 - 4.0 * ((q - fast::floor(q)) - 0.5).abs()
+                }
                 LfoShape::Square => {
                     if p < 0.5 {
                         1.0
@@ -321,15 +479,18 @@ impl PatchVoice {
                 LfoShape::Saw => 2.0 * p - 1.0,
                 LfoShape::SampleAndHold => self.lfo_held[i],
             };
-            let age = self.age_frames as f32 / sample_rate;
-            let depth = if age < lfo.delay_secs {
-                0.0
-            } else if lfo.fade_secs > 0.0 {
-                ((age - lfo.delay_secs) / lfo.fade_secs).min(1.0)
+            *o = if lfo.delay_secs == 0.0 && lfo.fade_secs == 0.0 {
+                value
             } else {
-                1.0
+                let age = self.age_frames as f32 / sample_rate;
+                if age < lfo.delay_secs {
+                    0.0
+                } else if lfo.fade_secs > 0.0 {
+                    value * ((age - lfo.delay_secs) / lfo.fade_secs).min(1.0)
+                } else {
+                    value
+                }
             };
-            *o = value * depth;
         }
         out
     }
@@ -369,16 +530,34 @@ impl Voice {
     ) -> usize {
         let frequency_hz = self.frequency_hz.load(Relaxed);
         let duty_control = self.duty_cycle.load(Relaxed);
-        let Some(pv) = self.patched_mut() else {
+        let held = !self.is_releasing() && self.state == SlotState::Playing;
+        if !self.is_patched {
+            return frames;
+        }
+        // Fields one by one: the patch is read through the voice's own
+        // reference while its state changes (no reference count touched).
+        let Voice {
+            patch,
+            patched,
+            noise,
+            playhead,
+            sample,
+            ..
+        } = self;
+        let Some(patch) = patch.as_deref() else {
             return frames;
         };
+        let pv = &mut **patched;
         pv.stereo = stereo_lanes;
         let sr = ctx.sample_rate;
-        let ch = ctx.channels[usize::from(pv.channel)];
-        let patch = Arc::clone(&pv.patch);
+        let ch = &ctx.channels[usize::from(pv.channel)];
         // Modulation at the start (from where the last block left it) and
         // at the end of each segment.
-        pv.mod_envelope.render(&mut scratch.mod_levels[..frames]);
+        if pv.uses_mod_envelope {
+            pv.mod_envelope.render(&mut scratch.mod_levels[..frames]);
+        } else {
+            scratch.mod_levels[..frames].fill(0.0);
+        }
         let segments = frames.div_ceil(CONTROL_FRAMES);
         let mut pitch = [0.0f32; SEGMENTS];
         let mut pulse = [0.0f32; SEGMENTS];
@@ -386,27 +565,36 @@ impl Voice {
         let first = pv.age_frames == 0;
         if first {
             let lfo = pv.advance_lfos(0, rate_mod, sr);
-            let t = pv.targets(lfo, scratch.mod_levels[0], &ch);
-            (pv.g_now, pv.k_now) = pv.coefficients(&t, sr);
+            let t = pv.targets(&pv.steady_targets(ch), lfo, scratch.mod_levels[0]);
+            let (log2_cutoff, k) = pv.coefficients(&t);
+            pv.g_now = prewarp(fast::exp2(log2_cutoff), sr);
+            pv.k_now = k;
             pv.amp_points[SEGMENTS] = t.amplitude;
             pv.pan_points[SEGMENTS] = t.pan;
         }
         pv.amp_points[0] = pv.amp_points[SEGMENTS];
         pv.pan_points[0] = pv.pan_points[SEGMENTS];
         let mut last = Targets::default();
+        let steady = pv.steady_targets(ch);
+        // LFOs whose rate no slot moves run for the whole block at once,
+        // each segment's value independent of the last.
+        let lfo_block = pv.steady_lfos.then(|| pv.lfo_block(frames, sr));
         for s in 0..segments {
             let start = s * CONTROL_FRAMES;
             let n = CONTROL_FRAMES.min(frames - start);
-            // The middle of the segment for what the oscillators play, its
-            // end for what is interpolated toward.
-            let lfo = pv.advance_lfos(n, rate_mod, sr);
+            // The value at the segment's end: what the oscillators play
+            // during it and what gains and coefficients glide toward.
+            let lfo = match &lfo_block {
+                Some(values) => [values[0][s], values[1][s]],
+                None => pv.advance_lfos(n, rate_mod, sr),
+            };
             pv.age_frames += n as u64;
-            let t = pv.targets(lfo, scratch.mod_levels[start + n - 1], &ch);
+            let t = pv.targets(&steady, lfo, scratch.mod_levels[start + n - 1]);
             rate_mod = t.lfo_rate;
             pitch[s] = t.pitch;
             pulse[s] = t.pulse_width;
             if lane < LANES {
-                let (g, k) = pv.coefficients(&t, sr);
+                let (g, k) = pv.coefficients(&t);
                 scratch.g_points[s][lane] = g;
                 scratch.k_points[s][lane] = k;
                 if stereo_lanes {
@@ -426,16 +614,26 @@ impl Voice {
         let pitch_moves = patch.modulates(ModTarget::Pitch);
 
         // Sources and unison into the lanes.
+        // A filtered voice writes straight into the batch's frame-major
+        // buffer (zeroed when the batch began), where the filters read it;
+        // one without a filter into its own two lanes.
         let [left, right, ..] = split_two(&mut scratch.lanes, lane);
         let (left, right) = (&mut left[..frames], &mut right[..frames]);
-        left.fill(0.0);
-        if stereo_lanes {
-            right.fill(0.0);
-        }
+        let mut dest = if lane < LANES {
+            Dest::Batch(&mut scratch.frame_major[..frames], lane)
+        } else {
+            left.fill(0.0);
+            if stereo_lanes {
+                right.fill(0.0);
+            }
+            Dest::Lanes(left, right)
+        };
         let unison = patch.unison;
         let copies = usize::from(unison.voices.max(1));
         let copy_gain = 1.0 / (copies as f32).sqrt();
         let mut played = frames;
+        // Whether anything was added to the voice's lane yet.
+        let mut written_any = false;
         for (si, source) in patch.sources.iter().enumerate() {
             let kind = match &source.waveform {
                 Waveform::Sine => Kind::Table(Shape::Sine),
@@ -454,10 +652,11 @@ impl Voice {
             match kind {
                 Kind::Noise => {
                     let tmp = &mut scratch.tmp[..frames];
-                    self.noise.render(tmp);
-                    add(left, tmp, source.level);
+                    noise.render(tmp);
+                    written_any = true;
+                    dest.add(0, tmp, source.level);
                     if stereo_lanes {
-                        add(right, tmp, source.level);
+                        dest.add(1, tmp, source.level);
                     }
                 }
                 Kind::Sample => {
@@ -474,12 +673,14 @@ impl Voice {
                         };
                         let hz = f64::from(frequency_hz)
                             * f64::from((pitch[s] + source.detune_cents / 100.0) / 12.0).exp2();
-                        let written = self.render_source(
+                        let written = render_sample(
+                            playhead,
+                            sample.as_ref(),
+                            held,
                             hz,
                             sr,
                             stereo_lanes,
-                            &mut tmp[done..done + n],
-                            &mut tmp_right[done..done + n],
+                            (&mut tmp[done..done + n], &mut tmp_right[done..done + n]),
                             &mut two,
                         );
                         if written < n {
@@ -492,18 +693,20 @@ impl Voice {
                         }
                         done += n;
                     }
-                    add(left, tmp, source.level);
+                    dest.add(0, tmp, source.level);
                     if stereo_lanes {
-                        add(right, if two { &*tmp_right } else { &*tmp }, source.level);
+                        dest.add(1, if two { &*tmp_right } else { &*tmp }, source.level);
                     }
+                    written_any = true;
                 }
                 Kind::Table(_) | Kind::Pulse(_) => {
                     let shape = match kind {
                         Kind::Table(shape) => shape,
                         _ => Shape::Saw,
                     };
-                    let pv = self.patched_mut().expect("patched");
                     for u in 0..copies {
+                        let first_write = !written_any;
+                        written_any = true;
                         let spread_at = if copies > 1 {
                             u as f32 / (copies - 1) as f32 * 2.0 - 1.0
                         } else {
@@ -525,10 +728,14 @@ impl Voice {
                             let hz = f64::from(frequency_hz) * f64::from(semis / 12.0).exp2();
                             let increment = phase_increment(hz, f64::from(sr));
                             let level = ctx.tables.level(shape, increment);
-                            let (l, r) = (&mut left[done..done + n], &mut right[done..done + n]);
-                            match kind {
-                                Kind::Pulse(duty) => {
-                                    let duty = clamp_duty_cycle(duty + pulse[s]);
+                            let duty = match kind {
+                                Kind::Pulse(duty) => Some(clamp_duty_cycle(duty + pulse[s])),
+                                _ => None,
+                            };
+                            match &mut dest {
+                                Dest::Lanes(left, right) => {
+                                    let (l, r) =
+                                        (&mut left[done..done + n], &mut right[done..done + n]);
                                     if stereo_lanes {
                                         let mut sink = AddStereo {
                                             left: l,
@@ -536,26 +743,47 @@ impl Voice {
                                             gain,
                                             pan,
                                         };
-                                        ctx.tables
-                                            .play_pulse(level, phase, increment, duty, &mut sink);
+                                        oscillate(
+                                            ctx.tables, level, phase, increment, duty, &mut sink,
+                                        );
                                     } else {
                                         let mut sink = AddMono { mix: l, gain };
-                                        ctx.tables
-                                            .play_pulse(level, phase, increment, duty, &mut sink);
+                                        oscillate(
+                                            ctx.tables, level, phase, increment, duty, &mut sink,
+                                        );
                                     }
                                 }
-                                _ => {
+                                Dest::Batch(fm, lane) => {
+                                    let frames = &mut fm[done..done + n];
                                     if stereo_lanes {
-                                        let mut sink = AddStereo {
-                                            left: l,
-                                            right: r,
+                                        let mut sink = AddLanePair {
+                                            frames,
+                                            lane: *lane,
                                             gain,
                                             pan,
                                         };
-                                        ctx.tables.play(level, phase, increment, &mut sink);
+                                        oscillate(
+                                            ctx.tables, level, phase, increment, duty, &mut sink,
+                                        );
+                                    } else if first_write {
+                                        // The lane holds zeros: store, no need to add.
+                                        let mut sink = WriteLane {
+                                            frames,
+                                            lane: *lane,
+                                            gain,
+                                        };
+                                        oscillate(
+                                            ctx.tables, level, phase, increment, duty, &mut sink,
+                                        );
                                     } else {
-                                        let mut sink = AddMono { mix: l, gain };
-                                        ctx.tables.play(level, phase, increment, &mut sink);
+                                        let mut sink = AddLane {
+                                            frames,
+                                            lane: *lane,
+                                            gain,
+                                        };
+                                        oscillate(
+                                            ctx.tables, level, phase, increment, duty, &mut sink,
+                                        );
                                     }
                                 }
                             }
@@ -572,6 +800,10 @@ impl Voice {
     /// velocity, the matrix's amplitude, group, fade) and adds them to
     /// `target` at the voice's pan plus the matrix's. Returns whether the
     /// voice finished within the block.
+    ///
+    /// A gain that holds still over the block (a sustaining note that no
+    /// slot moves) is one number, and a pan that holds still one pair of
+    /// gains: the mix is then one multiply-add per frame and channel.
     pub(crate) fn finish_patched(
         &mut self,
         scratch: &mut PatchScratch,
@@ -586,53 +818,178 @@ impl Voice {
             super::MixTarget::Stereo(l, r) => l.len().min(r.len()),
         }
         .min(MAX_BLOCK_FRAMES);
-        let (gain, mut alive) = self.gain_buffer(&mut gain_scratch.gain[..frames], group_gain);
-        alive = alive.min(played);
         let base_pan = self.pan_slew.advance(self.pan.load(Relaxed), frames);
+        let buffer = &mut gain_scratch.gain[..frames];
+        let (gain, alive) = self.block_gain(buffer, group_gain);
+        let constant = match gain {
+            crate::dsp::mix::Gain::Constant(g) => Some(g),
+            crate::dsp::mix::Gain::PerFrame(_) => None,
+        };
+        let alive = alive.min(played);
         let Some(pv) = self.patched() else {
             return true;
         };
         let velocity_gain =
             1.0 - pv.patch.velocity_to_gain + pv.patch.velocity_to_gain * pv.velocity;
-        // The matrix's amplitude, a line through each segment.
-        for (s, chunk) in gain.chunks_mut(CONTROL_FRAMES).enumerate() {
-            let a0 = (1.0 + pv.amp_points[s]).max(0.0) * velocity_gain;
-            let a1 = (1.0 + pv.amp_points[s + 1]).max(0.0) * velocity_gain;
-            let step = (a1 - a0) / chunk.len() as f32;
-            for (i, g) in chunk.iter_mut().enumerate() {
-                *g *= a0 + step * (i + 1) as f32;
+        let gain = &mut gain_scratch.gain[..frames];
+        let constant = match constant {
+            Some(g) if !pv.moves_gain && alive >= frames => Some(g * velocity_gain),
+            _ => {
+                if let Some(g) = constant {
+                    gain.fill(g);
+                }
+                if pv.moves_gain {
+                    // The matrix's amplitude, a line through each segment.
+                    for (s, chunk) in gain.chunks_mut(CONTROL_FRAMES).enumerate() {
+                        let a0 = (1.0 + pv.amp_points[s]).max(0.0) * velocity_gain;
+                        let a1 = (1.0 + pv.amp_points[s + 1]).max(0.0) * velocity_gain;
+                        let step = (a1 - a0) / chunk.len() as f32;
+                        for (i, g) in chunk.iter_mut().enumerate() {
+                            *g *= a0 + step * (i + 1) as f32;
+                        }
+                    }
+                } else if velocity_gain != 1.0 {
+                    gain.iter_mut().for_each(|g| *g *= velocity_gain);
+                }
+                gain[alive.min(frames)..].fill(0.0);
+                None
             }
-        }
-        gain[alive.min(frames)..].fill(0.0);
-        let stereo_lanes = pv.stereo;
-        let segments = frames.div_ceil(CONTROL_FRAMES).max(1) as f32;
-        let pan_at = |s: usize| {
-            let base = base_pan.0 + (base_pan.1 - base_pan.0) * s as f32 / segments;
-            (base + pv.pan_points[s]).clamp(-1.0, 1.0)
         };
-        let [l_lane, r_lane, ..] = split_two(&mut scratch.lanes, lane);
-        match target {
-            super::MixTarget::Mono(mix) => {
-                for ((m, x), g) in mix.iter_mut().zip(&l_lane[..frames]).zip(&*gain) {
-                    *m += x * g;
+        let stereo_lanes = pv.stereo;
+        // The common case, a steady gain and pan out of the batch: straight
+        // from the batch's frames into the mix.
+        if let (Some(g), true) = (constant, lane < LANES) {
+            let batch = &scratch.frame_major[..frames];
+            match target {
+                super::MixTarget::Mono(mix) => {
+                    for (m, f) in mix.iter_mut().zip(batch) {
+                        *m += f[lane] * g;
+                    }
+                    return alive < frames;
+                }
+                super::MixTarget::Stereo(left, right)
+                    if !pv.moves_pan && base_pan.0 == base_pan.1 =>
+                {
+                    let (pl, pr) = pan_gains(base_pan.0);
+                    let (gl, gr) = (g * pl, g * pr);
+                    let other = lane + usize::from(stereo_lanes);
+                    for ((l, r), f) in left.iter_mut().zip(right.iter_mut()).zip(batch) {
+                        *l += f[lane] * gl;
+                        *r += f[other] * gr;
+                    }
+                    return alive < frames;
+                }
+                target => {
+                    return self.finish_general(
+                        scratch,
+                        gain_scratch,
+                        lane,
+                        Some(g),
+                        alive,
+                        frames,
+                        base_pan,
+                        target,
+                    )
                 }
             }
+        }
+        self.finish_general(
+            scratch,
+            gain_scratch,
+            lane,
+            constant,
+            alive,
+            frames,
+            base_pan,
+            target,
+        )
+    }
+
+    /// The rest of [`finish_patched`](Self::finish_patched): through
+    /// contiguous buffers, with gains and pans that move.
+    #[allow(clippy::too_many_arguments)]
+    fn finish_general(
+        &mut self,
+        scratch: &mut PatchScratch,
+        gain_scratch: &mut super::Scratch,
+        lane: usize,
+        constant: Option<f32>,
+        alive: usize,
+        frames: usize,
+        base_pan: (f32, f32),
+        target: super::MixTarget<'_>,
+    ) -> bool {
+        let Some(pv) = self.patched() else {
+            return true;
+        };
+        let gain = &mut gain_scratch.gain[..frames];
+        let stereo_lanes = pv.stereo;
+        let (l_lane, r_lane): (&[f32], &[f32]) = if lane < LANES {
+            // Out of the batch's frame-major buffer.
+            let PatchScratch {
+                frame_major,
+                tmp,
+                tmp_right,
+                ..
+            } = scratch;
+            for (t, f) in tmp[..frames].iter_mut().zip(&frame_major[..frames]) {
+                *t = f[lane];
+            }
+            if stereo_lanes {
+                for (t, f) in tmp_right[..frames].iter_mut().zip(&frame_major[..frames]) {
+                    *t = f[lane + 1];
+                }
+            }
+            (&tmp[..frames], &tmp_right[..frames])
+        } else {
+            let [l, r, ..] = split_two(&mut scratch.lanes, lane);
+            (&l[..frames], &r[..frames])
+        };
+        match target {
+            super::MixTarget::Mono(mix) => match constant {
+                Some(g) => add(mix, l_lane, g),
+                None => mix
+                    .iter_mut()
+                    .zip(l_lane)
+                    .zip(&*gain)
+                    .for_each(|((m, x), g)| *m += x * g),
+            },
             super::MixTarget::Stereo(mix_left, mix_right) => {
-                let right_src: &[f32] = if stereo_lanes {
-                    &r_lane[..frames]
+                let right_src = if stereo_lanes { r_lane } else { l_lane };
+                if !pv.moves_pan && base_pan.0 == base_pan.1 {
+                    let (pl, pr) = pan_gains(base_pan.0);
+                    match constant {
+                        Some(g) => {
+                            add(mix_left, l_lane, g * pl);
+                            add(mix_right, right_src, g * pr);
+                        }
+                        None => {
+                            for i in 0..frames {
+                                mix_left[i] += l_lane[i] * gain[i] * pl;
+                                mix_right[i] += right_src[i] * gain[i] * pr;
+                            }
+                        }
+                    }
                 } else {
-                    &l_lane[..frames]
-                };
-                for (s, start) in (0..frames).step_by(CONTROL_FRAMES).enumerate() {
-                    let end = (start + CONTROL_FRAMES).min(frames);
-                    let (l0, r0) = pan_gains(pan_at(s));
-                    let (l1, r1) = pan_gains(pan_at(s + 1));
-                    let n = (end - start) as f32;
-                    for i in start..end {
-                        let t = (i - start + 1) as f32 / n;
-                        let g = gain[i];
-                        mix_left[i] += l_lane[i] * g * (l0 + (l1 - l0) * t);
-                        mix_right[i] += right_src[i] * g * (r0 + (r1 - r0) * t);
+                    if let Some(g) = constant {
+                        gain.fill(g);
+                    }
+                    let segments = frames.div_ceil(CONTROL_FRAMES).max(1) as f32;
+                    let pan_at = |s: usize| {
+                        let base = base_pan.0 + (base_pan.1 - base_pan.0) * s as f32 / segments;
+                        (base + pv.pan_points[s]).clamp(-1.0, 1.0)
+                    };
+                    for (s, start) in (0..frames).step_by(CONTROL_FRAMES).enumerate() {
+                        let end = (start + CONTROL_FRAMES).min(frames);
+                        let (l0, r0) = pan_gains(pan_at(s));
+                        let (l1, r1) = pan_gains(pan_at(s + 1));
+                        let n = (end - start) as f32;
+                        for i in start..end {
+                            let t = (i - start + 1) as f32 / n;
+                            let g = gain[i];
+                            mix_left[i] += l_lane[i] * g * (l0 + (l1 - l0) * t);
+                            mix_right[i] += right_src[i] * g * (r0 + (r1 - r0) * t);
+                        }
                     }
                 }
             }
@@ -642,20 +999,6 @@ impl Voice {
         }
         alive < frames
     }
-
-    /// The voice's gain per frame over `buffer` (see `block_gain`), always
-    /// written out; and the frames before it falls silent.
-    fn gain_buffer<'b>(
-        &mut self,
-        buffer: &'b mut [f32],
-        group_gain: (f32, f32),
-    ) -> (&'b mut [f32], usize) {
-        let (gain, alive) = self.block_gain(buffer, group_gain);
-        if let crate::dsp::mix::Gain::Constant(g) = gain {
-            buffer.fill(g);
-        }
-        (buffer, alive)
-    }
 }
 
 /// Lanes `lane` and `lane + 1` (there is always a lane after a voice's
@@ -663,6 +1006,128 @@ impl Voice {
 fn split_two(lanes: &mut Lanes, lane: usize) -> [&mut [f32; MAX_BLOCK_FRAMES]; 2] {
     let (a, b) = lanes.split_at_mut(lane + 1);
     [&mut a[lane], &mut b[0]]
+}
+
+/// Where a patched voice's sources go before the filter.
+enum Dest<'a> {
+    /// Its own contiguous lanes (left, right): a voice without a filter.
+    Lanes(&'a mut [f32], &'a mut [f32]),
+    /// Lane `.1` (and the next, for stereo) of the filter batch.
+    Batch(&'a mut [[f32; LANES]], usize),
+}
+
+impl Dest<'_> {
+    /// Adds `source × gain` to channel `channel` (0 left, 1 right).
+    fn add(&mut self, channel: usize, source: &[f32], gain: f32) {
+        match self {
+            Dest::Lanes(l, r) => add(if channel == 0 { l } else { r }, source, gain),
+            Dest::Batch(frames, lane) => {
+                for (f, x) in frames.iter_mut().zip(source) {
+                    f[*lane + channel] += x * gain;
+                }
+            }
+        }
+    }
+}
+
+/// Plays a table (or, with a duty cycle, a pulse) into `sink`.
+fn oscillate<S: Sink>(
+    tables: &'static Wavetables,
+    level: crate::dsp::wavetable::Spline<'static>,
+    phase: &mut u32,
+    increment: u32,
+    duty: Option<f32>,
+    sink: &mut S,
+) {
+    match duty {
+        Some(duty) => tables.play_pulse(level, phase, increment, duty, sink),
+        None => tables.play(level, phase, increment, sink),
+    }
+}
+
+/// Adds an oscillator's frames × `gain` to one lane of frame-major
+/// buffers.
+struct AddLane<'a> {
+    frames: &'a mut [[f32; LANES]],
+    lane: usize,
+    gain: f32,
+}
+
+impl Sink for AddLane<'_> {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    #[inline(always)]
+    fn put8(&mut self, i: usize, y: [f32; 8]) {
+        for (f, y) in self.frames[i..i + 8].iter_mut().zip(y) {
+            f[self.lane] += y * self.gain;
+        }
+    }
+
+    #[inline(always)]
+    fn put1(&mut self, i: usize, y: f32) {
+        self.frames[i][self.lane] += y * self.gain;
+    }
+}
+
+/// As [`AddLane`], storing rather than adding (the first thing written
+/// into a lane that holds zeros).
+struct WriteLane<'a> {
+    frames: &'a mut [[f32; LANES]],
+    lane: usize,
+    gain: f32,
+}
+
+impl Sink for WriteLane<'_> {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    #[inline(always)]
+    fn put8(&mut self, i: usize, y: [f32; 8]) {
+        for (f, y) in self.frames[i..i + 8].iter_mut().zip(y) {
+            f[self.lane] = y * self.gain;
+        }
+    }
+
+    #[inline(always)]
+    fn put1(&mut self, i: usize, y: f32) {
+        self.frames[i][self.lane] = y * self.gain;
+    }
+}
+
+/// As [`AddLane`], panned into a lane and the next.
+struct AddLanePair<'a> {
+    frames: &'a mut [[f32; LANES]],
+    lane: usize,
+    gain: f32,
+    pan: (f32, f32),
+}
+
+impl Sink for AddLanePair<'_> {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    #[inline(always)]
+    fn put8(&mut self, i: usize, y: [f32; 8]) {
+        for (f, y) in self.frames[i..i + 8].iter_mut().zip(y) {
+            let v = y * self.gain;
+            f[self.lane] += v * self.pan.0;
+            f[self.lane + 1] += v * self.pan.1;
+        }
+    }
+
+    #[inline(always)]
+    fn put1(&mut self, i: usize, y: f32) {
+        let v = y * self.gain;
+        self.frames[i][self.lane] += v * self.pan.0;
+        self.frames[i][self.lane + 1] += v * self.pan.1;
+    }
 }
 
 /// Adds `source × gain` to `mix`.

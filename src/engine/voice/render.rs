@@ -383,28 +383,53 @@ impl Voice {
             }
             Source::Sample => {
                 let held = !self.is_releasing() && self.state == SlotState::Playing;
-                let Some(sample) = self.sample.as_ref().filter(|_| !self.playhead.has_ended())
-                else {
-                    left.fill(0.0);
-                    return 0;
-                };
-                let step = hz / f64::from(sample.base_frequency_hz())
-                    * f64::from(sample.sample_rate())
-                    / f64::from(sample_rate);
-                if step.is_finite() && step > 0.0 {
-                    let r = if stereo && sample.channels() == 2 {
-                        *two_channels = true;
-                        Some(right)
-                    } else {
-                        None
-                    };
-                    self.playhead.render(sample, step, held, left, r)
-                } else {
-                    left.fill(0.0);
-                    0
-                }
+                render_sample(
+                    &mut self.playhead,
+                    self.sample.as_ref(),
+                    held,
+                    hz,
+                    sample_rate,
+                    stereo,
+                    (left, right),
+                    two_channels,
+                )
             }
         }
+    }
+}
+
+/// Plays `sample` at `hz` into `left` (and `right` for a stereo sample in a
+/// stereo mix, setting `two_channels`), advancing `playhead`; `held` while
+/// the note is held (for loops until release). Returns the frames written:
+/// fewer than `left.len()` means the sample ended (the rest is silence).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn render_sample(
+    playhead: &mut crate::sample::SamplePlayhead,
+    sample: Option<&crate::SampleData>,
+    held: bool,
+    hz: f64,
+    sample_rate: f32,
+    stereo: bool,
+    (left, right): (&mut [f32], &mut [f32]),
+    two_channels: &mut bool,
+) -> usize {
+    let Some(sample) = sample.filter(|_| !playhead.has_ended()) else {
+        left.fill(0.0);
+        return 0;
+    };
+    let step = hz / f64::from(sample.base_frequency_hz()) * f64::from(sample.sample_rate())
+        / f64::from(sample_rate);
+    if step.is_finite() && step > 0.0 {
+        let r = if stereo && sample.channels() == 2 {
+            *two_channels = true;
+            Some(right)
+        } else {
+            None
+        };
+        playhead.render(sample, step, held, left, r)
+    } else {
+        left.fill(0.0);
+        0
     }
 }
 
