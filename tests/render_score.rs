@@ -281,9 +281,170 @@ fn effect_mistakes_are_reported_where_they_are() {
     }
 }
 
+/// The score of DESIGN.md ("Scores"), every key of it.
+const DESIGN_SCORE: &str = r#"
+tempo = 120
+[effects]
+reverb = { decay = 2.0, predelay = 0.02, damping = 0.5, size = 0.8 }
+chorus = { rate = 0.8, depth = 0.5, voices = 3 }
+delay  = { time = 0.375, feedback = 0.4, ping_pong = true }
+
+[instruments.lead]
+waveform = "saw"
+unison = { voices = 4, detune = 12, spread = 0.8 }
+envelope = { attack = 0.01, decay = 0.2, sustain = 0.7, release = 0.3 }
+filter = { mode = "lowpass", cutoff = 1200, resonance = 0.3 }
+mod_envelope = { attack = 0.0, decay = 0.4, sustain = 0.0, release = 0.2 }
+lfo1 = { shape = "sine", rate = 5.5, delay = 0.2, fade = 0.3 }
+lfo2 = { shape = "triangle", beats = 2 }
+modulation = [
+  { source = "mod_envelope", target = "cutoff", amount = 3.0 },
+  { source = "lfo1", target = "pitch", amount = 0.3 },
+  { source = "velocity", target = "cutoff", amount = 1.5 },
+  { source = "key", target = "cutoff", amount = 1.0 },
+]
+reverb = 0.3
+delay = 0.1
+
+[instruments.pair]
+sources = [{ waveform = "saw", detune = -7 }, { waveform = "square", level = 0.5 }]
+envelope = { delay = 0.1, attack = 0.01, hold = 0.2, decay = 0.2, sustain = 0.5, release = 0.1 }
+filter = { mode = "ladder", cutoff = 800, resonance = 0.5, drive = 0.3 }
+
+[[note]]
+instrument = "lead"
+beat = 0
+beats = 2
+pitch = "A3"
+velocity = 0.8
+
+[[note]]
+instrument = "pair"
+beat = 1
+beats = 1
+pitch = "E3"
+"#;
+
+#[test]
+fn every_key_of_the_design_score_parses_and_plays() {
+    use polyphonica::patch::{FilterMode, LfoShape, ModSource, ModTarget};
+    let score = parse(DESIGN_SCORE).unwrap_or_else(|e| panic!("{e}"));
+    let lead = score.events()[0].patch.as_ref().expect("a patch");
+    assert_eq!(score.events()[0].velocity, 0.8);
+    assert_eq!(lead.unison().voices, 4);
+    assert_eq!(lead.unison().detune_cents, 12.0);
+    let filter = lead.filter().unwrap();
+    assert_eq!(
+        (filter.mode, filter.cutoff_hz, filter.resonance),
+        (FilterMode::Lowpass, 1200.0, 0.3)
+    );
+    assert_eq!(lead.mod_envelope().decay_secs, 0.4);
+    let [lfo1, lfo2] = lead.lfos();
+    assert_eq!(
+        (lfo1.shape, lfo1.rate_hz, lfo1.delay_secs, lfo1.fade_secs),
+        (LfoShape::Sine, 5.5, 0.2, 0.3)
+    );
+    // Two beats at 120 bpm: one cycle a second.
+    assert_eq!((lfo2.shape, lfo2.rate_hz), (LfoShape::Triangle, 1.0));
+    let slots: Vec<_> = lead
+        .modulation()
+        .iter()
+        .map(|m| (m.source, m.target, m.amount))
+        .collect();
+    assert_eq!(
+        slots,
+        [
+            (ModSource::ModEnvelope, ModTarget::Cutoff, 3.0),
+            (ModSource::Lfo1, ModTarget::Pitch, 0.3),
+            (ModSource::Velocity, ModTarget::Cutoff, 1.5),
+            (ModSource::Key, ModTarget::Cutoff, 1.0),
+        ]
+    );
+    assert_eq!(score.events()[0].sends.reverb, 0.3);
+    let pair = score.events()[1].patch.as_ref().expect("a patch");
+    assert_eq!(pair.sources().len(), 2);
+    assert_eq!(
+        (pair.sources()[0].detune_cents, pair.sources()[1].level),
+        (-7.0, 0.5)
+    );
+    assert_eq!(pair.filter().unwrap().drive, 0.3);
+
+    let mut renderer = score.renderer(48_000).unwrap();
+    let mut out = vec![0.0; (renderer.total_frames() * 2) as usize];
+    renderer.render_stereo(&mut out);
+    assert_bounded(&out);
+    let (l, r) = split_stereo(&out);
+    assert!(rms(&l[..48_000]) > 0.02);
+    assert_ne!(l, r, "unison spread and ping-pong make it stereo");
+    // The second instrument's delay keeps it silent for 0.1 s after its
+    // beat (0.5 s): its first sound comes later than the lead alone would.
+    assert!(l.len() > 96_000);
+}
+
+#[test]
+fn patch_mistakes_are_reported_where_they_are() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "[instruments.a]\nmodulation = [{ source = \"wheel\", target = \"cutoff\", amount = 1 }]\n",
+            "2:26: unknown modulation source \"wheel\"; expected one of: velocity, key, mod_envelope",
+        ),
+        (
+            "[instruments.a]\nmodulation = [{ source = \"lfo1\", target = \"volume\", amount = 1 }]\n",
+            "2:43: unknown modulation target \"volume\"; expected one of: pitch, cutoff",
+        ),
+        (
+            "[instruments.a]\nfilter = { mode = \"comb\" }\n",
+            "2:19: unknown filter mode \"comb\"; expected lowpass, highpass, bandpass, notch or ladder",
+        ),
+        (
+            "[instruments.a]\nfilter = { cutoff = 5 }\n",
+            "2:21: expected a cutoff from 10 to 40000 Hz, found 5",
+        ),
+        (
+            "[instruments.a]\nfilter = { mode = \"lowpass\", drive = 0.5 }\n",
+            "2:10: `drive` needs mode = \"ladder\"",
+        ),
+        (
+            "[instruments.a]\nunison = { voices = 9 }\n",
+            "2:21: expected a whole number of unison voices from 1 to 8, found 9",
+        ),
+        (
+            "[instruments.a]\nlfo1 = { beats = 2 }\n",
+            "2:8: `beats` counts beats, so the score needs a `tempo`",
+        ),
+        (
+            "[instruments.a]\nlfo2 = { shape = \"wobble\" }\n",
+            "2:18: unknown LFO shape \"wobble\"",
+        ),
+        (
+            "[instruments.a]\nsources = [{ waveform = \"saw\" }, { waveform = \"saw\" }, { waveform = \"sine\" }]\n",
+            "2:11: a patch has one or two `sources`",
+        ),
+        (
+            "[instruments.a]\nmodulation = [{ source = \"cc200\", target = \"pan\", amount = 1 }]\n",
+            "2:26: unknown modulation source \"cc200\"",
+        ),
+        (
+            "[instruments.a]\nmodulation = [{ source = \"cc1\", target = \"pan\", amount = 1e6 }]\n",
+            "2:58: expected an amount from -100 to 100, found 1000000",
+        ),
+        (
+            "[[note]]\ntime = 0\nduration = 1\npitch = 440\nvelocity = 1.5\n",
+            "5:12: expected a level from 0 to 1, found 1.5",
+        ),
+    ];
+    for (text, expected) in cases {
+        let got = error_of(text);
+        assert!(
+            got.starts_with(expected),
+            "{text:?}:\n got {got}\n want {expected}"
+        );
+    }
+}
+
 #[test]
 fn the_example_scores_render() {
-    for name in ["demo.toml", "sweeps.toml", "effects.toml"] {
+    for name in ["demo.toml", "sweeps.toml", "effects.toml", "patches.toml"] {
         let score = Score::from_file(example(name)).unwrap_or_else(|e| panic!("{e}"));
         let mut renderer = score.renderer(22_050).unwrap();
         let mut out = vec![0.0; (renderer.total_frames() * 2) as usize];

@@ -10,6 +10,9 @@ use crate::engine::{EventSource, Output};
 use crate::fx::{EffectSettings, Sends};
 use crate::{Event, EventTarget, RealtimeEngine, VoiceId};
 use std::io::{Seek, Write};
+use std::sync::Arc;
+
+use crate::patch::Patch;
 
 /// The most samples an in-memory render returns (2^31, 8 GiB of `f32`;
 /// 13.5 hours of mono at 44.1 kHz). Longer renders stream to a file with
@@ -38,6 +41,12 @@ pub struct TimelineEvent {
     pub pan: f32,
     /// How much goes to the reverb, chorus and delay (none by default).
     pub sends: Sends,
+    /// The patch the note plays (its amplitude envelope is the event's
+    /// `envelope`, fitted to the event's length), if any.
+    pub patch: Option<Arc<Patch>>,
+    /// How hard the note is played, 0 to 1 (1 by default; see
+    /// [`Note::velocity`](crate::Note::velocity)).
+    pub velocity: f32,
 }
 
 impl TimelineEvent {
@@ -49,7 +58,21 @@ impl TimelineEvent {
             amplitude: 1.0,
             pan: 0.0,
             sends: Sends::default(),
+            patch: None,
+            velocity: 1.0,
         }
+    }
+
+    /// The same played by `patch` (see [`TimelineEvent::patch`]).
+    pub fn with_patch(mut self, patch: Arc<Patch>) -> Self {
+        self.patch = Some(patch);
+        self
+    }
+
+    /// The same at `velocity`.
+    pub fn with_velocity(mut self, velocity: f32) -> Self {
+        self.velocity = velocity;
+        self
     }
 
     /// The same with effect sends.
@@ -151,10 +174,12 @@ impl EventSource for Cues {
                 Action::Start(i) => {
                     let placed = &self.events[i];
                     let (note, _) = placed.event.to_note(self.sample_rate);
-                    let note = note
+                    let mut note = note
                         .with_amplitude(placed.amplitude)
                         .with_pan(placed.pan)
-                        .with_sends(placed.sends);
+                        .with_sends(placed.sends)
+                        .with_velocity(placed.velocity);
+                    note.patch = placed.patch.clone();
                     let id = self.ids[i];
                     let e = &placed.event;
                     engine.send(Event::NoteOn { id, note }).and_then(|()| {

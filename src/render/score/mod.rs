@@ -43,16 +43,37 @@
 //! [[note]]
 //! beat = 4
 //! waveform = { sample = "kick" }   # a sample note lasts as long as its sample unless given a length
+//!
+//! # An instrument with any of the keys below is a patch (see `polyphonica::patch`).
+//! [instruments.synth]
+//! waveform = "saw"     # or two sources with levels and detunes (cents):
+//! # sources = [{ waveform = "saw", detune = -7 }, { waveform = "square", level = 0.5 }]
+//! unison = { voices = 4, detune = 12, spread = 0.8 }      # 1 to 8 copies over `detune` cents, spread 0 to 1
+//! envelope = { delay = 0.0, attack = 0.01, hold = 0.0, decay = 0.2, sustain = 0.7, release = 0.3 }
+//! filter = { mode = "lowpass", cutoff = 1200, resonance = 0.3 }   # highpass, bandpass, notch, or "ladder" (+ drive = 0 to 1)
+//! mod_envelope = { attack = 0.0, decay = 0.4, sustain = 0.0, release = 0.2 }
+//! lfo1 = { shape = "sine", rate = 5.5, delay = 0.2, fade = 0.3 }  # sine, triangle, square, saw, sample_and_hold
+//! lfo2 = { shape = "triangle", beats = 2, free_running = true }    # `beats` per cycle at the tempo
+//! modulation = [       # up to 16 slots: source × amount → target
+//!   { source = "mod_envelope", target = "cutoff", amount = 3.0 },  # cutoff in octaves
+//!   { source = "lfo1", target = "pitch", amount = 0.3 },           # pitch in semitones
+//! ]
+//! # sources: velocity, key, mod_envelope, lfo1, lfo2, mod_wheel, pressure, poly_pressure, pitch_bend, cc<N>, random
+//! # targets: pitch, cutoff, resonance, amplitude, pan, pulse_width, lfo1_rate, lfo2_rate, reverb_send, chorus_send, delay_send
+//! velocity = 1.0       # the notes' default velocity (a note can set its own)
 //! ```
 //!
 //! When a note sends to an effect, the piece's default length includes the
 //! effect's tail (the reverb's decay, the delay's echoes down to −60 dB).
 //! A note without a waveform plays a sine; without an envelope it uses
 //! [`AdsrEnvelope::default`] (a sample note plays as recorded: no attack,
-//! no release). A mistake is reported with its file, line and column and
-//! what was expected.
+//! no release). A note's `velocity` (0 to 1, default 1) scales a plain
+//! note's amplitude; a patch's note scales its gain by it unless the
+//! patch says otherwise, and its matrix can route it anywhere. A mistake is
+//! reported with its file, line and column and what was expected.
 
 mod parse;
+mod patch;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

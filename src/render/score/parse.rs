@@ -9,14 +9,17 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::patch::{RawFilter, RawLfo, RawModulation, RawPatch, RawSource, RawUnison};
 use super::{Score, ScoreError};
 use crate::fx::{EffectSettings, Sends, MAX_DELAY_SECS};
 use crate::limits::InputLimits;
+use crate::patch::Patch;
 use crate::render::event::SoundEvent;
 use crate::render::pitch::parse_pitch;
 use crate::render::timeline::TimelineEvent;
 use crate::render::wave::FLAT_ENVELOPE;
-use crate::{AdsrEnvelope, SampleData, Waveform};
+use crate::{AdsrEnvelope, Note, SampleData, Waveform};
+use std::sync::Arc;
 
 /// Reads a score from TOML `text` (see [`Score::from_toml`]).
 pub(super) fn parse(
@@ -37,6 +40,7 @@ pub(super) fn parse(
         limits,
         samples: BTreeMap::new(),
         decoded: HashMap::new(),
+        patches: BTreeMap::new(),
     }
     .build()
 }
@@ -136,6 +140,31 @@ struct RawSettings {
     chorus: Option<f64>,
     #[serde(default, deserialize_with = "level")]
     delay: Option<f64>,
+    /// The default velocity of the instrument's notes.
+    #[serde(default, deserialize_with = "level")]
+    velocity: Option<f64>,
+    // The patch keys (see `patch.rs`).
+    sources: Option<Spanned<Vec<Spanned<RawSource>>>>,
+    unison: Option<RawUnison>,
+    filter: Option<Spanned<RawFilter>>,
+    mod_envelope: Option<RawEnvelope>,
+    lfo1: Option<Spanned<RawLfo>>,
+    lfo2: Option<Spanned<RawLfo>>,
+    modulation: Option<Spanned<Vec<Spanned<RawModulation>>>>,
+}
+
+impl RawSettings {
+    fn patch_keys(&self) -> RawPatch<'_> {
+        RawPatch {
+            sources: &self.sources,
+            unison: &self.unison,
+            filter: &self.filter,
+            mod_envelope: &self.mod_envelope,
+            lfo1: &self.lfo1,
+            lfo2: &self.lfo2,
+            modulation: &self.modulation,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -165,11 +194,13 @@ struct RawNote {
     chorus: Option<f64>,
     #[serde(default, deserialize_with = "level")]
     delay: Option<f64>,
+    #[serde(default, deserialize_with = "level")]
+    velocity: Option<f64>,
 }
 
 #[derive(Clone, Copy, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawEnvelope {
+pub(super) struct RawEnvelope {
     #[serde(default, deserialize_with = "seconds")]
     attack: Option<f64>,
     #[serde(default, deserialize_with = "seconds")]
@@ -178,10 +209,15 @@ struct RawEnvelope {
     sustain: Option<f64>,
     #[serde(default, deserialize_with = "seconds")]
     release: Option<f64>,
+    /// A patch's delay before the attack and hold after it.
+    #[serde(default, deserialize_with = "seconds")]
+    pub(super) delay: Option<f64>,
+    #[serde(default, deserialize_with = "seconds")]
+    pub(super) hold: Option<f64>,
 }
 
 impl RawEnvelope {
-    fn over(&self, base: AdsrEnvelope) -> AdsrEnvelope {
+    pub(super) fn over(&self, base: AdsrEnvelope) -> AdsrEnvelope {
         let pick = |v: Option<f64>, b: f32| v.map_or(b, |v| v as f32);
         AdsrEnvelope {
             attack_secs: pick(self.attack, base.attack_secs),
@@ -233,7 +269,7 @@ impl<'de> Deserialize<'de> for RawSample {
 }
 
 /// A waveform as written: a name, `{ pulse = width }` or `{ sample = name }`.
-enum WaveSpec {
+pub(super) enum WaveSpec {
     Sine,
     Square,
     Saw,
@@ -328,7 +364,7 @@ impl<'de> Deserialize<'de> for Pitch {
 }
 
 /// A number checked against a range, with what was expected for messages.
-fn number<'de, D: Deserializer<'de>>(
+pub(super) fn number<'de, D: Deserializer<'de>>(
     d: D,
     expecting: &'static str,
     valid: fn(f64) -> bool,
@@ -359,11 +395,11 @@ fn number<'de, D: Deserializer<'de>>(
     d.deserialize_any(V { expecting, valid }).map(Some)
 }
 
-fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+pub(super) fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     number(d, "a number of seconds, 0 or more", |v| v >= 0.0)
 }
 
-fn beats<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+pub(super) fn beats<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     number(d, "a number of beats, 0 or more", |v| v >= 0.0)
 }
 
@@ -371,7 +407,7 @@ fn tempo<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     number(d, "a tempo in beats per minute, above 0", |v| v > 0.0)
 }
 
-fn level<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+pub(super) fn level<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     number(d, "a level from 0 to 1", |v| (0.0..=1.0).contains(&v))
 }
 
@@ -436,6 +472,8 @@ struct Builder<'a> {
     /// Each sample file decoded once, by its canonical path: a score naming
     /// one file under many names holds its audio once.
     decoded: HashMap<PathBuf, SampleData>,
+    /// Each instrument's patch, for those with patch keys.
+    patches: BTreeMap<String, Arc<Patch>>,
 }
 
 impl Builder<'_> {
@@ -448,6 +486,31 @@ impl Builder<'_> {
         for (key, spec) in &raw.samples {
             let sample = self.load_sample(spec)?;
             self.samples.insert(key.clone(), sample);
+        }
+        for (name, inst) in &raw.instruments {
+            let keys = inst.patch_keys();
+            if !keys.any(&inst.envelope) {
+                continue;
+            }
+            let waveform = match &inst.waveform {
+                Some(spec) => self
+                    .resolve_wave(spec)
+                    .map_err(|(at, m)| self.error(at, m))?,
+                None => Waveform::Sine,
+            };
+            let cx = super::patch::Context {
+                waveform: &|spec| self.resolve_wave(spec),
+                tempo: raw.tempo,
+            };
+            let patch = super::patch::build(
+                &keys,
+                waveform,
+                &inst.envelope,
+                AdsrEnvelope::default(),
+                &cx,
+            )
+            .map_err(|(at, m)| self.error(at, m))?;
+            self.patches.insert(name.clone(), patch);
         }
         let mut files: Vec<PathBuf> = std::mem::take(&mut self.decoded).into_keys().collect();
         files.sort();
@@ -572,6 +635,35 @@ impl Builder<'_> {
         Ok(sample)
     }
 
+    /// The waveform a spec names (a sample by its name in `[samples]`).
+    fn resolve_wave(&self, spec: &Spanned<WaveSpec>) -> Result<Waveform, (usize, String)> {
+        Ok(match spec.get_ref() {
+            WaveSpec::Sine => Waveform::Sine,
+            WaveSpec::Square => Waveform::Square,
+            WaveSpec::Saw => Waveform::Sawtooth,
+            WaveSpec::Triangle => Waveform::Triangle,
+            WaveSpec::Noise => Waveform::Noise,
+            WaveSpec::Pulse(duty_cycle) => Waveform::Pulse {
+                duty_cycle: *duty_cycle,
+            },
+            WaveSpec::Sample(name) => {
+                let sample = self.samples.get(name).ok_or_else(|| {
+                    let known: Vec<&str> = self.samples.keys().map(String::as_str).collect();
+                    let known = if known.is_empty() {
+                        "the score's [samples] table defines none".to_string()
+                    } else {
+                        format!("expected one of: {}", known.join(", "))
+                    };
+                    (
+                        spec.span().start,
+                        format!("there is no sample named {name:?}; {known}"),
+                    )
+                })?;
+                Waveform::Sample(sample.clone())
+            }
+        })
+    }
+
     fn beats_to_secs(&self, beats: f64, at: usize, field: &str) -> Result<f64, ScoreError> {
         match self.raw.tempo {
             Some(tempo) => Ok(beats * 60.0 / tempo),
@@ -603,35 +695,22 @@ impl Builder<'_> {
         let fallback = RawSettings::default();
         let inst = instrument.unwrap_or(&fallback);
 
+        let patch = n
+            .instrument
+            .as_ref()
+            .and_then(|name| self.patches.get(name.get_ref()));
         let spec = n.waveform.as_ref().or(inst.waveform.as_ref());
-        let (waveform, sample_length) = match spec.map(|s| (s.get_ref(), s.span().start)) {
-            None | Some((WaveSpec::Sine, _)) => (Waveform::Sine, None),
-            Some((WaveSpec::Square, _)) => (Waveform::Square, None),
-            Some((WaveSpec::Saw, _)) => (Waveform::Sawtooth, None),
-            Some((WaveSpec::Triangle, _)) => (Waveform::Triangle, None),
-            Some((WaveSpec::Noise, _)) => (Waveform::Noise, None),
-            Some((WaveSpec::Pulse(duty_cycle), _)) => (
-                Waveform::Pulse {
-                    duty_cycle: *duty_cycle,
-                },
-                None,
-            ),
-            Some((WaveSpec::Sample(name), span)) => {
-                let sample = self.samples.get(name).ok_or_else(|| {
-                    let known: Vec<&str> = self.samples.keys().map(String::as_str).collect();
-                    let known = if known.is_empty() {
-                        "the score's [samples] table defines none".to_string()
-                    } else {
-                        format!("expected one of: {}", known.join(", "))
-                    };
-                    self.error(span, format!("there is no sample named {name:?}; {known}"))
-                })?;
-                let length = sample.duration_secs();
-                (
-                    Waveform::Sample(sample.clone()),
-                    Some((length, sample.base_frequency_hz())),
-                )
-            }
+        let waveform = match (spec, patch) {
+            // A patch plays its sources (its first sample, if it has one).
+            (None, Some(p)) => Note::from_patch(p, 440.0).waveform,
+            (None, None) => Waveform::Sine,
+            (Some(spec), _) => self
+                .resolve_wave(spec)
+                .map_err(|(at, m)| self.error(at, m))?,
+        };
+        let sample_length = match &waveform {
+            Waveform::Sample(sample) => Some((sample.duration_secs(), sample.base_frequency_hz())),
+            _ => None,
         };
 
         let start = match (n.time, n.beat) {
@@ -704,9 +783,22 @@ impl Builder<'_> {
             n.delay,
             sends_over(inst.reverb, inst.chorus, inst.delay, Sends::default()),
         );
-        Ok(TimelineEvent::new(start as f32, event)
+        let velocity = n.velocity.or(inst.velocity).unwrap_or(1.0);
+        // A plain note has no patch to read its velocity: it scales the
+        // amplitude, as a patch's does by default.
+        let amplitude = if patch.is_some() {
+            amplitude
+        } else {
+            amplitude * velocity
+        };
+        let mut placed = TimelineEvent::new(start as f32, event)
             .with_amplitude(amplitude as f32)
             .with_pan(pan as f32)
-            .with_sends(sends))
+            .with_sends(sends)
+            .with_velocity(velocity as f32);
+        if let Some(p) = patch {
+            placed = placed.with_patch(Arc::clone(p));
+        }
+        Ok(placed)
     }
 }
