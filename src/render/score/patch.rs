@@ -129,10 +129,16 @@ fn amount<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     .map(|v| v.unwrap_or(0.0))
 }
 
-/// What building a patch needs from the score: how to resolve a waveform,
-/// the tempo, and how to report an error at a byte offset.
+/// A mistake at a byte offset of the score, with its message.
+pub(super) type Mistake = (usize, String);
+
+/// Resolves a waveform spec (a sample by its name).
+pub(super) type ResolveWave<'a> = &'a dyn Fn(&Spanned<WaveSpec>) -> Result<Waveform, Mistake>;
+
+/// What building a patch needs from the score: how to resolve a waveform
+/// and the tempo.
 pub(super) struct Context<'a> {
-    pub(super) waveform: &'a dyn Fn(&Spanned<WaveSpec>) -> Result<Waveform, (usize, String)>,
+    pub(super) waveform: ResolveWave<'a>,
     pub(super) tempo: Option<f64>,
 }
 
