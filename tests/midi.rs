@@ -25,6 +25,9 @@ struct Recorder {
     next: u64,
     calls: Vec<String>,
     notes: Vec<Note>,
+    /// The controllers, pressures and bends passed on to the notes'
+    /// modulation (kept apart from the note calls).
+    controls: Vec<String>,
 }
 
 impl EventTarget for Recorder {
@@ -51,6 +54,29 @@ impl EventTarget for Recorder {
             }
             Event::SetAmplitude { id, amplitude } => format!("amp {} {:.4}", id.raw(), amplitude),
             Event::SetPan { id, pan } => format!("pan {} {:.2}", id.raw(), pan),
+            Event::SetController {
+                channel,
+                controller,
+                value,
+            } => {
+                self.controls
+                    .push(format!("cc {channel} {controller} {value:.3}"));
+                return Ok(());
+            }
+            Event::SetChannelPressure { channel, pressure } => {
+                self.controls
+                    .push(format!("pressure {channel} {pressure:.3}"));
+                return Ok(());
+            }
+            Event::SetPolyPressure { id, pressure } => {
+                self.controls
+                    .push(format!("poly {} {pressure:.3}", id.raw()));
+                return Ok(());
+            }
+            Event::SetPitchBend { channel, bend } => {
+                self.controls.push(format!("bend {channel} {bend:.3}"));
+                return Ok(());
+            }
             other => format!("{other:?}"),
         };
         self.calls.push(call);
@@ -165,6 +191,58 @@ fn pitch_bend_uses_two_semitones_or_the_rpn_range() {
     // New notes start bent too.
     synth.handle(&mut r, on(0, 81, 100)).unwrap();
     assert!((r.notes[1].frequency_hz - 440.0).abs() < 0.01);
+}
+
+#[test]
+fn controllers_pressure_and_bend_reach_the_channels_modulation() {
+    let mut r = Recorder::default();
+    let mut synth = MidiSynth::new();
+    synth.handle(&mut r, on(2, 60, 127)).unwrap();
+    assert_eq!((r.notes[0].channel, r.notes[0].velocity), (2, 1.0));
+    synth.handle(&mut r, cc(2, 1, 127)).unwrap();
+    synth.handle(&mut r, cc(2, 74, 0)).unwrap();
+    synth
+        .handle(
+            &mut r,
+            MidiMessage::ChannelPressure {
+                channel: 2,
+                pressure: 127,
+            },
+        )
+        .unwrap();
+    synth
+        .handle(
+            &mut r,
+            MidiMessage::PolyPressure {
+                channel: 2,
+                key: 60,
+                pressure: 64,
+            },
+        )
+        .unwrap();
+    synth
+        .handle(
+            &mut r,
+            MidiMessage::PitchBend {
+                channel: 2,
+                value: -8192,
+            },
+        )
+        .unwrap();
+    synth.handle(&mut r, cc(2, 121, 0)).unwrap();
+    assert_eq!(
+        r.controls,
+        [
+            "cc 2 1 1.000",
+            "cc 2 74 0.000",
+            "pressure 2 1.000",
+            "poly 1 0.504",
+            "bend 2 -1.000",
+            "cc 2 1 0.000",
+            "pressure 2 0.000",
+            "bend 2 0.000"
+        ]
+    );
 }
 
 #[test]

@@ -416,3 +416,81 @@ fn patches_allocate_nothing_on_the_audio_side() {
     }
     assert_eq!(counted, 0);
 }
+
+#[test]
+fn the_mod_wheel_brings_in_the_general_midi_vibrato() {
+    use polyphonica::midi::{MidiMessage, MidiSynth};
+    let spread = |wheel: u8| {
+        let mut engine = RealtimeEngine::new(RATE);
+        let mut synth = MidiSynth::new();
+        for m in [
+            MidiMessage::ProgramChange {
+                channel: 0,
+                program: 72,
+            }, // a pipe: a sine
+            // No reverb: its tail would blur the zero crossings.
+            MidiMessage::ControlChange {
+                channel: 0,
+                controller: 91,
+                value: 0,
+            },
+            MidiMessage::ControlChange {
+                channel: 0,
+                controller: 1,
+                value: wheel,
+            },
+            MidiMessage::NoteOn {
+                channel: 0,
+                key: 69,
+                velocity: 100,
+            },
+        ] {
+            synth.handle(&mut engine, m).unwrap();
+        }
+        let (l, _) = split_stereo(&render_stereo(&mut engine, 48_000, 256));
+        let hz: Vec<f64> = instantaneous_hz(&l[9600..])
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect();
+        hz.iter().cloned().fold(0.0, f64::max) - hz.iter().cloned().fold(f64::MAX, f64::min)
+    };
+    let (still, full) = (spread(0), spread(127));
+    let want = 440.0 * (2f64.powf(0.5 / 12.0) - 2f64.powf(-0.5 / 12.0));
+    println!("pitch spread: wheel down {still:.2} Hz, wheel up {full:.2} Hz (half a semitone each way: {want:.2})");
+    assert!(still < 0.5);
+    assert!((full / want - 1.0).abs() < 0.03, "{full}");
+}
+
+#[test]
+fn general_midi_notes_are_brighter_played_harder() {
+    use polyphonica::midi::{MidiMessage, MidiSynth};
+    let highs = |velocity: u8, program: u8| {
+        let mut engine = RealtimeEngine::new(RATE);
+        let mut synth = MidiSynth::new();
+        for m in [
+            MidiMessage::ProgramChange {
+                channel: 0,
+                program,
+            },
+            MidiMessage::ControlChange {
+                channel: 0,
+                controller: 91,
+                value: 0,
+            },
+            MidiMessage::NoteOn {
+                channel: 0,
+                key: 48,
+                velocity,
+            },
+        ] {
+            synth.handle(&mut engine, m).unwrap();
+        }
+        let (l, _) = split_stereo(&render_stereo(&mut engine, 16_384, 256));
+        energy_above_db(&l, 4000.0)
+    };
+    for (program, family) in [(0, "piano"), (32, "bass"), (48, "strings"), (56, "brass")] {
+        let (soft, hard) = (highs(30, program), highs(127, program));
+        println!("{family}: energy above 4 kHz at velocity 30 {soft:.1} dB, at 127 {hard:.1} dB");
+        assert!(hard > soft + 5.0, "{family}");
+    }
+}

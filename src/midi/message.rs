@@ -59,12 +59,28 @@ pub enum MidiMessage {
         /// Bend `-8192..=8191`.
         value: i16,
     },
+    /// The channel's pressure (channel aftertouch).
+    ChannelPressure {
+        /// Channel `0..=15`.
+        channel: u8,
+        /// Pressure `0..=127`.
+        pressure: u8,
+    },
+    /// One key's pressure (polyphonic aftertouch).
+    PolyPressure {
+        /// Channel `0..=15`.
+        channel: u8,
+        /// Key `0..=127`.
+        key: u8,
+        /// Pressure `0..=127`.
+        pressure: u8,
+    },
 }
 
 impl MidiMessage {
     /// Parses one complete message (status byte and its data bytes).
-    /// Returns `None` for anything that is not a channel message this crate
-    /// plays (system messages, aftertouch, malformed bytes).
+    /// Returns `None` for anything that is not a channel message (system
+    /// messages, malformed bytes).
     pub fn parse(bytes: &[u8]) -> Option<MidiMessage> {
         match LiveEvent::parse(bytes).ok()? {
             LiveEvent::Midi { channel, message } => Self::from_midly(channel.as_int(), message),
@@ -102,7 +118,15 @@ impl MidiMessage {
                 channel,
                 value: bend.as_int(),
             },
-            M::Aftertouch { .. } | M::ChannelAftertouch { .. } => return None,
+            M::Aftertouch { key, vel } => MidiMessage::PolyPressure {
+                channel,
+                key: key.as_int(),
+                pressure: vel.as_int(),
+            },
+            M::ChannelAftertouch { vel } => MidiMessage::ChannelPressure {
+                channel,
+                pressure: vel.as_int(),
+            },
         })
     }
 }
@@ -233,6 +257,20 @@ mod tests {
         );
         assert_eq!(MidiMessage::parse(&[]), None);
         assert_eq!(MidiMessage::parse(&[0x90, 200, 1]), None);
-        assert_eq!(MidiMessage::parse(&[0xA0, 60, 1]), None); // aftertouch
+        assert_eq!(
+            MidiMessage::parse(&[0xA0, 60, 1]),
+            Some(MidiMessage::PolyPressure {
+                channel: 0,
+                key: 60,
+                pressure: 1
+            })
+        );
+        assert_eq!(
+            MidiMessage::parse(&[0xD3, 90]),
+            Some(MidiMessage::ChannelPressure {
+                channel: 3,
+                pressure: 90
+            })
+        );
     }
 }

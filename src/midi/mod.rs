@@ -17,5 +17,5 @@ pub use file::{MidiError, MidiFile, MidiFilePlayer, TimedMessage, MAX_TAIL_SECS}
 pub use input::{connect_input, input_port_names, MidiInputConnection, MidiInputError};
 pub use live::LiveMidi;
 pub use message::{MidiMessage, MidiParser};
-pub use presets::{drum_preset, program_preset, Preset};
+pub use presets::{drum_patch, drum_preset, program_patch, program_preset, Preset};
 pub use synth::{key_to_hz, MidiSynth, PERCUSSION_CHANNEL};

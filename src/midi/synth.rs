@@ -1,8 +1,11 @@
 //! `MidiSynth`: MIDI channel messages turned into notes on an engine.
 
 use super::message::MidiMessage;
-use super::presets::{drum_preset, program_preset, Preset};
+use std::sync::Arc;
+
+use super::presets::Preset;
 use crate::fx::Sends;
+use crate::patch::Patch;
 use crate::{EventTarget, Note, SampleData, VoiceId, Waveform};
 
 /// The General MIDI percussion channel (channel 10, index 9).
@@ -34,9 +37,9 @@ struct Channel {
 }
 
 impl Channel {
-    fn new() -> Self {
+    fn with_preset(preset: Preset) -> Self {
         Channel {
-            preset: program_preset(0),
+            preset,
             volume: 100,
             expression: 127,
             pan: 64,
@@ -99,8 +102,16 @@ pub fn key_to_hz(key: u8) -> f32 {
 /// (CC120), reset-all-controllers (CC121), program change picking a preset
 /// per General MIDI family, and channel 10 as percussion.
 ///
+/// Each family and drum plays a patch ([`program_patch`](super::program_patch),
+/// [`drum_patch`](super::drum_patch)): filtered, opening with velocity,
+/// with a vibrato the mod wheel brings in. Every controller (0–119), the
+/// channel pressure, polyphonic pressure and pitch bend also reach the
+/// notes' modulation matrices as sources (see [`crate::patch`]), at the
+/// message's frame.
+///
 /// It holds fixed arrays only: handling a message never allocates, so it can
-/// run on the audio thread.
+/// run on the audio thread ([`MidiSynth::new`] builds the patches and
+/// allocates).
 ///
 /// ```
 /// use polyphonica::midi::{MidiMessage, MidiSynth};
@@ -129,6 +140,10 @@ pub fn key_to_hz(key: u8) -> f32 {
 pub struct MidiSynth {
     channels: Box<[Channel; 16]>,
     drum_samples: Box<[Option<SampleData>; 128]>,
+    /// The sixteen General MIDI families' presets with their patches, and
+    /// each drum key's patch and pitch, built once.
+    families: Box<[Preset; 16]>,
+    drums: Box<[(Arc<Patch>, f32); 128]>,
     gain: f32,
 }
 
@@ -140,10 +155,21 @@ impl Default for MidiSynth {
 
 impl MidiSynth {
     /// A synth with every channel on program 0, volume 100, centred.
+    /// Builds the General MIDI patches ([`program_patch`](super::program_patch),
+    /// [`drum_patch`](super::drum_patch)): make it off the audio thread.
     pub fn new() -> Self {
+        let families: Box<[Preset; 16]> =
+            Box::new(std::array::from_fn(|f| Preset::general_midi(f as u8 * 8)));
         MidiSynth {
-            channels: Box::new(std::array::from_fn(|_| Channel::new())),
+            channels: Box::new(std::array::from_fn(|_| {
+                Channel::with_preset(families[0].clone())
+            })),
             drum_samples: Box::new(std::array::from_fn(|_| None)),
+            drums: Box::new(std::array::from_fn(|key| {
+                let (patch, hz) = super::drum_patch(key as u8);
+                (Arc::new(patch), hz)
+            })),
+            families,
             gain: 0.3,
         }
     }
@@ -199,13 +225,29 @@ impl MidiSynth {
                 value,
             } => self.control_change(engine, channel, controller, value),
             MidiMessage::ProgramChange { channel, program } => {
-                self.channels[(channel & 0x0F) as usize].preset = program_preset(program);
+                self.channels[(channel & 0x0F) as usize].preset =
+                    self.families[usize::from(program.min(127) / 8)].clone();
                 Ok(())
             }
             MidiMessage::PitchBend { channel, value } => {
                 let ch = &mut self.channels[(channel & 0x0F) as usize];
                 ch.bend = value.clamp(-8192, 8191);
-                Self::retune(engine, ch)
+                Self::retune(engine, ch)?;
+                engine.set_pitch_bend(channel & 0x0F, f32::from(ch.bend) / 8192.0)
+            }
+            MidiMessage::ChannelPressure { channel, pressure } => {
+                engine.set_channel_pressure(channel & 0x0F, f32::from(pressure.min(127)) / 127.0)
+            }
+            MidiMessage::PolyPressure {
+                channel,
+                key,
+                pressure,
+            } => {
+                let ch = &self.channels[(channel & 0x0F) as usize];
+                match ch.keys[(key & 0x7F) as usize].voice {
+                    Some(id) => engine.set_poly_pressure(id, f32::from(pressure.min(127)) / 127.0),
+                    None => Ok(()),
+                }
             }
         }
     }
@@ -235,20 +277,25 @@ impl MidiSynth {
                     crate::AdsrEnvelope::new(0.0, 0.0, 1.0, 0.05),
                 ),
                 None => {
-                    let (waveform, hz, envelope) = drum_preset(key as u8);
-                    Note::new(waveform, hz, envelope)
+                    let (patch, hz) = &self.drums[key];
+                    Note::from_patch(patch, *hz)
                 }
             }
             .with_amplitude(gain * velocity_level * ch.level())
         } else {
-            Note::new(
-                ch.preset.waveform.clone(),
-                key_to_hz(key as u8) * ch.bend_ratio(),
-                ch.preset.envelope,
-            )
+            let hz = key_to_hz(key as u8) * ch.bend_ratio();
+            match &ch.preset.patch {
+                Some(patch) => Note::from_patch(patch, hz),
+                None => Note::new(ch.preset.waveform.clone(), hz, ch.preset.envelope),
+            }
             .with_amplitude(gain * ch.preset.gain * velocity_level * ch.level())
         };
-        let id = engine.trigger(note.with_pan(ch.pan_position()).with_sends(ch.sends()))?;
+        let note = note
+            .with_velocity(f32::from(velocity.min(127)) / 127.0)
+            .with_channel(channel as u8)
+            .with_pan(ch.pan_position())
+            .with_sends(ch.sends());
+        let id = engine.trigger(note)?;
         // Drum hits end by themselves, unless the drum is a sample: release
         // it with the key.
         if channel != PERCUSSION_CHANNEL as usize || self.drum_samples[key].is_some() {
@@ -351,6 +398,17 @@ impl MidiSynth {
             cc::ALL_NOTES_OFF..=cc::POLY_MODE_ON => Self::end_all(engine, ch, false)?,
             _ => {}
         }
+        // Every controller is a modulation source of the channel's patched
+        // notes (the mod wheel their vibrato); a reset takes the wheel, the
+        // pressure and the bend back to rest.
+        let channel = channel & 0x0F;
+        if controller == cc::RESET_ALL_CONTROLLERS {
+            engine.set_controller(channel, cc::MOD_WHEEL, 0.0)?;
+            engine.set_channel_pressure(channel, 0.0)?;
+            engine.set_pitch_bend(channel, 0.0)?;
+        } else if controller < 120 {
+            engine.set_controller(channel, controller, f32::from(value) / 127.0)?;
+        }
         Ok(())
     }
 
@@ -407,6 +465,7 @@ const NO_RPN: (u8, u8) = (127, 127);
 
 /// The controller numbers the synth answers to (General MIDI 1 and 2).
 mod cc {
+    pub(super) const MOD_WHEEL: u8 = 1;
     pub(super) const DATA_ENTRY: u8 = 6;
     pub(super) const VOLUME: u8 = 7;
     pub(super) const PAN: u8 = 10;

@@ -274,9 +274,40 @@ impl Patch {
         self.modulation.push(Modulation {
             source,
             target,
+            scale: None,
             amount: finite_clamp(amount, -100.0, 100.0),
         });
         Ok(self)
+    }
+
+    /// The patch with one more slot whose amount a second source scales:
+    /// `source × scale × amount → target` (the mod wheel deepening a
+    /// vibrato: `Lfo1 × ModWheel × 0.5 → Pitch`).
+    ///
+    /// ```
+    /// use polyphonica::patch::{Lfo, LfoShape, ModSource, ModTarget, Patch};
+    /// use polyphonica::Waveform;
+    /// let patch = Patch::new(Waveform::Sawtooth)
+    ///     .with_lfo(1, Lfo::new(LfoShape::Sine, 5.5))
+    ///     .with_scaled_modulation(ModSource::Lfo1, ModSource::ModWheel, ModTarget::Pitch, 0.5)?;
+    /// assert_eq!(patch.modulation()[0].scale, Some(ModSource::ModWheel));
+    /// # Ok::<(), polyphonica::patch::PatchError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`PatchError::MatrixFull`] when all [`MOD_SLOTS`] are taken.
+    pub fn with_scaled_modulation(
+        self,
+        source: ModSource,
+        scale: ModSource,
+        target: ModTarget,
+        amount: f32,
+    ) -> Result<Self, PatchError> {
+        let mut patch = self.with_modulation(source, target, amount)?;
+        if let Some(slot) = patch.modulation.last_mut() {
+            slot.scale = Some(scale);
+        }
+        Ok(patch)
     }
 
     /// The patch sending to the effects at `sends`.

@@ -248,11 +248,15 @@ impl ModTarget {
     ];
 }
 
-/// One slot of the modulation matrix: `source × amount → target`.
+/// One slot of the modulation matrix: `source × amount → target`, or
+/// `source × scale × amount → target` when a second source scales it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Modulation {
     /// Where it comes from.
     pub source: ModSource,
+    /// A second source the first is multiplied by, if any (how deep the
+    /// mod wheel makes a vibrato).
+    pub scale: Option<ModSource>,
     /// What it moves.
     pub target: ModTarget,
     /// How much, in the target's unit per unit of the source (finite;

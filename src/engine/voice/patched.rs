@@ -143,9 +143,11 @@ pub(crate) struct PatchVoice {
     /// draw nothing at random, so a block's values can come at once.
     steady_lfos: bool,
     uses_mod_envelope: bool,
-    /// The slots whose source moves within a block.
+    /// The slots whose value moves within a block, and each slot's amount
+    /// times its steady part (its steady source or scale), set per block.
     varying: [u8; MOD_SLOTS],
     varying_count: u8,
+    varying_amount: [f32; MOD_SLOTS],
     /// Whether any slot moves the gain or the pan.
     moves_gain: bool,
     moves_pan: bool,
@@ -190,6 +192,12 @@ fn is_varying(source: ModSource) -> bool {
         source,
         ModSource::Lfo1 | ModSource::Lfo2 | ModSource::ModEnvelope
     )
+}
+
+/// Whether a slot's value moves within a block (its source or its scale
+/// does).
+fn slot_varies(m: &crate::patch::Modulation) -> bool {
+    is_varying(m.source) || m.scale.is_some_and(is_varying)
 }
 
 impl PatchVoice {
@@ -257,13 +265,14 @@ impl PatchVoice {
             uses_mod_envelope: patch.uses(ModSource::ModEnvelope),
             varying: [0; MOD_SLOTS],
             varying_count: 0,
+            varying_amount: [0.0; MOD_SLOTS],
             moves_gain: patch.modulates(ModTarget::Amplitude),
             moves_pan: patch.modulates(ModTarget::Pan),
             patch,
         };
         voice.lfo_held = [voice.draw(), voice.draw()];
         for (i, m) in voice.patch.modulation.iter().enumerate().take(MOD_SLOTS) {
-            if is_varying(m.source) && m.amount != 0.0 {
+            if slot_varies(m) && m.amount != 0.0 {
                 voice.varying[usize::from(voice.varying_count)] = i as u8;
                 voice.varying_count += 1;
             }
@@ -352,6 +361,28 @@ impl PatchVoice {
         t
     }
 
+    /// Sets each varying slot's amount times its steady part for a block.
+    fn set_varying_amounts(&mut self, ch: &ChannelControls) {
+        for k in 0..usize::from(self.varying_count) {
+            let i = usize::from(self.varying[k]);
+            let m = self.patch.modulation[i];
+            let mut a = m.amount * self.steady_scale(&m, ch);
+            if !is_varying(m.source) {
+                a *= self.source(m.source, [0.0; 2], 0.0, ch);
+            }
+            self.varying_amount[i] = a;
+        }
+    }
+
+    /// The block's value of a slot's steady scale (1 when it has none or
+    /// the scale is itself varying: then `targets` multiplies it in).
+    fn steady_scale(&self, m: &crate::patch::Modulation, ch: &ChannelControls) -> f32 {
+        match m.scale {
+            Some(s) if !is_varying(s) => self.source(s, [0.0; 2], 0.0, ch),
+            _ => 1.0,
+        }
+    }
+
     /// `steady` plus what the LFOs and the modulation envelope add now.
     /// (Inlined: returned through memory, the struct's fields would be
     /// stored one by one and read back in pairs, which stalls.)
@@ -360,12 +391,21 @@ impl PatchVoice {
         let mut t = *steady;
         for &i in &self.varying[..usize::from(self.varying_count)] {
             let m = &self.patch.modulation[usize::from(i)];
-            let v = match m.source {
+            let varying = |s: ModSource| match s {
                 ModSource::Lfo1 => lfo[0],
                 ModSource::Lfo2 => lfo[1],
                 _ => mod_level,
             };
-            t.add(m.target, m.amount * v);
+            // The steady half of a slot (its source or its scale) is in
+            // `varying_amount`, fixed for the block.
+            let mut v = self.varying_amount[usize::from(i)];
+            if is_varying(m.source) {
+                v *= varying(m.source);
+            }
+            if let Some(s) = m.scale.filter(|&s| is_varying(s)) {
+                v *= varying(s);
+            }
+            t.add(m.target, v);
         }
         t
     }
@@ -565,6 +605,7 @@ impl Voice {
         let first = pv.age_frames == 0;
         if first {
             let lfo = pv.advance_lfos(0, rate_mod, sr);
+            pv.set_varying_amounts(ch);
             let t = pv.targets(&pv.steady_targets(ch), lfo, scratch.mod_levels[0]);
             let (log2_cutoff, k) = pv.coefficients(&t);
             pv.g_now = prewarp(fast::exp2(log2_cutoff), sr);
@@ -575,6 +616,7 @@ impl Voice {
         pv.amp_points[0] = pv.amp_points[SEGMENTS];
         pv.pan_points[0] = pv.pan_points[SEGMENTS];
         let mut last = Targets::default();
+        pv.set_varying_amounts(ch);
         let steady = pv.steady_targets(ch);
         // LFOs whose rate no slot moves run for the whole block at once,
         // each segment's value independent of the last.

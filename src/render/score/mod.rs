@@ -57,6 +57,7 @@
 //! modulation = [       # up to 16 slots: source × amount → target
 //!   { source = "mod_envelope", target = "cutoff", amount = 3.0 },  # cutoff in octaves
 //!   { source = "lfo1", target = "pitch", amount = 0.3 },           # pitch in semitones
+//!   { source = "lfo1", target = "pitch", amount = 0.5, scale = "mod_wheel" },  # × a second source
 //! ]
 //! # sources: velocity, key, mod_envelope, lfo1, lfo2, mod_wheel, pressure, poly_pressure, pitch_bend, cc<N>, random
 //! # targets: pitch, cutoff, resonance, amplitude, pan, pulse_width, lfo1_rate, lfo2_rate, reverb_send, chorus_send, delay_send

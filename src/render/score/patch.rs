@@ -94,6 +94,8 @@ pub(super) struct RawLfo {
 pub(super) struct RawModulation {
     source: Spanned<String>,
     target: Spanned<String>,
+    /// A second source the slot is multiplied by.
+    scale: Option<Spanned<String>>,
     #[serde(deserialize_with = "amount")]
     amount: f64,
 }
@@ -243,9 +245,24 @@ pub(super) fn build(
                     ),
                 )
             })?;
-            patch = patch
-                .with_modulation(source, target, r.amount as f32)
-                .map_err(|e| (m.span().start, e.to_string()))?;
+            let scale = match &r.scale {
+                None => None,
+                Some(name) => Some(ModSource::from_name(name.get_ref()).ok_or_else(|| {
+                    (
+                        name.span().start,
+                        format!(
+                            "unknown modulation source {:?} as a scale; expected one of: {}",
+                            name.get_ref(),
+                            ModSource::NAMES.join(", ")
+                        ),
+                    )
+                })?),
+            };
+            patch = match scale {
+                None => patch.with_modulation(source, target, r.amount as f32),
+                Some(scale) => patch.with_scaled_modulation(source, scale, target, r.amount as f32),
+            }
+            .map_err(|e| (m.span().start, e.to_string()))?;
         }
     }
     Ok(Arc::new(patch))
