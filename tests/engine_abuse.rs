@@ -3,8 +3,10 @@
 
 mod common;
 use common::*;
+use polyphonica::patch::Patch;
 use polyphonica::{AdsrEnvelope, EventTarget, Note, RealtimeEngine, SampleData, Waveform};
 use proptest::prelude::*;
+use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 enum Call {
@@ -33,6 +35,98 @@ enum Call {
     StopGroup(u8),
     Ramp(usize, f32, f32),
     Sweep(usize, f32, f32),
+    TriggerPatch {
+        shape: [u8; 6],
+        values: [f32; 8],
+    },
+    Controller(u8, u8, f32),
+    Bend(u8, f32),
+    Pressure(u8, f32),
+    PolyPressure(usize, f32),
+}
+
+/// A patch from raw numbers, any of them absurd.
+fn patch_of(shape: [u8; 6], v: [f32; 8], sample: &SampleData) -> Patch {
+    use polyphonica::patch::*;
+    let mode = [
+        FilterMode::Lowpass,
+        FilterMode::Highpass,
+        FilterMode::Bandpass,
+        FilterMode::Notch,
+        FilterMode::Ladder,
+    ][usize::from(shape[0] % 5)];
+    let sources = [
+        ModSource::Velocity,
+        ModSource::Key,
+        ModSource::ModEnvelope,
+        ModSource::Lfo1,
+        ModSource::Lfo2,
+        ModSource::ModWheel,
+        ModSource::Pressure,
+        ModSource::PolyPressure,
+        ModSource::PitchBend,
+        ModSource::Controller(shape[5] % 128),
+        ModSource::Random,
+    ];
+    let targets = [
+        "pitch",
+        "cutoff",
+        "resonance",
+        "amplitude",
+        "pan",
+        "pulse_width",
+        "lfo1_rate",
+        "lfo2_rate",
+        "reverb_send",
+        "chorus_send",
+        "delay_send",
+    ];
+    let waveform = match shape[1] % 4 {
+        0 => Waveform::Sawtooth,
+        1 => Waveform::Pulse { duty_cycle: v[7] },
+        2 => Waveform::Noise,
+        _ => Waveform::Sample(sample.clone()),
+    };
+    let shapes = [
+        LfoShape::Sine,
+        LfoShape::Triangle,
+        LfoShape::Square,
+        LfoShape::Saw,
+        LfoShape::SampleAndHold,
+    ];
+    let mut patch = Patch::new(waveform)
+        .with_sources([
+            PatchSource::new(Waveform::Sawtooth).with(v[0], v[1]),
+            PatchSource::new(Waveform::Square).with(v[2], v[3]),
+        ])
+        .unwrap()
+        .with_unison(shape[2], v[1], v[2])
+        .with_filter(Filter {
+            drive: v[4],
+            ..Filter::new(mode, v[5], v[6])
+        })
+        .with_lfo(
+            1,
+            Lfo::new(shapes[usize::from(shape[3] % 5)], v[7]).with_delay(v[0], v[1]),
+        )
+        .with_lfo(
+            2,
+            Lfo::new(shapes[usize::from(shape[4] % 5)], v[6]).free_running(),
+        )
+        .with_mod_envelope(AdsrEnvelope::new(v[0], v[1], v[2], v[3]))
+        .with_delay_hold(v[4] * 0.01, v[5] * 0.0001);
+    for k in 0..usize::from(shape[5] % 17) {
+        let target =
+            ModTarget::from_name(targets[(k * 7 + usize::from(shape[4])) % targets.len()]).unwrap();
+        let source = sources[(k * 5 + usize::from(shape[3])) % sources.len()];
+        patch = if k % 3 == 0 {
+            patch.with_scaled_modulation(source, sources[k % sources.len()], target, v[k % 8])
+        } else {
+            patch.with_modulation(source, target, v[k % 8])
+        }
+        .unwrap_or_else(|_| patch_of([shape[0], 0, 1, 0, 0, 0], v, sample));
+    }
+    patch
 }
 
 fn any_f32() -> impl Strategy<Value = f32> {
@@ -71,6 +165,12 @@ fn call() -> impl Strategy<Value = Call> {
         1 => any::<u8>().prop_map(Call::StopGroup),
         1 => (0usize..64, any_f32(), any_f32()).prop_map(|(i, v, t)| Call::Ramp(i, v, t)),
         1 => (0usize..64, any_f32(), any_f32()).prop_map(|(i, v, t)| Call::Sweep(i, v, t)),
+        3 => (any::<[u8; 6]>(), [any_f32(), any_f32(), any_f32(), any_f32(), any_f32(), any_f32(), any_f32(), any_f32()])
+            .prop_map(|(shape, values)| Call::TriggerPatch { shape, values }),
+        1 => (any::<u8>(), any::<u8>(), any_f32()).prop_map(|(c, n, v)| Call::Controller(c, n, v)),
+        1 => (any::<u8>(), any_f32()).prop_map(|(c, v)| Call::Bend(c, v)),
+        1 => (any::<u8>(), any_f32()).prop_map(|(c, v)| Call::Pressure(c, v)),
+        1 => (0usize..64, any_f32()).prop_map(|(i, v)| Call::PolyPressure(i, v)),
     ]
 }
 
@@ -109,6 +209,20 @@ proptest! {
                     }
                     prop_assert!(engine.get_active_voice_count() <= engine.voice_capacity());
                 }
+                Call::TriggerPatch { shape, values } => {
+                    let patch = Arc::new(patch_of(shape, values, &looped));
+                    let note = Note::from_patch(&patch, values[5].abs().min(20_000.0).max(1.0))
+                        .with_velocity(values[0])
+                        .with_channel(shape[5])
+                        .with_group(shape[1]);
+                    if let Some(id) = engine.trigger(note) {
+                        ids.push(id);
+                    }
+                }
+                Call::Controller(c, n, v) => EventTarget::set_controller(&mut engine, c, n, v).unwrap(),
+                Call::Bend(c, v) => EventTarget::set_pitch_bend(&mut engine, c, v).unwrap(),
+                Call::Pressure(c, v) => EventTarget::set_channel_pressure(&mut engine, c, v).unwrap(),
+                Call::PolyPressure(i, v) => if let Some(id) = ids.get(i) { EventTarget::set_poly_pressure(&mut engine, *id, v).unwrap() },
                 Call::Release(i) => if let Some(id) = ids.get(i) { engine.release_note(*id) },
                 Call::SetFrequency(i, v) => if let Some(id) = ids.get(i) { engine.set_voice_frequency(*id, v) },
                 Call::SetAmplitude(i, v) => if let Some(id) = ids.get(i) { engine.set_voice_amplitude(*id, v) },

@@ -494,3 +494,134 @@ fn general_midi_notes_are_brighter_played_harder() {
         assert!(hard > soft + 5.0, "{family}");
     }
 }
+
+#[test]
+fn every_controller_source_moves_its_target_smoothly() {
+    // Each source on `amplitude` at -1: the gain is 1 - source.
+    let level = |source: ModSource, set: &dyn Fn(&mut RealtimeEngine, polyphonica::VoiceId)| {
+        let patch = Arc::new(
+            Patch::new(Waveform::Sine)
+                .with_envelope(HOLD)
+                .with_modulation(source, ModTarget::Amplitude, -1.0)
+                .unwrap(),
+        );
+        let mut engine = RealtimeEngine::new(RATE);
+        let id = engine
+            .trigger(
+                Note::from_patch(&patch, 220.0)
+                    .with_channel(5)
+                    .with_amplitude(0.25),
+            )
+            .unwrap();
+        let before = render_mono(&mut engine, 4800, 256);
+        set(&mut engine, id);
+        let after = render_mono(&mut engine, 4800, 256);
+        let step = max_step(&after[..64]);
+        (peak(&before[2400..]), peak(&after[2400..]), step)
+    };
+    let cases: [(
+        &str,
+        ModSource,
+        f32,
+        &dyn Fn(&mut RealtimeEngine, polyphonica::VoiceId),
+    ); 5] = [
+        ("pressure", ModSource::Pressure, 0.0, &|e, _| {
+            EventTarget::set_channel_pressure(e, 5, 1.0).unwrap()
+        }),
+        ("poly pressure", ModSource::PolyPressure, 0.0, &|e, id| {
+            EventTarget::set_poly_pressure(e, id, 1.0).unwrap()
+        }),
+        ("pitch bend down", ModSource::PitchBend, 2.0, &|e, _| {
+            EventTarget::set_pitch_bend(e, 5, -1.0).unwrap()
+        }),
+        ("cc74 at half", ModSource::Controller(74), 0.5, &|e, _| {
+            EventTarget::set_controller(e, 5, 74, 0.5).unwrap()
+        }),
+        (
+            "another channel's cc74",
+            ModSource::Controller(74),
+            1.0,
+            &|e, _| EventTarget::set_controller(e, 4, 74, 1.0).unwrap(),
+        ),
+    ];
+    for (name, source, ratio, set) in cases {
+        let (before, after, step) = level(source, set);
+        println!("{name}: level {before:.3} -> {after:.3} (want ×{ratio}), largest step after the change {step:.4}");
+        assert!((after / before - ratio).abs() < 0.01, "{name}");
+        // The change glides over a control segment. A jump of the level at
+        // once would be a step of up to its size (0.125 to 0.25 here); the
+        // sine's own steepest step is its level × 2π × 220 / 48000.
+        let own = before.max(after) * std::f32::consts::TAU * 220.0 / RATE;
+        assert!(step <= own * 1.25 + 0.002, "{name}: {step}");
+    }
+    // Key: A4 is 0.75 octave above middle C; random is drawn per note.
+    let keyed = Arc::new(
+        Patch::new(Waveform::Square)
+            .with_envelope(HOLD)
+            .with_modulation(ModSource::Key, ModTarget::Amplitude, -1.0)
+            .unwrap(),
+    );
+    let mut engine = RealtimeEngine::new(RATE);
+    engine
+        .trigger(Note::from_patch(&keyed, 440.0).with_amplitude(0.25))
+        .unwrap();
+    let a4 = peak(&render_mono(&mut engine, 4800, 256)[2400..]);
+    let mut engine = RealtimeEngine::new(RATE);
+    engine
+        .trigger(Note::from_patch(&keyed, 261.6256).with_amplitude(0.25))
+        .unwrap();
+    let c4 = peak(&render_mono(&mut engine, 4800, 256)[2400..]);
+    println!("key: A4 at {:.3} of middle C's level (want 0.25)", a4 / c4);
+    assert!((a4 / c4 - 0.25).abs() < 0.01);
+    let random = Arc::new(
+        Patch::new(Waveform::Square)
+            .with_envelope(HOLD)
+            .with_modulation(ModSource::Random, ModTarget::Amplitude, -1.0)
+            .unwrap(),
+    );
+    let mut engine = RealtimeEngine::new(RATE);
+    let levels: Vec<f32> = (0..6)
+        .map(|_| {
+            let id = engine
+                .trigger(Note::from_patch(&random, 220.0).with_amplitude(0.25))
+                .unwrap();
+            let l = peak(&render_mono(&mut engine, 2400, 256)[1200..]);
+            engine.stop_all_notes();
+            render_mono(&mut engine, 512, 256);
+            let _ = id;
+            l
+        })
+        .collect();
+    println!("random: levels {levels:?}");
+    assert!(levels.iter().all(|&l| (0.0..=0.26).contains(&l)));
+    assert!(levels.windows(2).any(|w| (w[0] - w[1]).abs() > 0.01));
+}
+
+#[test]
+fn a_free_running_lfo_follows_the_engines_clock_a_restarted_one_the_note() {
+    // A 10 Hz square LFO on amplitude -1: silent while it is high (its
+    // first half cycle). A note started at 0.025 s: a restarted LFO is
+    // high from the note on; a free one is halfway through its high half.
+    let silent_frames = |lfo: Lfo| {
+        let patch = Arc::new(
+            Patch::new(Waveform::Square)
+                .with_envelope(HOLD)
+                .with_lfo(1, lfo)
+                .with_modulation(ModSource::Lfo1, ModTarget::Amplitude, -1.0)
+                .unwrap(),
+        );
+        let mut engine = RealtimeEngine::new(RATE);
+        render_mono(&mut engine, 1200, 256); // 25 ms of the engine's clock
+        engine
+            .trigger(Note::from_patch(&patch, 220.0).with_amplitude(0.25))
+            .unwrap();
+        let out = render_mono(&mut engine, 4800, 256);
+        // Frames until the first loud stretch.
+        out.iter().position(|x| x.abs() > 0.1).unwrap()
+    };
+    let restarted = silent_frames(Lfo::new(LfoShape::Square, 10.0));
+    let free = silent_frames(Lfo::new(LfoShape::Square, 10.0).free_running());
+    println!("silent for {restarted} frames (restarted) and {free} frames (free-running)");
+    assert!((restarted as i32 - 2400).abs() <= 40, "{restarted}");
+    assert!((free as i32 - 1200).abs() <= 40, "{free}");
+}

@@ -47,7 +47,8 @@ pub(crate) fn fract_f64(x: f64) -> f64 {
 /// sample rate.
 #[inline]
 pub(crate) fn prewarp_lanes(log2_hz: &mut [f32], sample_rate: f32) {
-    let (lo, hi) = (10.0f32.log2(), (0.49 * sample_rate).log2());
+    let lo = 10.0f32.log2();
+    let hi = (0.49 * sample_rate).log2().max(lo);
     let scale = std::f32::consts::PI / sample_rate;
     for x in log2_hz.iter_mut() {
         *x = tan(exp2(x.clamp(lo, hi)) * scale);

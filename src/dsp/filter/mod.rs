@@ -41,7 +41,8 @@ pub(crate) fn prewarp(cutoff_hz: f32, sample_rate: f32) -> f32 {
     let hz = if cutoff_hz.is_nan() {
         MIN_CUTOFF_HZ
     } else {
-        cutoff_hz.clamp(MIN_CUTOFF_HZ, 0.49 * sample_rate)
+        // (At a rate below 20 Hz the range is empty: the lowest it is.)
+        cutoff_hz.clamp(MIN_CUTOFF_HZ, (0.49 * sample_rate).max(MIN_CUTOFF_HZ))
     };
     crate::dsp::fast::tan(std::f32::consts::PI * hz / sample_rate)
 }
