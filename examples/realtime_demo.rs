@@ -1,7 +1,8 @@
 //! The seed's scenario, made real: an audio side renders 256-frame blocks in
 //! real time while a control thread plays a chord progression, a melody
-//! with vibrato, a sample, and a burst of 40 notes that forces voice
-//! stealing. It prints voice counts and the render time per block, and
+//! with vibrato, a sample, a burst of 40 notes that forces voice
+//! stealing, and two patches (a bass under an LFO-swept ladder filter, a
+//! unison lead whose vibrato fades in). It prints voice counts and the render time per block, and
 //! writes what it played to a WAV file.
 //!
 //! The control thread drives the engine through the lock-free controller
@@ -15,6 +16,7 @@
 //! ```
 
 use polyphonica::engine::{RenderStereo, Tap};
+use polyphonica::patch::{Filter, Lfo, LfoShape, ModSource, ModTarget, Patch};
 use polyphonica::render::{WavFormat, WavSink};
 use polyphonica::{
     AdsrEnvelope, AudioEngine, Controller, EventTarget, Note, RealtimeEngine, SampleData, Waveform,
@@ -25,7 +27,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const BLOCK_FRAMES: usize = 256;
-const SECONDS: f32 = 9.0;
+const SECONDS: f32 = 13.0;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -350,6 +352,50 @@ fn control_thread(mut c: Controller) {
     at(7.0);
     c.release_all_notes().expect("queued");
     status(&c, "release all");
+
+    // 5. Patches, built here (off the audio thread) and shared: a bass
+    // whose filter an LFO sweeps, a unison lead whose vibrato fades in.
+    let sweep_bass = Arc::new(
+        Patch::new(Waveform::Sawtooth)
+            .with_envelope(AdsrEnvelope::new(0.01, 0.2, 0.8, 0.3))
+            .with_filter(Filter::ladder(300.0, 0.6, 0.3))
+            .with_lfo(1, Lfo::new(LfoShape::Triangle, 0.5))
+            .with_modulation(ModSource::Lfo1, ModTarget::Cutoff, 2.5)
+            .expect("room in the matrix"),
+    );
+    let unison_lead = Arc::new(
+        Patch::new(Waveform::Sawtooth)
+            .with_unison(5, 20.0, 0.9)
+            .with_envelope(AdsrEnvelope::new(0.02, 0.2, 0.7, 0.4))
+            .with_filter(Filter::lowpass(2500.0, 0.2))
+            .with_lfo(1, Lfo::new(LfoShape::Sine, 5.5).with_delay(0.3, 0.5))
+            .with_modulation(ModSource::Lfo1, ModTarget::Pitch, 0.4)
+            .expect("room in the matrix")
+            .with_modulation(ModSource::Velocity, ModTarget::Cutoff, 1.0)
+            .expect("room in the matrix"),
+    );
+    at(8.0);
+    let bass = c
+        .trigger(Note::from_patch(&sweep_bass, 55.0).with_amplitude(0.5))
+        .expect("queued");
+    status(&c, "patch: filter sweep");
+    for (i, hz) in [659.25f32, 587.33, 523.25].into_iter().enumerate() {
+        at(9.0 + i as f32 * 1.0);
+        let id = c
+            .trigger(
+                Note::from_patch(&unison_lead, hz)
+                    .with_velocity(0.6 + 0.2 * i as f32)
+                    .with_amplitude(0.25),
+            )
+            .expect("queued");
+        if i == 0 {
+            status(&c, "patch: unison lead");
+        }
+        at(9.9 + i as f32 * 1.0);
+        c.release_note(id).expect("queued");
+    }
+    at(12.0);
+    c.release_note(bass).expect("queued");
     at(SECONDS - 0.2);
     status(&c, "end");
     c.collect_garbage();
