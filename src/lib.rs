@@ -80,10 +80,38 @@
 //! assert!(block[..=100].iter().all(|s| *s == 0.0) && block[101] != 0.0);
 //! ```
 //!
+//! # Patches: filters, modulation, unison, velocity
+//!
+//! A [`patch::Patch`] adds to a waveform a second source, unison, a
+//! filter (state-variable or ladder), a modulation envelope, two LFOs and
+//! a modulation matrix; notes carry a velocity and a channel whose
+//! controllers reach the matrix at their frame.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use polyphonica::patch::{Filter, ModSource, ModTarget, Patch};
+//! use polyphonica::{AdsrEnvelope, EventTarget, Note, RealtimeEngine, Waveform};
+//!
+//! let pluck = Arc::new(
+//!     Patch::new(Waveform::Sawtooth)
+//!         .with_envelope(AdsrEnvelope::new(0.002, 0.4, 0.0, 0.1))
+//!         .with_filter(Filter::ladder(400.0, 0.4, 0.2))
+//!         .with_mod_envelope(AdsrEnvelope::new(0.0, 0.25, 0.0, 0.1))
+//!         .with_modulation(ModSource::ModEnvelope, ModTarget::Cutoff, 3.0)?,
+//! );
+//! let (mut audio, mut control) = RealtimeEngine::new(48_000.0).split();
+//! control.trigger(Note::from_patch(&pluck, 110.0).with_velocity(0.9)).unwrap();
+//! let mut block = [0.0f32; 256];
+//! audio.process_buffer(&mut block);
+//! assert!(block.iter().any(|s| *s != 0.0));
+//! # Ok::<(), polyphonica::patch::PatchError>(())
+//! ```
+//!
 //! # Modules
 //!
 //! - [`engine`]: the engine, the event vocabulary and the block runner
 //!   ([`EventSource`](engine::EventSource), [`Output`](engine::Output)).
+//! - [`patch`]: patches, their filters and modulation.
 //! - [`control`]: the lock-free split and its timing.
 //! - [`fx`]: the reverb, chorus and delay the notes send to.
 //! - [`render`]: offline rendering, WAV files, scores (feature `score`).
