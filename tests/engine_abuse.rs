@@ -211,7 +211,7 @@ proptest! {
                 }
                 Call::TriggerPatch { shape, values } => {
                     let patch = Arc::new(patch_of(shape, values, &looped));
-                    let note = Note::from_patch(&patch, values[5].abs().min(20_000.0).max(1.0))
+                    let note = Note::from_patch(&patch, values[5])
                         .with_velocity(values[0])
                         .with_channel(shape[5])
                         .with_group(shape[1]);

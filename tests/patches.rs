@@ -495,10 +495,13 @@ fn general_midi_notes_are_brighter_played_harder() {
     }
 }
 
+/// Sets a source on the engine for the note.
+type Setter = dyn Fn(&mut RealtimeEngine, polyphonica::VoiceId);
+
 #[test]
 fn every_controller_source_moves_its_target_smoothly() {
     // Each source on `amplitude` at -1: the gain is 1 - source.
-    let level = |source: ModSource, set: &dyn Fn(&mut RealtimeEngine, polyphonica::VoiceId)| {
+    let level = |source: ModSource, set: &Setter| {
         let patch = Arc::new(
             Patch::new(Waveform::Sine)
                 .with_envelope(HOLD)
@@ -519,12 +522,7 @@ fn every_controller_source_moves_its_target_smoothly() {
         let step = max_step(&after[..64]);
         (peak(&before[2400..]), peak(&after[2400..]), step)
     };
-    let cases: [(
-        &str,
-        ModSource,
-        f32,
-        &dyn Fn(&mut RealtimeEngine, polyphonica::VoiceId),
-    ); 5] = [
+    let cases: [(&str, ModSource, f32, &Setter); 5] = [
         ("pressure", ModSource::Pressure, 0.0, &|e, _| {
             EventTarget::set_channel_pressure(e, 5, 1.0).unwrap()
         }),
@@ -624,4 +622,57 @@ fn a_free_running_lfo_follows_the_engines_clock_a_restarted_one_the_note() {
     println!("silent for {restarted} frames (restarted) and {free} frames (free-running)");
     assert!((restarted as i32 - 2400).abs() <= 40, "{restarted}");
     assert!((free as i32 - 1200).abs() <= 40, "{free}");
+}
+
+#[test]
+fn a_patch_and_its_matrix_feed_the_effect_sends() {
+    use polyphonica::fx::ReverbParams;
+    // A short note; what is left a second after it ended is the reverb's
+    // tail, there only if the note sent to the reverb.
+    let tail = |patch: Patch, velocity: f32| {
+        let patch = Arc::new(patch.with_envelope(AdsrEnvelope::new(0.001, 0.0, 1.0, 0.01)));
+        let mut engine = RealtimeEngine::new(RATE);
+        EventTarget::set_reverb(
+            &mut engine,
+            ReverbParams {
+                decay_secs: 4.0,
+                ..ReverbParams::default()
+            },
+        )
+        .unwrap();
+        let id = engine
+            .trigger(Note::from_patch(&patch, 220.0).with_velocity(velocity))
+            .unwrap();
+        render_stereo(&mut engine, 4800, 256);
+        engine.release_note(id);
+        let out = render_stereo(&mut engine, 96_000, 256);
+        rms(&out[48_000..])
+    };
+    let dry = tail(Patch::new(Waveform::Sawtooth), 1.0);
+    let by_patch = tail(
+        Patch::new(Waveform::Sawtooth).with_sends(Sends {
+            reverb: 0.5,
+            ..Sends::default()
+        }),
+        1.0,
+    );
+    let by_velocity = |v| {
+        tail(
+            Patch::new(Waveform::Sawtooth)
+                .with_modulation(ModSource::Velocity, ModTarget::ReverbSend, 0.5)
+                .unwrap(),
+            v,
+        )
+    };
+    let (soft, hard) = (by_velocity(0.2), by_velocity(1.0));
+    println!("reverb tail rms: no send {dry:.5}, the patch's send {by_patch:.5}, velocity 0.2 {soft:.5}, velocity 1 {hard:.5}");
+    assert_eq!(dry, 0.0);
+    assert!(by_patch > 1e-3);
+    assert!(
+        (hard / by_patch - 1.0).abs() < 0.05,
+        "the matrix's 0.5 at velocity 1 is the patch's 0.5"
+    );
+    // Velocity 0.2 scales the gain (0.2) and the send (0.2 × 0.5): the
+    // tail is 0.04 of the full one.
+    assert!((soft / hard - 0.04).abs() < 0.006, "{soft} {hard}");
 }
