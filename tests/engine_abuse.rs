@@ -68,19 +68,7 @@ fn patch_of(shape: [u8; 6], v: [f32; 8], sample: &SampleData) -> Patch {
         ModSource::Controller(shape[5] % 128),
         ModSource::Random,
     ];
-    let targets = [
-        "pitch",
-        "cutoff",
-        "resonance",
-        "amplitude",
-        "pan",
-        "pulse_width",
-        "lfo1_rate",
-        "lfo2_rate",
-        "reverb_send",
-        "chorus_send",
-        "delay_send",
-    ];
+    let targets = ModTarget::NAMES;
     let waveform = match shape[1] % 4 {
         0 => Waveform::Sawtooth,
         1 => Waveform::Pulse { duty_cycle: v[7] },

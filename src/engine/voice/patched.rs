@@ -1087,15 +1087,21 @@ fn oscillate<S: Sink>(
     }
 }
 
-/// Adds an oscillator's frames × `gain` to one lane of frame-major
-/// buffers.
-struct AddLane<'a> {
+/// An oscillator's frames × `gain` into one lane of frame-major buffers:
+/// added (`ADD`), or stored (the first thing written into a lane that
+/// holds zeros).
+struct Lane<'a, const ADD: bool> {
     frames: &'a mut [[f32; LANES]],
     lane: usize,
     gain: f32,
 }
 
-impl Sink for AddLane<'_> {
+/// Adds into a lane.
+type AddLane<'a> = Lane<'a, true>;
+/// Stores into a lane.
+type WriteLane<'a> = Lane<'a, false>;
+
+impl<const ADD: bool> Sink for Lane<'_, ADD> {
     #[inline(always)]
     fn len(&self) -> usize {
         self.frames.len()
@@ -1104,40 +1110,16 @@ impl Sink for AddLane<'_> {
     #[inline(always)]
     fn put8(&mut self, i: usize, y: [f32; 8]) {
         for (f, y) in self.frames[i..i + 8].iter_mut().zip(y) {
-            f[self.lane] += y * self.gain;
+            let v = y * self.gain;
+            f[self.lane] = if ADD { f[self.lane] + v } else { v };
         }
     }
 
     #[inline(always)]
     fn put1(&mut self, i: usize, y: f32) {
-        self.frames[i][self.lane] += y * self.gain;
-    }
-}
-
-/// As [`AddLane`], storing rather than adding (the first thing written
-/// into a lane that holds zeros).
-struct WriteLane<'a> {
-    frames: &'a mut [[f32; LANES]],
-    lane: usize,
-    gain: f32,
-}
-
-impl Sink for WriteLane<'_> {
-    #[inline(always)]
-    fn len(&self) -> usize {
-        self.frames.len()
-    }
-
-    #[inline(always)]
-    fn put8(&mut self, i: usize, y: [f32; 8]) {
-        for (f, y) in self.frames[i..i + 8].iter_mut().zip(y) {
-            f[self.lane] = y * self.gain;
-        }
-    }
-
-    #[inline(always)]
-    fn put1(&mut self, i: usize, y: f32) {
-        self.frames[i][self.lane] = y * self.gain;
+        let v = y * self.gain;
+        let f = &mut self.frames[i][self.lane];
+        *f = if ADD { *f + v } else { v };
     }
 }
 
