@@ -1,0 +1,443 @@
+//! A patched voice's modulation: its per-note state, the LFOs, and the
+//! matrix's sources summed into targets at each control segment.
+
+use std::sync::Arc;
+
+use super::{ChannelControls, FilterFamily, SEGMENTS};
+use crate::dsp::envelope::EnvelopeState;
+use crate::dsp::fast;
+use crate::dsp::filter::{LadderState, SvfMode, SvfState, CONTROL_FRAMES};
+use crate::patch::{FilterMode, Lfo, LfoShape, ModSource, ModTarget, Patch, MAX_UNISON, MOD_SLOTS};
+use crate::Waveform;
+
+/// The per-note state of a patched voice.
+#[derive(Debug)]
+pub(crate) struct PatchVoice {
+    pub(crate) patch: Arc<Patch>,
+    pub(crate) velocity: f32,
+    pub(crate) key_octaves: f32,
+    pub(crate) random: f32,
+    pub(crate) channel: u8,
+    pub(crate) poly_pressure: f32,
+    pub(crate) phases: [[u32; MAX_UNISON]; 2],
+    pub(crate) mod_envelope: EnvelopeState,
+    pub(crate) lfo_phase: [f64; 2],
+    pub(crate) lfo_held: [f32; 2],
+    pub(crate) rng: u32,
+    /// Frames since the note started.
+    pub(crate) age_frames: u64,
+    pub(crate) svf: [SvfState; 2],
+    pub(crate) ladder: [LadderState; 2],
+    /// The base-2 logarithm of the patch's cutoff in Hz.
+    log2_cutoff: f32,
+    /// The filter's coefficients where the last block ended.
+    pub(crate) g_now: f32,
+    pub(crate) k_now: f32,
+    /// Gain and pan from the matrix at the start of the block and at the
+    /// end of each segment.
+    pub(crate) amp_points: [f32; SEGMENTS + 1],
+    pub(crate) pan_points: [f32; SEGMENTS + 1],
+    /// Sends the matrix adds, as of the end of the last block.
+    pub(crate) send_mod: [f32; 3],
+    /// Whether the block's lanes are left and right (unison spread in a
+    /// stereo mix) rather than one.
+    pub(crate) stereo: bool,
+    /// Which LFOs and whether the modulation envelope feed any slot (the
+    /// others are not computed at all).
+    pub(crate) uses_lfo: [bool; 2],
+    /// Whether the LFOs in use run at a steady rate (no slot moves it) and
+    /// draw nothing at random, so a block's values can come at once.
+    pub(crate) steady_lfos: bool,
+    pub(crate) uses_mod_envelope: bool,
+    /// The slots whose value moves within a block, and each slot's amount
+    /// times its steady part (its steady source or scale), set per block.
+    pub(crate) varying: [u8; MOD_SLOTS],
+    pub(crate) varying_count: u8,
+    pub(crate) varying_amount: [f32; MOD_SLOTS],
+    /// Whether any slot moves the gain or the pan.
+    pub(crate) moves_gain: bool,
+    pub(crate) moves_pan: bool,
+}
+
+/// The values of the matrix's targets at one moment.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Targets {
+    pub(crate) pitch: f32,
+    pub(crate) cutoff: f32,
+    pub(crate) resonance: f32,
+    pub(crate) amplitude: f32,
+    pub(crate) pan: f32,
+    pub(crate) pulse_width: f32,
+    pub(crate) lfo_rate: [f32; 2],
+    pub(crate) sends: [f32; 3],
+}
+
+impl Targets {
+    #[inline(always)]
+    pub(crate) fn add(&mut self, target: ModTarget, v: f32) {
+        match target {
+            ModTarget::Pitch => self.pitch += v,
+            ModTarget::Cutoff => self.cutoff += v,
+            ModTarget::Resonance => self.resonance += v,
+            ModTarget::Amplitude => self.amplitude += v,
+            ModTarget::Pan => self.pan += v,
+            ModTarget::PulseWidth => self.pulse_width += v,
+            ModTarget::Lfo1Rate => self.lfo_rate[0] += v,
+            ModTarget::Lfo2Rate => self.lfo_rate[1] += v,
+            ModTarget::ReverbSend => self.sends[0] += v,
+            ModTarget::ChorusSend => self.sends[1] += v,
+            ModTarget::DelaySend => self.sends[2] += v,
+        }
+    }
+}
+
+/// Whether a source moves within a block (the others change only at
+/// events, which split blocks).
+fn is_varying(source: ModSource) -> bool {
+    matches!(
+        source,
+        ModSource::Lfo1 | ModSource::Lfo2 | ModSource::ModEnvelope
+    )
+}
+
+/// Whether a slot's value moves within a block (its source or its scale
+/// does).
+fn slot_varies(m: &crate::patch::Modulation) -> bool {
+    is_varying(m.source) || m.scale.is_some_and(is_varying)
+}
+
+impl PatchVoice {
+    /// The state for a note of `patch` at `frequency_hz`.
+    pub(crate) fn new(
+        patch: Arc<Patch>,
+        frequency_hz: f32,
+        velocity: f32,
+        channel: u8,
+        seed: u64,
+        sample_rate: f32,
+        clock_frames: u64,
+    ) -> Self {
+        let mut rng = (seed ^ seed >> 32) as u32 | 1;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 17;
+            rng ^= rng << 5;
+            rng
+        };
+        let random = next() as f32 / u32::MAX as f32;
+        // Copy 0 of each source starts at phase 0, the others anywhere, so
+        // a unison does not start as one loud copy.
+        let phases =
+            std::array::from_fn(|_| std::array::from_fn(|u| if u == 0 { 0 } else { next() }));
+        let clock_secs = clock_frames as f64 / f64::from(sample_rate);
+        let lfo_phase = std::array::from_fn(|i| {
+            let lfo = patch.lfos[i];
+            if lfo.free_running {
+                fast::fract_f64(f64::from(lfo.rate_hz) * clock_secs)
+            } else {
+                0.0
+            }
+        });
+        let key_octaves = ((frequency_hz / 261.625_57).log2()).clamp(-10.0, 10.0);
+        let mod_envelope = EnvelopeState::new(&patch.mod_envelope, sample_rate);
+        let mut voice = PatchVoice {
+            velocity,
+            key_octaves,
+            random,
+            channel: channel.min(15),
+            poly_pressure: 0.0,
+            phases,
+            mod_envelope,
+            lfo_phase,
+            lfo_held: [0.0; 2],
+            rng: next(),
+            age_frames: 0,
+            svf: [SvfState::default(); 2],
+            ladder: [LadderState::default(); 2],
+            g_now: 0.0,
+            k_now: 0.0,
+            log2_cutoff: patch.filter.map_or(0.0, |f| f.cutoff_hz.log2()),
+            amp_points: [0.0; SEGMENTS + 1],
+            pan_points: [0.0; SEGMENTS + 1],
+            send_mod: [0.0; 3],
+            stereo: false,
+            uses_lfo: [patch.uses(ModSource::Lfo1), patch.uses(ModSource::Lfo2)],
+            steady_lfos: !patch.modulates(ModTarget::Lfo1Rate)
+                && !patch.modulates(ModTarget::Lfo2Rate)
+                && patch
+                    .lfos
+                    .iter()
+                    .all(|l| l.shape != LfoShape::SampleAndHold),
+            uses_mod_envelope: patch.uses(ModSource::ModEnvelope),
+            varying: [0; MOD_SLOTS],
+            varying_count: 0,
+            varying_amount: [0.0; MOD_SLOTS],
+            moves_gain: patch.modulates(ModTarget::Amplitude),
+            moves_pan: patch.modulates(ModTarget::Pan),
+            patch,
+        };
+        voice.lfo_held = [voice.draw(), voice.draw()];
+        for (i, m) in voice.patch.modulation.iter().enumerate().take(MOD_SLOTS) {
+            if slot_varies(m) && m.amount != 0.0 {
+                voice.varying[usize::from(voice.varying_count)] = i as u8;
+                voice.varying_count += 1;
+            }
+        }
+        voice
+    }
+
+    /// The state of a voice that has not played a patch yet.
+    pub(crate) fn idle(sample_rate: f32) -> Self {
+        static DEFAULT: std::sync::OnceLock<Arc<Patch>> = std::sync::OnceLock::new();
+        // The process keeps this patch: replacing it never frees it.
+        let patch = DEFAULT.get_or_init(|| Arc::new(Patch::new(Waveform::Sine)));
+        PatchVoice::new(Arc::clone(patch), 440.0, 1.0, 0, 0, sample_rate, 0)
+    }
+
+    pub(crate) fn draw(&mut self) -> f32 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 17;
+        self.rng ^= self.rng << 5;
+        self.rng as f32 / u32::MAX as f32 * 2.0 - 1.0
+    }
+
+    /// The filter family, if the patch has a filter.
+    pub(crate) fn family(&self) -> Option<FilterFamily> {
+        self.patch.filter.map(|f| match f.mode {
+            FilterMode::Lowpass => FilterFamily::Svf(SvfMode::Lowpass),
+            FilterMode::Highpass => FilterFamily::Svf(SvfMode::Highpass),
+            FilterMode::Bandpass => FilterFamily::Svf(SvfMode::Bandpass),
+            FilterMode::Notch => FilterFamily::Svf(SvfMode::Notch),
+            FilterMode::Ladder => FilterFamily::Ladder,
+        })
+    }
+
+    /// The filter's cutoff (as its base-2 logarithm, which the core turns
+    /// into `g` for eight lanes at once) and `k` for the targets `t`.
+    #[inline(always)]
+    pub(crate) fn coefficients(&self, t: &Targets) -> (f32, f32) {
+        let Some(f) = self.patch.filter else {
+            return (0.0, 0.0);
+        };
+        let log2_cutoff = self.log2_cutoff + t.cutoff.clamp(-20.0, 20.0);
+        let resonance = (f.resonance + t.resonance).clamp(0.0, 1.0);
+        let k = match f.mode {
+            FilterMode::Ladder => crate::dsp::filter::ladder_feedback(resonance),
+            _ => crate::dsp::filter::svf_damping(resonance),
+        };
+        (log2_cutoff, k)
+    }
+
+    /// The value of `source` now (`lfo` and `mod_level` as they are at the
+    /// moment evaluated).
+    pub(crate) fn source(
+        &self,
+        source: ModSource,
+        lfo: [f32; 2],
+        mod_level: f32,
+        ch: &ChannelControls,
+    ) -> f32 {
+        match source {
+            ModSource::Velocity => self.velocity,
+            ModSource::Key => self.key_octaves,
+            ModSource::ModEnvelope => mod_level,
+            ModSource::Lfo1 => lfo[0],
+            ModSource::Lfo2 => lfo[1],
+            ModSource::ModWheel => ch.cc[1],
+            ModSource::Pressure => ch.pressure,
+            ModSource::PolyPressure => self.poly_pressure,
+            ModSource::PitchBend => ch.bend,
+            ModSource::Controller(n) => ch.cc[usize::from(n.min(127))],
+            ModSource::Random => self.random,
+        }
+    }
+
+    /// What the slots whose source holds still over a block (all but the
+    /// LFOs and the modulation envelope) add to the targets.
+    pub(crate) fn steady_targets(&self, ch: &ChannelControls) -> Targets {
+        let mut t = Targets::default();
+        for m in &self.patch.modulation {
+            if !is_varying(m.source) {
+                t.add(
+                    m.target,
+                    m.amount * self.source(m.source, [0.0; 2], 0.0, ch),
+                );
+            }
+        }
+        t
+    }
+
+    /// Sets each varying slot's amount times its steady part for a block.
+    pub(crate) fn set_varying_amounts(&mut self, ch: &ChannelControls) {
+        for k in 0..usize::from(self.varying_count) {
+            let i = usize::from(self.varying[k]);
+            let m = self.patch.modulation[i];
+            let mut a = m.amount * self.steady_scale(&m, ch);
+            if !is_varying(m.source) {
+                a *= self.source(m.source, [0.0; 2], 0.0, ch);
+            }
+            self.varying_amount[i] = a;
+        }
+    }
+
+    /// The block's value of a slot's steady scale (1 when it has none or
+    /// the scale is itself varying: then `targets` multiplies it in).
+    pub(crate) fn steady_scale(&self, m: &crate::patch::Modulation, ch: &ChannelControls) -> f32 {
+        match m.scale {
+            Some(s) if !is_varying(s) => self.source(s, [0.0; 2], 0.0, ch),
+            _ => 1.0,
+        }
+    }
+
+    /// `steady` plus what the LFOs and the modulation envelope add now.
+    /// (Inlined: returned through memory, the struct's fields would be
+    /// stored one by one and read back in pairs, which stalls.)
+    #[inline(always)]
+    pub(crate) fn targets(&self, steady: &Targets, lfo: [f32; 2], mod_level: f32) -> Targets {
+        let mut t = *steady;
+        for &i in &self.varying[..usize::from(self.varying_count)] {
+            let m = &self.patch.modulation[usize::from(i)];
+            let varying = |s: ModSource| match s {
+                ModSource::Lfo1 => lfo[0],
+                ModSource::Lfo2 => lfo[1],
+                _ => mod_level,
+            };
+            // The steady half of a slot (its source or its scale) is in
+            // `varying_amount`, fixed for the block.
+            let mut v = self.varying_amount[usize::from(i)];
+            if is_varying(m.source) {
+                v *= varying(m.source);
+            }
+            if let Some(s) = m.scale.filter(|&s| is_varying(s)) {
+                v *= varying(s);
+            }
+            t.add(m.target, v);
+        }
+        t
+    }
+
+    /// Each LFO's value at the end of each control segment of a block of
+    /// `frames`, advancing the LFOs to the block's end (only for LFOs at a
+    /// steady rate and of a shape with no random draw: see `steady_lfos`).
+    pub(crate) fn lfo_block(&mut self, frames: usize, sample_rate: f32) -> [[f32; SEGMENTS]; 2] {
+        let mut out = [[0.0; SEGMENTS]; 2];
+        let segments = frames.div_ceil(CONTROL_FRAMES);
+        for (i, values) in out.iter_mut().enumerate() {
+            if !self.uses_lfo[i] {
+                continue;
+            }
+            let lfo: Lfo = self.patch.lfos[i];
+            let per_frame = lfo.rate_hz / sample_rate;
+            let start = self.lfo_phase[i] as f32;
+            // The phase at each segment's end, and the shape there: one loop
+            // per shape, computing both, so each vectorises (a loop of
+            // phases stored one by one and read back four at a time would
+            // stall on every read).
+            let (frames32, step) = (frames as i32, CONTROL_FRAMES as i32);
+            let phase_at = |s: usize| {
+                let end = ((s as i32 + 1) * step).min(frames32) as f32;
+                start + per_frame * end
+            };
+            let wrapped = |s: usize| {
+                let p = phase_at(s);
+                p - fast::floor(p)
+            };
+            let values = &mut values[..segments];
+            match lfo.shape {
+                LfoShape::Sine => {
+                    for (s, v) in values.iter_mut().enumerate() {
+                        *v = fast::sin_cycles(phase_at(s));
+                    }
+                }
+                LfoShape::Triangle => {
+                    for (s, v) in values.iter_mut().enumerate() {
+                        let q = phase_at(s) + 0.25;
+                        *v = 1.0 - 4.0 * ((q - fast::floor(q)) - 0.5).abs();
+                    }
+                }
+                LfoShape::Square => {
+                    for (s, v) in values.iter_mut().enumerate() {
+                        *v = if wrapped(s) < 0.5 { 1.0 } else { -1.0 };
+                    }
+                }
+                LfoShape::Saw => {
+                    for (s, v) in values.iter_mut().enumerate() {
+                        *v = 2.0 * wrapped(s) - 1.0;
+                    }
+                }
+                LfoShape::SampleAndHold => values.fill(0.0), // never steady
+            }
+            if lfo.delay_secs > 0.0 || lfo.fade_secs > 0.0 {
+                for (s, v) in values.iter_mut().enumerate() {
+                    let age_frames =
+                        self.age_frames + ((s + 1) * CONTROL_FRAMES).min(frames) as u64;
+                    let age = age_frames as f32 / sample_rate;
+                    *v *= if age < lfo.delay_secs {
+                        0.0
+                    } else if lfo.fade_secs > 0.0 {
+                        ((age - lfo.delay_secs) / lfo.fade_secs).min(1.0)
+                    } else {
+                        1.0
+                    };
+                }
+            }
+            let phase =
+                self.lfo_phase[i] + f64::from(lfo.rate_hz) * frames as f64 / f64::from(sample_rate);
+            self.lfo_phase[i] = fast::fract_f64(phase);
+        }
+        out
+    }
+
+    /// Each LFO's value now, advancing it by `frames` at rates moved by
+    /// `rate_octaves`.
+    pub(crate) fn advance_lfos(
+        &mut self,
+        frames: usize,
+        rate_octaves: [f32; 2],
+        sample_rate: f32,
+    ) -> [f32; 2] {
+        let mut out = [0.0; 2];
+        for (i, o) in out.iter_mut().enumerate() {
+            if !self.uses_lfo[i] {
+                continue;
+            }
+            let lfo: Lfo = self.patch.lfos[i];
+            let hz = f64::from(lfo.rate_hz * fast::exp2(rate_octaves[i].clamp(-10.0, 10.0)));
+            let phase = self.lfo_phase[i] + hz * frames as f64 / f64::from(sample_rate);
+            if phase >= 1.0 {
+                self.lfo_held[i] = self.draw();
+            }
+            self.lfo_phase[i] = fast::fract_f64(phase);
+            let p = self.lfo_phase[i] as f32;
+            let value = match lfo.shape {
+                LfoShape::Sine => fast::sin_cycles(p),
+                LfoShape::Triangle => {
+                    let q = p + 0.25;
+                    1.0 - 4.0 * ((q - fast::floor(q)) - 0.5).abs()
+                }
+                LfoShape::Square => {
+                    if p < 0.5 {
+                        1.0
+                    } else {
+                        -1.0
+                    }
+                }
+                LfoShape::Saw => 2.0 * p - 1.0,
+                LfoShape::SampleAndHold => self.lfo_held[i],
+            };
+            *o = if lfo.delay_secs == 0.0 && lfo.fade_secs == 0.0 {
+                value
+            } else {
+                let age = self.age_frames as f32 / sample_rate;
+                if age < lfo.delay_secs {
+                    0.0
+                } else if lfo.fade_secs > 0.0 {
+                    value * ((age - lfo.delay_secs) / lfo.fade_secs).min(1.0)
+                } else {
+                    value
+                }
+            };
+        }
+        out
+    }
+}
