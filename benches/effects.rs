@@ -101,6 +101,25 @@ fn all_three_against_eight_voices(c: &mut Criterion) {
     group.bench_function("polyphonica_dry", |b| {
         b.iter(|| planar(&mut dry, &mut left, &mut right))
     });
+    for (name, sends) in [
+        (
+            "polyphonica_chorus",
+            Sends {
+                chorus: 0.5,
+                ..Sends::default()
+            },
+        ),
+        (
+            "polyphonica_delay",
+            Sends {
+                delay: 0.5,
+                ..Sends::default()
+            },
+        ),
+    ] {
+        let mut one = engine_with(sends);
+        group.bench_function(name, |b| b.iter(|| planar(&mut one, &mut left, &mut right)));
+    }
     let mut eight = saw_voices(8);
     group.bench_function("saw_voices_8", |b| {
         b.iter(|| planar(&mut eight, &mut left, &mut right))

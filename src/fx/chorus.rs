@@ -1,8 +1,10 @@
 //! `Chorus`: up to four copies of the input, each delayed by 10–25 ms and
 //! swayed by its own phase of a sine LFO, spread across the stereo field.
 
-use super::delay_line::DelayLine;
+use super::delay_line::{interpolate_add, peak as peak_of, DelayLine, CHUNK_FRAMES};
 use super::params::{finite_clamp, ChorusParams};
+use super::Scratch;
+use crate::dsp::fast::sin_cycles;
 
 /// Delay of the first copy's centre, and the spacing of the others
 /// (seconds).
@@ -63,15 +65,16 @@ impl Chorus {
     }
 
     /// Adds the chorus of the input's mid channel to the outputs; returns
-    /// the block's largest output magnitude. The LFO is evaluated at the
-    /// block's ends and each copy's delay moves in a straight line between
-    /// them (a block is a few milliseconds; the LFO at most 10 Hz).
+    /// the block's largest output magnitude. The block runs in chunks of at
+    /// most `CHUNK_FRAMES`, each copy reading its run of the line at once.
+    #[inline(always)]
     pub(crate) fn process(
         &mut self,
         in_left: &[f32],
         in_right: &[f32],
         out_left: &mut [f32],
         out_right: &mut [f32],
+        scratch: &mut Scratch,
     ) -> f32 {
         let frames = out_left.len();
         let voices = self.params.voices as usize;
@@ -83,20 +86,11 @@ impl Chorus {
         self.sway_frames = sway_end;
         let phase_end = self.phase + self.params.rate_hz / self.sample_rate * frames as f32;
         let level = 1.0 / (voices as f32).sqrt();
-        // Each copy's delay at the block's start and its step per frame,
-        // and its left and right gains.
-        let mut delay = [0.0f32; MAX_VOICES];
-        let mut step = [0.0f32; MAX_VOICES];
+        // Each copy's centre delay and its left and right gains.
+        let mut centres = [0.0f32; MAX_VOICES];
         let mut gains = [(0.0f32, 0.0f32); MAX_VOICES];
         for k in 0..voices {
-            let offset = k as f32 / voices as f32;
-            let sway =
-                |phase: f32, depth: f32| depth * (std::f32::consts::TAU * (phase + offset)).sin();
-            let centre = (BASE_SECS + SPACING_SECS * k as f32) * self.sample_rate;
-            let start = centre + sway(self.phase, sway_start);
-            let end = centre + sway(phase_end, sway_end);
-            delay[k] = start;
-            step[k] = (end - start) / frames as f32;
+            centres[k] = (BASE_SECS + SPACING_SECS * k as f32) * self.sample_rate;
             // Spread from left to right, the outer copies wider.
             let pan = if voices == 1 {
                 0.5
@@ -105,24 +99,69 @@ impl Chorus {
             };
             gains[k] = ((1.0 - pan) * level, pan * level);
         }
-        self.phase = phase_end - phase_end.floor();
         let mut peak = 0.0f32;
-        for n in 0..frames {
-            self.line.push(0.5 * (in_left[n] + in_right[n]));
-            let (mut left, mut right) = (0.0f32, 0.0f32);
+        let mut done = 0;
+        while done < frames {
+            let n = (frames - done).min(CHUNK_FRAMES);
+            let mid = &mut scratch.input[0];
+            middle(
+                &mut mid[..n],
+                &in_left[done..done + n],
+                &in_right[done..done + n],
+            );
+            self.line.write(&mid[..n]);
+            // Each copy's delay at the chunk's ends, a line between (the
+            // LFO is at most 10 Hz; a chunk is about a millisecond).
+            let at = |frame: usize| {
+                let t = frame as f32 / frames as f32;
+                (
+                    self.phase + (phase_end - self.phase) * t,
+                    sway_start + (sway_end - sway_start) * t,
+                )
+            };
+            let ((phase_a, depth_a), (phase_b, depth_b)) = (at(done), at(done + n));
+            let [left, right] = &mut scratch.output;
+            left[..n].fill(0.0);
+            right[..n].fill(0.0);
             for k in 0..voices {
-                let y = self.line.read_linear(delay[k] + step[k] * n as f32);
-                left += y * gains[k].0;
-                right += y * gains[k].1;
+                let offset = k as f32 / voices as f32;
+                let sway = |phase: f32, depth: f32| depth * sin_cycles(phase + offset);
+                let start = centres[k] + sway(phase_a, depth_a);
+                let end = centres[k] + sway(phase_b, depth_b);
+                let slope = (end - start) / n as f32;
+                self.line
+                    .sweep(n - 1, start, slope, n, |at, older, newer, base| {
+                        let span = at..at + older.len();
+                        let (left, right) = (&mut left[span.clone()], &mut right[span]);
+                        interpolate_add(left, right, gains[k], older, newer, base, slope);
+                    });
             }
-            out_left[n] += left;
-            out_right[n] += right;
-            peak = peak.max(left.abs()).max(right.abs());
+            add(&mut out_left[done..done + n], &left[..n]);
+            add(&mut out_right[done..done + n], &right[..n]);
+            peak = peak.max(peak_of(&left[..n])).max(peak_of(&right[..n]));
+            done += n;
         }
+        self.phase = phase_end - phase_end.floor();
         if !peak.is_finite() {
             self.line.clear();
             return 0.0;
         }
         peak
+    }
+}
+
+/// `mid = (left + right) / 2`.
+#[inline(always)]
+fn middle(mid: &mut [f32], left: &[f32], right: &[f32]) {
+    for ((m, l), r) in mid.iter_mut().zip(left).zip(right) {
+        *m = 0.5 * (l + r);
+    }
+}
+
+/// `out += x`.
+#[inline(always)]
+fn add(out: &mut [f32], x: &[f32]) {
+    for (o, x) in out.iter_mut().zip(x) {
+        *o += x;
     }
 }

@@ -1,8 +1,9 @@
 //! `Delay`: echoes at a time, each `feedback` times the one before, in
 //! place or alternating between the channels (ping-pong).
 
-use super::delay_line::DelayLine;
+use super::delay_line::{feedback_chunk, peak, DelayLine, CHUNK_FRAMES};
 use super::params::{finite_clamp, DelayParams, MAX_DELAY_SECS};
+use super::Scratch;
 
 /// The fastest the delay time moves while it glides, in frames per frame.
 const MAX_GLIDE: f32 = 0.25;
@@ -63,53 +64,140 @@ impl Delay {
 
     /// Adds the echoes of the input to the outputs; returns the block's
     /// largest output magnitude.
+    #[inline(always)]
     pub(crate) fn process(
         &mut self,
         in_left: &[f32],
         in_right: &[f32],
         out_left: &mut [f32],
         out_right: &mut [f32],
+        scratch: &mut Scratch,
     ) -> f32 {
+        let frames = out_left.len();
         let target = self.target_frames();
-        // A glide: about 50 ms for small changes, at most a quarter frame
-        // per frame for large ones (the echoes bend by at most 25 % in
-        // pitch); nothing jumps, so nothing clicks.
-        let glide = 1.0 / (0.05 * self.sample_rate).max(1.0);
-        let feedback = self.params.feedback;
         let mut peak = 0.0f32;
-        for n in 0..out_left.len() {
-            let (left, right) = if self.frames == target {
-                // Settled on whole frames: plain taps.
-                let whole = target as usize;
-                (self.lines[0].tap(whole), self.lines[1].tap(whole))
-            } else {
-                let step = ((target - self.frames) * glide).clamp(-MAX_GLIDE, MAX_GLIDE);
-                self.frames = if step.abs() < 1e-4 {
-                    target
-                } else {
-                    self.frames + step
-                };
-                (
-                    self.lines[0].read(self.frames),
-                    self.lines[1].read(self.frames),
-                )
-            };
-            if self.params.ping_pong {
-                // Everything enters on the left; each echo crosses over.
-                self.lines[0].push(0.5 * (in_left[n] + in_right[n]) + feedback * right);
-                self.lines[1].push(feedback * left);
-            } else {
-                self.lines[0].push(in_left[n] + feedback * left);
-                self.lines[1].push(in_right[n] + feedback * right);
-            }
-            out_left[n] += left;
-            out_right[n] += right;
-            peak = peak.max(left.abs()).max(right.abs());
+        let mut done = 0;
+        while done < frames {
+            // The delay stays between now and the target through a chunk.
+            let n = feedback_chunk(self.frames.min(target), 0.0).min(frames - done);
+            let span = done..done + n;
+            let chunk_peak = self.process_chunk(
+                target,
+                &in_left[span.clone()],
+                &in_right[span.clone()],
+                &mut out_left[span.clone()],
+                &mut out_right[span],
+                scratch,
+            );
+            peak = peak.max(chunk_peak);
+            done += n;
         }
         if !peak.is_finite() {
             self.lines.iter_mut().for_each(DelayLine::clear);
             return 0.0;
         }
         peak
+    }
+
+    /// One chunk, no longer than the delay: the echoes read are all
+    /// written before it.
+    #[inline(always)]
+    fn process_chunk(
+        &mut self,
+        target: f32,
+        in_left: &[f32],
+        in_right: &[f32],
+        out_left: &mut [f32],
+        out_right: &mut [f32],
+        scratch: &mut Scratch,
+    ) -> f32 {
+        let n = out_left.len().min(CHUNK_FRAMES);
+        // A glide: about 50 ms for small changes, at most a quarter frame
+        // per frame for large ones (the echoes bend by at most 25 % in
+        // pitch); the delay moves in a line through each chunk, so nothing
+        // jumps and nothing clicks.
+        let start = self.frames;
+        if start != target {
+            let per_frame = 1.0 / (0.05 * self.sample_rate).max(1.0);
+            let share = 1.0 - (1.0 - per_frame).powi(n as i32);
+            let reach = MAX_GLIDE * n as f32;
+            let end = start + ((target - start) * share).clamp(-reach, reach);
+            self.frames = if (target - end).abs() < 1e-2 {
+                target
+            } else {
+                end
+            };
+        }
+        let slope = (self.frames - start) / n as f32;
+        // Settled on whole frames, the echoes are read in place.
+        let [line_left, line_right] = &mut self.lines;
+        let [buffer_left, buffer_right] = &mut scratch.output;
+        let [written_left, written_right] = &mut scratch.input;
+        let read = |line: &DelayLine, buffer: &mut [f32]| {
+            line.read_sweep(0, start, slope, buffer);
+        };
+        let left: &[f32] = match line_left.whole_delay(start, slope) {
+            Some(whole) => line_left.run(whole, n),
+            None => {
+                read(line_left, &mut buffer_left[..n]);
+                &buffer_left[..n]
+            }
+        };
+        let right: &[f32] = match line_right.whole_delay(start, slope) {
+            Some(whole) => line_right.run(whole, n),
+            None => {
+                read(line_right, &mut buffer_right[..n]);
+                &buffer_right[..n]
+            }
+        };
+        let (written_left, written_right) = (&mut written_left[..n], &mut written_right[..n]);
+        let (in_left, in_right) = (&in_left[..n], &in_right[..n]);
+        let feedback = self.params.feedback;
+        if self.params.ping_pong {
+            // Everything enters on the left; each echo crosses over.
+            feed_mid(written_left, in_left, in_right, right, feedback);
+            scale(written_right, left, feedback);
+        } else {
+            feed(written_left, in_left, left, feedback);
+            feed(written_right, in_right, right, feedback);
+        }
+        add(&mut out_left[..n], left);
+        add(&mut out_right[..n], right);
+        let peak = peak(left).max(peak(right));
+        line_left.write(&written_left[..n]);
+        line_right.write(&written_right[..n]);
+        peak
+    }
+}
+
+/// `written = input + feedback · echo`.
+#[inline(always)]
+fn feed(written: &mut [f32], input: &[f32], echo: &[f32], feedback: f32) {
+    for ((w, x), e) in written.iter_mut().zip(input).zip(echo) {
+        *w = x + feedback * e;
+    }
+}
+
+/// `written = (left + right) / 2 + feedback · echo`.
+#[inline(always)]
+fn feed_mid(written: &mut [f32], left: &[f32], right: &[f32], echo: &[f32], feedback: f32) {
+    for (((w, l), r), e) in written.iter_mut().zip(left).zip(right).zip(echo) {
+        *w = 0.5 * (l + r) + feedback * e;
+    }
+}
+
+/// `written = feedback · echo`.
+#[inline(always)]
+fn scale(written: &mut [f32], echo: &[f32], feedback: f32) {
+    for (w, e) in written.iter_mut().zip(echo) {
+        *w = feedback * e;
+    }
+}
+
+/// `out += x`.
+#[inline(always)]
+fn add(out: &mut [f32], x: &[f32]) {
+    for (o, x) in out.iter_mut().zip(x) {
+        *o += x;
     }
 }

@@ -1,73 +1,174 @@
-//! `DelayLine`: a ring of past samples, read at a fractional delay.
+//! `DelayLine`: a ring of past samples, written and read a run of frames at
+//! a time, so the effects' loops run across frames (and vectorise) instead
+//! of one frame at a time.
+//!
+//! An effect works through its block in chunks of at most [`CHUNK_FRAMES`].
+//! In a feedback loop a chunk may not be longer than the loop's shortest
+//! delay: every sample the chunk reads was then written before it started
+//! ([`feedback_chunk`]).
+
+/// The longest run of frames read or written at once.
+pub(crate) const CHUNK_FRAMES: usize = 128;
+
+/// Samples past the ring's end that repeat its start, so a run of up to
+/// `CHUNK_FRAMES + 1` samples starting anywhere is one contiguous slice.
+const GUARD: usize = CHUNK_FRAMES + 2;
+
+/// 0, 1, 2, … as floats: frame numbers within a run.
+pub(crate) static RAMP: [f32; CHUNK_FRAMES] = {
+    let mut ramp = [0.0f32; CHUNK_FRAMES];
+    let mut i = 0;
+    while i < CHUNK_FRAMES {
+        ramp[i] = i as f32;
+        i += 1;
+    }
+    ramp
+};
 
 /// A delay line: a power-of-two ring holding the last samples written,
-/// read at any delay up to its capacity with cubic (Hermite) interpolation.
-/// Allocated once; writing and reading never allocate.
+/// read at whole or fractional (linearly interpolated) delays. Allocated
+/// once; writing and reading never allocate.
 #[derive(Clone, Debug)]
 pub(crate) struct DelayLine {
+    /// The ring, then `GUARD` copies of its first samples.
     buffer: Box<[f32]>,
     mask: usize,
-    /// The longest delay a read may ask for.
-    max_delay: f32,
     /// Where the next sample goes.
     write: usize,
 }
 
 impl DelayLine {
-    /// A line that can delay by up to `max_frames` frames (plus the taps
-    /// cubic interpolation needs).
+    /// A line that can delay by up to `max_frames` frames, read in runs of
+    /// up to [`CHUNK_FRAMES`].
     pub(crate) fn new(max_frames: usize) -> Self {
-        let len = (max_frames + 4).next_power_of_two();
+        let len = (max_frames + CHUNK_FRAMES + 4).next_power_of_two();
         DelayLine {
-            buffer: vec![0.0; len].into_boxed_slice(),
+            buffer: vec![0.0; len + GUARD].into_boxed_slice(),
             mask: len - 1,
-            max_delay: (len - 4) as f32,
             write: 0,
         }
     }
 
-    /// Appends one sample.
-    #[inline]
-    pub(crate) fn push(&mut self, x: f32) {
-        self.buffer[self.write] = x;
-        self.write = (self.write + 1) & self.mask;
+    /// The longest delay a read may ask for, in frames, after a write of up
+    /// to `CHUNK_FRAMES`.
+    pub(crate) fn max_delay(&self) -> f32 {
+        (self.mask + 1 - CHUNK_FRAMES - 2) as f32
     }
 
-    /// The sample written `delay` pushes ago (1 = the last one), whole
-    /// frames only.
-    #[inline]
-    pub(crate) fn tap(&self, delay: usize) -> f32 {
-        self.buffer[self.write.wrapping_sub(delay) & self.mask]
+    /// Appends `xs` (at most the ring's length).
+    #[inline(always)]
+    pub(crate) fn write(&mut self, xs: &[f32]) {
+        let len = self.mask + 1;
+        let mut rest = xs;
+        while !rest.is_empty() {
+            let w = self.write;
+            let take = rest.len().min(len - w);
+            self.buffer[w..w + take].copy_from_slice(&rest[..take]);
+            if w < GUARD {
+                let mirrored = (GUARD - w).min(take);
+                self.buffer[len + w..len + w + mirrored].copy_from_slice(&rest[..mirrored]);
+            }
+            self.write = (w + take) & self.mask;
+            rest = &rest[take..];
+        }
     }
 
-    /// The signal `delay` frames ago (clamped to `1..=max_delay`),
-    /// interpolated between samples with a cubic Hermite spline.
-    #[inline]
-    pub(crate) fn read(&self, delay: f32) -> f32 {
-        let delay = delay.clamp(1.0, self.max_delay);
-        let whole = delay as usize;
-        let t = delay - whole as f32;
-        // Samples around the read point: newer (x0, x1) and older (x2, x3).
-        let x0 = self.tap(whole - 1 + usize::from(whole == 1));
-        let x1 = self.tap(whole);
-        let x2 = self.tap(whole + 1);
-        let x3 = self.tap(whole + 2);
-        let c1 = 0.5 * (x2 - x0);
-        let c2 = x0 - 2.5 * x1 + 2.0 * x2 - 0.5 * x3;
-        let c3 = 0.5 * (x3 - x0) + 1.5 * (x1 - x2);
-        ((c3 * t + c2) * t + c1) * t + x1
+    /// `frames` samples in order, the first written `back` writes ago
+    /// (1 = the last one). `frames` is at most `CHUNK_FRAMES + 1`.
+    #[inline(always)]
+    pub(crate) fn run(&self, back: usize, frames: usize) -> &[f32] {
+        let start = self.write.wrapping_sub(back) & self.mask;
+        &self.buffer[start..start + frames]
     }
 
-    /// The signal `delay` frames ago (clamped to `1..=max_delay`),
-    /// interpolated linearly: cheaper than [`read`](Self::read), for delays
-    /// that sway by a few frames.
-    #[inline]
-    pub(crate) fn read_linear(&self, delay: f32) -> f32 {
-        let delay = delay.clamp(1.0, self.max_delay);
-        let whole = delay as usize;
-        let t = delay - whole as f32;
-        let a = self.tap(whole);
-        a + t * (self.tap(whole + 1) - a)
+    /// Fills `out` with the line read at a delay moving in a straight line:
+    /// frame `j` of the run is the signal `delay_frames + j·slope` frames
+    /// before that frame's own write position, which is `origin_back`
+    /// writes before the current one plus `j` (0 when the run's frames are
+    /// written after it is read, in a feedback loop; `out.len() - 1` when
+    /// they were just written, in a feed-forward path).
+    ///
+    /// The delay is clamped to the line's length; between samples it is
+    /// interpolated linearly. The caller keeps the reads behind the writes
+    /// ([`feedback_chunk`]).
+    #[inline(always)]
+    pub(crate) fn read_sweep(
+        &self,
+        origin_back: usize,
+        delay_frames: f32,
+        slope: f32,
+        out: &mut [f32],
+    ) {
+        let frames = out.len();
+        if let Some(whole) = self.whole_delay(delay_frames, slope) {
+            out.copy_from_slice(self.run(origin_back + whole, frames));
+        } else {
+            self.sweep(
+                origin_back,
+                delay_frames,
+                slope,
+                frames,
+                |at, older, newer, base| {
+                    let frames = older.len();
+                    interpolate(&mut out[at..at + frames], older, newer, base, slope);
+                },
+            );
+        }
+    }
+
+    /// The delay in whole frames when `delay_frames` is one and `slope` is
+    /// 0: [`read_sweep`](Self::read_sweep) would then read the run
+    /// `run(origin_back + whole, frames)` in place.
+    #[inline(always)]
+    pub(crate) fn whole_delay(&self, delay_frames: f32, slope: f32) -> Option<usize> {
+        let delay_frames = delay_frames.clamp(1.0, self.max_delay());
+        let whole = delay_frames as usize;
+        (slope == 0.0 && delay_frames == whole as f32).then_some(whole)
+    }
+
+    /// What [`read_sweep`](Self::read_sweep) reads, for `frames` frames (at
+    /// most `CHUNK_FRAMES`), given run by run to `sink(first_frame, older,
+    /// newer, base)`: frame `first_frame + t` lies between `older[t]` and
+    /// `newer[t]`, at `base - t·slope` of the way (see [`interpolate`]).
+    #[inline(always)]
+    pub(crate) fn sweep(
+        &self,
+        origin_back: usize,
+        delay_frames: f32,
+        slope: f32,
+        frames: usize,
+        mut sink: impl FnMut(usize, &[f32], &[f32], f32),
+    ) {
+        let frames = frames.min(CHUNK_FRAMES);
+        let delay_frames = delay_frames.clamp(1.0, self.max_delay());
+        let whole = delay_frames as usize;
+        let fraction = delay_frames - whole as f32;
+        // Frame j sits at (origin + j - whole) - e(j), e(j) = fraction + j·slope.
+        // With k = floor(-e(j)) the frame interpolates between the samples
+        // at origin + j - whole + k and the one after it; k changes only
+        // where the fraction wraps, so between those frames both samples
+        // are contiguous runs.
+        let origin = self.write.wrapping_sub(origin_back).wrapping_sub(whole);
+        let inverse_slope = if slope != 0.0 { 1.0 / slope } else { 0.0 };
+        let mut j = 0;
+        while j < frames {
+            let k = (-(fraction + j as f32 * slope)).floor();
+            // The first frame past this run: where -e(j) leaves [k, k + 1).
+            let end = if slope > 0.0 {
+                ((-fraction - k) * inverse_slope).floor() + 1.0
+            } else if slope < 0.0 {
+                (-(k + 1.0 + fraction) * inverse_slope).ceil()
+            } else {
+                frames as f32
+            };
+            let end = (end.max(0.0) as usize).clamp(j + 1, frames);
+            let start = origin.wrapping_add(j).wrapping_add(k as isize as usize) & self.mask;
+            let run = end - j;
+            let older = &self.buffer[start..start + run];
+            let newer = &self.buffer[start + 1..start + run + 1];
+            sink(j, older, newer, -(fraction + j as f32 * slope) - k);
+            j = end;
+        }
     }
 
     /// Silences the line.
@@ -76,21 +177,174 @@ impl DelayLine {
     }
 }
 
+/// `out[t]` between `older[t]` and `newer[t]`, `base - t·slope` of the way
+/// (clamped to the two). The frame numbers come from a table: a float ramp
+/// vectorises where an integer-to-float conversion would not. Its own
+/// function, so the compiler knows the slices do not overlap.
+#[inline(always)]
+pub(crate) fn interpolate(out: &mut [f32], older: &[f32], newer: &[f32], base: f32, slope: f32) {
+    for (((o, a), b), t) in out.iter_mut().zip(older).zip(newer).zip(&RAMP) {
+        let f = (base - t * slope).clamp(0.0, 1.0);
+        *o = a + f * (b - a);
+    }
+}
+
+/// [`interpolate`], added to `left` and `right` at two gains.
+#[inline(always)]
+pub(crate) fn interpolate_add(
+    left: &mut [f32],
+    right: &mut [f32],
+    gains: (f32, f32),
+    older: &[f32],
+    newer: &[f32],
+    base: f32,
+    slope: f32,
+) {
+    let frames = left.iter_mut().zip(right.iter_mut());
+    for ((((l, r), a), b), t) in frames.zip(older).zip(newer).zip(&RAMP) {
+        let f = (base - t * slope).clamp(0.0, 1.0);
+        let x = a + f * (b - a);
+        *l += gains.0 * x;
+        *r += gains.1 * x;
+    }
+}
+
+/// The longest chunk a feedback loop may run at once when its shortest
+/// delay is `shortest_delay_frames` and the delay may shrink by up to
+/// `max_slope` frames per frame during the chunk: every frame then reads
+/// samples written before the chunk began. At least 1 (a delay of at least
+/// one frame is always behind the write).
+pub(crate) fn feedback_chunk(shortest_delay_frames: f32, max_slope: f32) -> usize {
+    // Frame j reads at least j + 1 frames back when
+    // delay - j·slope >= j + 1 for every j in the chunk.
+    let frames = (shortest_delay_frames - 1.0) / (1.0 + max_slope.max(0.0)) + 1.0;
+    if frames.is_finite() {
+        (frames.floor().max(1.0) as usize).min(CHUNK_FRAMES)
+    } else {
+        1
+    }
+}
+
+/// The largest magnitude in `xs`, or infinity if any sample is NaN or
+/// infinite. Eight lanes, so it vectorises.
+#[inline(always)]
+pub(crate) fn peak(xs: &[f32]) -> f32 {
+    let mut largest = [0.0f32; 8];
+    // x·0 is 0 for finite x and NaN otherwise, and NaN sticks in a sum.
+    let mut finite = [0.0f32; 8];
+    let mut lanes = xs.chunks_exact(8);
+    for chunk in &mut lanes {
+        for i in 0..8 {
+            let a = chunk[i].abs();
+            largest[i] = if a > largest[i] { a } else { largest[i] };
+            finite[i] += chunk[i] * 0.0;
+        }
+    }
+    for &x in lanes.remainder() {
+        largest[0] = largest[0].max(x.abs());
+        finite[0] += x * 0.0;
+    }
+    if finite.iter().sum::<f32>() == 0.0 {
+        largest.iter().fold(0.0f32, |a, b| a.max(*b))
+    } else {
+        f32::INFINITY
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The slow reference: one frame at a time, the sample `delay` frames
+    /// before write position `at`, interpolated linearly.
+    fn reference(history: &[f32], at: usize, delay: f32) -> f32 {
+        let position = at as f32 - delay;
+        let i = position.floor();
+        let f = position - i;
+        let a = history[i as usize];
+        a + f * (history[i as usize + 1] - a)
+    }
+
     #[test]
-    fn whole_delays_read_back_exactly_and_fractions_interpolate() {
+    fn whole_runs_read_back_exactly_across_the_ring_end() {
         let mut line = DelayLine::new(100);
-        for i in 0..50 {
-            line.push(i as f32);
+        let len = line.mask + 1;
+        let history: Vec<f32> = (0..3 * len).map(|i| i as f32).collect();
+        for chunk in history.chunks(37) {
+            line.write(chunk);
         }
-        assert_eq!(line.read(1.0), 49.0);
-        assert_eq!(line.read(10.0), 40.0);
-        // A ramp is reproduced exactly by the cubic.
-        assert!((line.read(10.25) - 39.75).abs() < 1e-4);
-        assert_eq!(line.tap(3), 47.0);
-        assert!(line.max_delay >= 100.0);
+        let written = history.len();
+        for back in 1..len - CHUNK_FRAMES {
+            let run = line.run(back, CHUNK_FRAMES.min(back));
+            for (j, x) in run.iter().enumerate() {
+                assert_eq!(*x, history[written - back + j], "back {back}");
+            }
+        }
+    }
+
+    #[test]
+    fn sweeps_match_a_frame_by_frame_reading() {
+        let mut line = DelayLine::new(400);
+        let history: Vec<f32> = (0..5_000).map(|i| ((i * 7919) % 1000) as f32).collect();
+        for (start_delay, slope) in [
+            (120.0f32, 0.0f32),
+            (120.25, 0.0),
+            (100.3, 0.013),
+            (100.3, -0.013),
+            (200.9, 0.25),
+            (200.1, -0.25),
+            (90.5, 0.999),
+        ] {
+            line.clear();
+            line.write = 0;
+            let until = 4_001;
+            for chunk in history[..until].chunks(CHUNK_FRAMES) {
+                line.write(chunk);
+            }
+            let mut out = [0.0f32; CHUNK_FRAMES];
+            // Feed-forward: the run's frames were just written.
+            line.read_sweep(CHUNK_FRAMES - 1, start_delay, slope, &mut out);
+            for (j, y) in out.iter().enumerate() {
+                let at = until - CHUNK_FRAMES + 1 + j;
+                let want = reference(&history, at, start_delay + j as f32 * slope);
+                assert!(
+                    (y - want).abs() < 1e-2 * want.abs().max(1.0),
+                    "delay {start_delay}, slope {slope}, frame {j}: {y} against {want}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn feedback_chunks_never_read_ahead_of_the_writes() {
+        for (delay, slope) in [
+            (1.0f32, 0.0f32),
+            (2.0, 0.0),
+            (30.0, 0.25),
+            (64.5, 0.0),
+            (1e9, 0.0),
+        ] {
+            let n = feedback_chunk(delay, slope);
+            assert!((1..=CHUNK_FRAMES).contains(&n));
+            for j in 0..n {
+                assert!(
+                    delay - j as f32 * slope >= j as f32 + 1.0,
+                    "{delay} {slope} {n}"
+                );
+            }
+        }
+        assert_eq!(feedback_chunk(f32::NAN, 0.0), 1);
+    }
+
+    #[test]
+    fn peak_finds_the_largest_and_flags_what_is_not_finite() {
+        let mut xs = vec![0.25f32; 21];
+        xs[13] = -0.75;
+        assert_eq!(peak(&xs), 0.75);
+        xs[20] = f32::NAN;
+        assert_eq!(peak(&xs), f32::INFINITY);
+        xs[20] = 0.0;
+        xs[3] = f32::NEG_INFINITY;
+        assert_eq!(peak(&xs), f32::INFINITY);
     }
 }

@@ -2,11 +2,12 @@
 //! matrix, a damping filter and an exact RT60 gain in each line), fed
 //! through a predelay and two allpass diffusers per channel.
 
-use super::delay_line::DelayLine;
+use super::delay_line::{feedback_chunk, peak, DelayLine, CHUNK_FRAMES};
 use super::params::{finite_clamp, ReverbParams};
+use super::Scratch;
 
 /// Lines in the network.
-const LINES: usize = 8;
+pub(crate) const LINES: usize = 8;
 /// Line lengths in seconds at size 1: spread between 30 and 70 ms with no
 /// common ratios, so their resonances interleave instead of piling up.
 const LINE_SECS: [f32; LINES] = [
@@ -14,32 +15,36 @@ const LINE_SECS: [f32; LINES] = [
 ];
 /// The smallest room is this fraction of the largest.
 const MIN_SIZE_SCALE: f32 = 0.35;
-/// Slow sways of the first four lines' lengths (Hz), which smear the
-/// network's resonances so long tails stay smooth instead of ringing.
-const SWAY_HZ: [f32; 4] = [0.53, 0.71, 0.89, 1.07];
+/// How many lines sway.
+const SWAYING: usize = 4;
+/// Slow sways of the first lines' lengths (Hz), which smear the network's
+/// resonances so long tails stay smooth instead of ringing.
+const SWAY_HZ: [f32; SWAYING] = [0.53, 0.71, 0.89, 1.07];
 /// How far the sways reach, in seconds.
 const SWAY_SECS: f32 = 0.00025;
+/// The sways change a line's length by less than this many frames per
+/// frame (4 · `SWAY_SECS` · the fastest rate, under 0.0011).
+const SWAY_SLOPE_BOUND: f32 = 0.002;
+/// The fastest a line's length glides to a new room size, and the
+/// predelay to a new time, in frames per frame.
+const MAX_LENGTH_GLIDE: f32 = 0.25;
+const MAX_PREDELAY_GLIDE: f32 = 0.5;
 /// Allpass diffusers on each input channel: delays (seconds) and gain.
 const DIFFUSER_SECS: [[f32; 2]; 2] = [[0.0047, 0.0031], [0.0053, 0.0029]];
 const DIFFUSER_GAIN: f32 = 0.6;
-/// The damping filter's pole at damping 1 (a one-pole lowpass in each
-/// line, unity at DC).
-const DAMPING_RANGE: f32 = 0.4;
+/// The damping filter's second tap at damping 1 (a two-tap lowpass in
+/// each line, unity at DC: at 0.5 it has a zero at Nyquist).
+const DAMPING_RANGE: f32 = 0.5;
 /// The per-pass gains are set for a decay this much longer than asked:
 /// the swaying lines' interpolation and the damping take high frequencies
 /// down a little faster, and a broadband measurement (Schroeder
 /// integration, -5 to -35 dB) then lands on the asked RT60. Measured in
 /// `tests/effects.rs`.
-const DECAY_CALIBRATION: f32 = 1.08;
+const DECAY_CALIBRATION: f32 = 1.1;
 /// The longest predelay, in seconds.
 const MAX_PREDELAY_SECS: f32 = 0.5;
 /// Output level of the network (its eight lines summed with signs).
 const OUTPUT_GAIN: f32 = 0.3;
-/// Output signs per line: two orthogonal rows, so the channels are
-/// decorrelated.
-const LEFT_SIGNS: [f32; LINES] = [1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0];
-const RIGHT_SIGNS: [f32; LINES] = [1.0, 1.0, -1.0, -1.0, 1.0, 1.0, -1.0, -1.0];
-
 /// A Schroeder allpass on a delay line.
 #[derive(Clone, Debug)]
 struct Allpass {
@@ -54,14 +59,103 @@ impl Allpass {
             delay: delay.max(1),
         }
     }
+}
 
-    #[inline]
-    fn process(&mut self, x: f32) -> f32 {
-        let delayed = self.line.tap(self.delay);
-        let v = x + DIFFUSER_GAIN * delayed;
-        self.line.push(v);
-        delayed - DIFFUSER_GAIN * v
+/// Two allpasses in series from `input` to `out`, given what each line gives
+/// back (`delayed`) and filling in what each takes in (`written`).
+#[inline(always)]
+fn allpasses(
+    (input, out): (&[f32], &mut [f32]),
+    delayed: (&[f32], &[f32]),
+    written: (&mut [f32], &mut [f32]),
+) {
+    let lines = delayed
+        .0
+        .iter()
+        .zip(delayed.1)
+        .zip(written.0.iter_mut().zip(written.1.iter_mut()));
+    let frames = input.iter().zip(out.iter_mut());
+    for ((x, out), ((first, second), (first_written, second_written))) in frames.zip(lines) {
+        let v = x + DIFFUSER_GAIN * first;
+        *first_written = v;
+        let y = first - DIFFUSER_GAIN * v;
+        let v = y + DIFFUSER_GAIN * second;
+        *second_written = v;
+        *out = second - DIFFUSER_GAIN * v;
     }
+}
+
+/// The network's frames, `frames` of them: each line's run damped and
+/// scaled (`taps`: the gains on its sample now and the one before), summed
+/// for the Householder reflection (y - (2/N)·Σy) and the two outputs
+/// (written to `output` and added to `mix`), and what each line takes in
+/// (`written`: its y, less the reflection, plus the input of its side).
+/// Frame by frame across the lines, which the compiler turns into vectors
+/// of frames; its own function, so it knows the buffers do not overlap.
+#[inline(always)]
+fn network(
+    frames: usize,
+    raw: &[&[f32]; LINES],
+    input: &[[f32; CHUNK_FRAMES]; 2],
+    (now, before): (&[f32; LINES], &[f32; LINES]),
+    written: &mut [[f32; CHUNK_FRAMES]; LINES],
+    (left, right): (&mut [f32; CHUNK_FRAMES], &mut [f32; CHUNK_FRAMES]),
+    (mix_left, mix_right): (&mut [f32], &mut [f32]),
+) {
+    let frames = raw
+        .iter()
+        .fold(frames.min(CHUNK_FRAMES), |n, run| {
+            n.min(run.len().saturating_sub(1))
+        })
+        .min(mix_left.len())
+        .min(mix_right.len());
+    for j in 0..frames {
+        let mut y = [0.0f32; LINES];
+        for k in 0..LINES {
+            y[k] = now[k] * raw[k][j + 1] + before[k] * raw[k][j];
+        }
+        let pairs = [y[0] + y[1], y[2] + y[3], y[4] + y[5], y[6] + y[7]];
+        let differences = [y[0] - y[1], y[2] - y[3], y[4] - y[5], y[6] - y[7]];
+        let sum = (pairs[0] + pairs[1]) + (pairs[2] + pairs[3]);
+        // Two orthogonal rows of signs, so the channels decorrelate.
+        let to_left = (differences[0] + differences[1]) + (differences[2] + differences[3]);
+        let to_right = (pairs[0] - pairs[1]) + (pairs[2] - pairs[3]);
+        left[j] = OUTPUT_GAIN * to_left;
+        right[j] = OUTPUT_GAIN * to_right;
+        mix_left[j] += left[j];
+        mix_right[j] += right[j];
+        let reflect = (2.0 / LINES as f32) * sum;
+        let fed = [input[0][j] - reflect, input[1][j] - reflect];
+        for k in 0..LINES {
+            written[k][j] = y[k] + fed[k & 1];
+        }
+    }
+}
+
+/// Runs `input` through two allpasses in series into `out`; the chunk is
+/// at most either delay long, so every sample they read was written before.
+/// `temporary` holds what the two lines take in.
+#[inline(always)]
+fn diffuse_pair(
+    [first, second]: &mut [Allpass; 2],
+    input: &[f32],
+    out: &mut [f32],
+    temporary: &mut [[f32; CHUNK_FRAMES]],
+) {
+    let frames = input.len().min(out.len()).min(CHUNK_FRAMES);
+    let [first_written, second_written, ..] = temporary else {
+        return;
+    };
+    allpasses(
+        (&input[..frames], &mut out[..frames]),
+        (
+            first.line.run(first.delay, frames),
+            second.line.run(second.delay, frames),
+        ),
+        (&mut first_written[..frames], &mut second_written[..frames]),
+    );
+    first.line.write(&first_written[..frames]);
+    second.line.write(&second_written[..frames]);
 }
 
 /// The reverb's audio state.
@@ -81,9 +175,10 @@ pub(crate) struct Reverb {
     /// Per-line feedback gain (the RT60) and damping filter state.
     gains: [f32; LINES],
     damping_coefficient: f32,
-    lowpass: [f32; LINES],
-    sway_phase: [f32; 4],
-    sway_step: [f32; 4],
+    /// Each line's last output, for the damping filter.
+    last_raw: [f32; LINES],
+    sway_phase: [f32; SWAYING],
+    sway_step: [f32; SWAYING],
     sway_frames: f32,
 }
 
@@ -109,7 +204,7 @@ impl Reverb {
             length_targets: [0.0; LINES],
             gains: [0.0; LINES],
             damping_coefficient: 0.0,
-            lowpass: [0.0; LINES],
+            last_raw: [0.0; LINES],
             sway_phase: [0.0, 0.25, 0.5, 0.75],
             sway_step: SWAY_HZ.map(|hz| hz / sample_rate),
             sway_frames,
@@ -164,81 +259,31 @@ impl Reverb {
 
     /// Adds the reverb of `(in_left, in_right)` to `(out_left, out_right)`.
     /// Returns the largest output magnitude of the block.
-    // The lines' state sits in parallel arrays, indexed by line.
-    #[allow(clippy::needless_range_loop)]
+    #[inline(always)]
     pub(crate) fn process(
         &mut self,
         in_left: &[f32],
         in_right: &[f32],
         out_left: &mut [f32],
         out_right: &mut [f32],
+        scratch: &mut Scratch,
     ) -> f32 {
         let frames = out_left.len();
-        let gliding = self.lengths != self.length_targets;
-        if gliding {
-            self.update_gains();
-        }
-        // The swaying lines' offsets at the block's ends, a line between
-        // (the sways are slower than 1.1 Hz; a block is a few ms).
-        let mut sway = [0.0f32; 4];
-        let mut sway_step = [0.0f32; 4];
-        for k in 0..4 {
-            let start = self.sway_frames * triangle(self.sway_phase[k]);
-            let mut phase = self.sway_phase[k] + self.sway_step[k] * frames as f32;
-            phase -= phase.floor();
-            let end = self.sway_frames * triangle(phase);
-            self.sway_phase[k] = phase;
-            sway[k] = self.lengths[k] + start;
-            sway_step[k] = (end - start) / frames as f32;
-        }
-        let taps: [usize; LINES] = self.lengths.map(|l| l as usize);
-        let a = self.damping_coefficient;
-        let gains = self.gains;
-        let mut lowpass = self.lowpass;
         let mut peak = 0.0f32;
-        for n in 0..frames {
-            let input = self.diffuse(in_left[n], in_right[n]);
-            // Read every line: the first four swaying (linear
-            // interpolation), the others at whole frames unless gliding.
-            let mut raw = [0.0f32; LINES];
-            for k in 0..4 {
-                raw[k] = self.lines[k].read_linear(sway[k] + sway_step[k] * n as f32);
-            }
-            for k in 4..LINES {
-                raw[k] = if gliding {
-                    self.lines[k].read(self.lengths[k])
-                } else {
-                    self.lines[k].tap(taps[k])
-                };
-            }
-            if gliding {
-                for k in 0..LINES {
-                    self.lengths[k] +=
-                        (self.length_targets[k] - self.lengths[k]).clamp(-0.25, 0.25);
-                }
-            }
-            // Damp and scale (eight lanes, no branches), then the
-            // Householder feedback: y - (2/N)·Σy, plus the input.
-            let mut y = [0.0f32; LINES];
-            for k in 0..LINES {
-                lowpass[k] = raw[k] + a * (lowpass[k] - raw[k]);
-                y[k] = lowpass[k] * gains[k];
-            }
-            let reflect = y.iter().sum::<f32>() * (2.0 / LINES as f32);
-            let (mut left, mut right) = (0.0f32, 0.0f32);
-            for k in 0..LINES {
-                left += LEFT_SIGNS[k] * y[k];
-                right += RIGHT_SIGNS[k] * y[k];
-            }
-            for k in 0..LINES {
-                self.lines[k].push(y[k] - reflect + input[k & 1]);
-            }
-            let (left, right) = (left * OUTPUT_GAIN, right * OUTPUT_GAIN);
-            out_left[n] += left;
-            out_right[n] += right;
-            peak = peak.max(left.abs()).max(right.abs());
+        let mut done = 0;
+        while done < frames {
+            let n = self.chunk_frames().min(frames - done);
+            let span = done..done + n;
+            let chunk_peak = self.process_chunk(
+                &in_left[span.clone()],
+                &in_right[span.clone()],
+                &mut out_left[span.clone()],
+                &mut out_right[span],
+                scratch,
+            );
+            peak = peak.max(chunk_peak);
+            done += n;
         }
-        self.lowpass = lowpass;
         if !peak.is_finite() {
             self.clear();
             return 0.0;
@@ -246,27 +291,130 @@ impl Reverb {
         peak
     }
 
-    /// One frame of input through the predelay (gliding if it changed) and
-    /// the diffusers, per channel.
-    #[inline]
-    fn diffuse(&mut self, left: f32, right: f32) -> [f32; 2] {
-        let settled = self.predelay_frames == self.predelay_target;
-        if !settled {
-            self.predelay_frames += (self.predelay_target - self.predelay_frames).clamp(-0.5, 0.5);
+    /// How many frames the network can run at once: no longer than its
+    /// shortest loop (a diffuser, or a line at its shortest sway while
+    /// gliding a quarter frame per frame).
+    #[inline(always)]
+    fn chunk_frames(&self) -> usize {
+        let shortest_line =
+            self.lengths.iter().fold(f32::INFINITY, |a, b| a.min(*b)) - self.sway_frames;
+        let shortest_diffuser = self
+            .diffusers
+            .iter()
+            .flatten()
+            .fold(usize::MAX, |a, d| a.min(d.delay));
+        feedback_chunk(
+            shortest_line.min(shortest_diffuser as f32),
+            MAX_LENGTH_GLIDE + SWAY_SLOPE_BOUND,
+        )
+    }
+
+    /// One chunk (at most the shortest loop long): each stage runs across
+    /// the chunk's frames, one line after another, so the loops vectorise.
+    // The lines' state sits in parallel arrays, indexed by line.
+    #[allow(clippy::needless_range_loop)]
+    #[inline(always)]
+    fn process_chunk(
+        &mut self,
+        in_left: &[f32],
+        in_right: &[f32],
+        out_left: &mut [f32],
+        out_right: &mut [f32],
+        scratch: &mut Scratch,
+    ) -> f32 {
+        let n = out_left.len().min(CHUNK_FRAMES);
+        self.diffuse(&in_left[..n], &in_right[..n], scratch);
+        // Read every line: the first four swaying, all of them gliding
+        // while the room size changes (linear interpolation), the rest at
+        // whole frames. Each run comes after the line's last sample of the
+        // chunk before (the damping filter's second tap).
+        let gliding = self.lengths != self.length_targets;
+        // Lines read in place (at whole frames) keep their delay here.
+        let mut in_place = [None; LINES];
+        for k in 0..LINES {
+            let mut delay = self.lengths[k];
+            let mut slope = 0.0;
+            if gliding {
+                let glide = MAX_LENGTH_GLIDE * n as f32;
+                let end = delay + (self.length_targets[k] - delay).clamp(-glide, glide);
+                slope = (end - delay) / n as f32;
+                self.lengths[k] = end;
+            }
+            if k < SWAYING {
+                let start = self.sway_frames * triangle(self.sway_phase[k]);
+                let mut phase = self.sway_phase[k] + self.sway_step[k] * n as f32;
+                phase -= phase.floor();
+                let end = self.sway_frames * triangle(phase);
+                self.sway_phase[k] = phase;
+                delay += start;
+                slope += (end - start) / n as f32;
+            }
+            in_place[k] = self.lines[k].whole_delay(delay, slope);
+            if in_place[k].is_none() {
+                let raw = &mut scratch.lines[k];
+                raw[0] = self.last_raw[k];
+                self.lines[k].read_sweep(0, delay, slope, &mut raw[1..=n]);
+            }
         }
-        let mut out = [0.0f32; 2];
+        if gliding {
+            self.update_gains();
+        }
+        // Each run with the sample before it: from the ring itself, one
+        // frame earlier, or from the copy.
+        let raw: [&[f32]; LINES] = std::array::from_fn(|k| match in_place[k] {
+            Some(whole) => self.lines[k].run(whole + 1, n + 1),
+            None => &scratch.lines[k][..=n],
+        });
+        for k in 0..LINES {
+            self.last_raw[k] = raw[k][n];
+        }
+        // Damping (a two-tap lowpass) and the RT60 gain in one pair of
+        // taps per line.
+        let b = self.damping_coefficient;
+        let now = self.gains.map(|g| g * (1.0 - b));
+        let before = self.gains.map(|g| g * b);
+        let [left, right] = &mut scratch.output;
+        network(
+            n,
+            &raw,
+            &scratch.input,
+            (&now, &before),
+            &mut scratch.written,
+            (left, right),
+            (out_left, out_right),
+        );
+        let written = &scratch.written;
+        for (line, written) in self.lines.iter_mut().zip(written.iter()) {
+            line.write(&written[..n]);
+        }
+        let [left, right] = &scratch.output;
+        peak(&left[..n]).max(peak(&right[..n]))
+    }
+
+    /// A chunk of input through the predelay (gliding if it changed) and
+    /// the diffusers, per channel, into `scratch.input`.
+    #[inline(always)]
+    fn diffuse(&mut self, left: &[f32], right: &[f32], scratch: &mut Scratch) {
+        let n = left.len().min(CHUNK_FRAMES);
+        let start = self.predelay_frames;
+        let glide = MAX_PREDELAY_GLIDE * n as f32;
+        let end = start + (self.predelay_target - start).clamp(-glide, glide);
+        self.predelay_frames = end;
+        let slope = (end - start) / n as f32;
         for (c, x) in [left, right].into_iter().enumerate() {
-            self.predelay[c].push(x);
-            let delayed = if settled {
-                self.predelay[c].tap(self.predelay_frames as usize)
-            } else {
-                self.predelay[c].read(self.predelay_frames)
+            let predelay = &mut self.predelay[c];
+            predelay.write(&x[..n]);
+            // Settled on whole frames, the predelay is read in place.
+            let delayed: &[f32] = match predelay.whole_delay(start, slope) {
+                Some(whole) => predelay.run(n - 1 + whole, n),
+                None => {
+                    predelay.read_sweep(n - 1, start, slope, &mut scratch.output[c][..n]);
+                    &scratch.output[c][..n]
+                }
             };
-            let d = &mut self.diffusers[c];
-            let diffused = d[0].process(delayed);
-            out[c] = d[1].process(diffused);
+            let out = &mut scratch.input[c][..n];
+            diffuse_pair(&mut self.diffusers[c], delayed, out, &mut scratch.written);
         }
-        out
     }
 
     /// Silences the tail.
@@ -277,7 +425,7 @@ impl Reverb {
         for d in self.diffusers.iter_mut().flatten() {
             d.line.clear();
         }
-        self.lowpass = [0.0; LINES];
+        self.last_raw = [0.0; LINES];
     }
 }
 
