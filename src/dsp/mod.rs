@@ -10,6 +10,7 @@ pub(crate) mod mix;
 pub(crate) mod noise;
 pub(crate) mod pan;
 pub(crate) mod slew;
+pub(crate) mod transpose;
 pub(crate) mod wavetable;
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use crate::dsp::filter::{LadderBatch, SvfBatch, CONTROL_FRAMES, LANES};
 use crate::dsp::limiter::Limiter;
 use crate::dsp::mix::apply_ramp;
 use crate::dsp::slew::Slew;
+use crate::dsp::transpose::{frames_to_rows, rows_to_frames};
 use crate::dsp::wavetable::{wavetables, Wavetables};
 use crate::fx::Effects;
 use crate::patch::Patch;
@@ -706,9 +707,6 @@ impl EngineCore {
                     self.flush(&mut batch, bus, frames, &group_gains);
                 }
                 let lane = batch.lanes;
-                if batch.count == 0 {
-                    self.patch_scratch.frame_major[..frames].fill([0.0; LANES]);
-                }
                 let played = self.prepare(slot, frames, lane, lanes == 2);
                 batch.family = Some(family);
                 batch.members[batch.count] = (slot, lane, played);
@@ -789,7 +787,10 @@ impl EngineCore {
                 FilterFamily::Ladder => ladder.load(lane, Default::default(), 0.0, 0.1, 1.0),
             }
         }
+        // The voices' lanes into frames of lanes, through the filters, and
+        // back.
         let frame_major = &mut scratch.frame_major[..frames];
+        rows_to_frames(&mut scratch.lanes, batch.lanes, frame_major);
         for (s, chunk) in frame_major.chunks_mut(CONTROL_FRAMES).enumerate() {
             match family {
                 FilterFamily::Svf(_) => svf.run(chunk, &scratch.g_points[s], &scratch.k_points[s]),
@@ -798,6 +799,7 @@ impl EngineCore {
                 }
             }
         }
+        frames_to_rows(frame_major, batch.lanes, &mut scratch.lanes);
         let last = segments.saturating_sub(1);
         for &(slot, lane, _) in &batch.members[..batch.count] {
             let Some(pv) = self.voices[slot].patched_mut() else {

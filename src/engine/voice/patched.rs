@@ -19,7 +19,7 @@ use crate::Waveform;
 mod lanes;
 mod modulation;
 
-use lanes::{add, oscillate, split_two, AddLane, AddLanePair, Dest, WriteLane};
+use lanes::{add, oscillate, split_two, Dest};
 pub(crate) use modulation::PatchVoice;
 use modulation::Targets;
 
@@ -228,27 +228,20 @@ impl Voice {
         pv.send_mod = last.sends;
         let pitch_moves = patch.modulates(ModTarget::Pitch);
 
-        // Sources and unison into the lanes.
-        // A filtered voice writes straight into the batch's frame-major
-        // buffer (zeroed when the batch began), where the filters read it;
-        // one without a filter into its own two lanes.
+        // Sources and unison into the voice's own lanes (one buffer per
+        // channel, where the oscillators write in vectors of frames); a
+        // filter batch turns them into frames of lanes before it runs.
         let [left, right, ..] = split_two(&mut scratch.lanes, lane);
         let (left, right) = (&mut left[..frames], &mut right[..frames]);
-        let mut dest = if lane < LANES {
-            Dest::Batch(&mut scratch.frame_major[..frames], lane)
-        } else {
-            left.fill(0.0);
-            if stereo_lanes {
-                right.fill(0.0);
-            }
-            Dest::Lanes(left, right)
-        };
+        left.fill(0.0);
+        if stereo_lanes {
+            right.fill(0.0);
+        }
+        let mut dest = Dest(left, right);
         let unison = patch.unison;
         let copies = usize::from(unison.voices.max(1));
         let copy_gain = 1.0 / (copies as f32).sqrt();
         let mut played = frames;
-        // Whether anything was added to the voice's lane yet.
-        let mut written_any = false;
         for (si, source) in patch.sources.iter().enumerate() {
             let kind = match &source.waveform {
                 Waveform::Sine => Kind::Table(Shape::Sine),
@@ -268,7 +261,6 @@ impl Voice {
                 Kind::Noise => {
                     let tmp = &mut scratch.tmp[..frames];
                     noise.render(tmp);
-                    written_any = true;
                     dest.add(0, tmp, source.level);
                     if stereo_lanes {
                         dest.add(1, tmp, source.level);
@@ -312,7 +304,6 @@ impl Voice {
                     if stereo_lanes {
                         dest.add(1, if two { &*tmp_right } else { &*tmp }, source.level);
                     }
-                    written_any = true;
                 }
                 Kind::Table(_) | Kind::Pulse(_) => {
                     let shape = match kind {
@@ -320,8 +311,6 @@ impl Voice {
                         _ => Shape::Saw,
                     };
                     for u in 0..copies {
-                        let first_write = !written_any;
-                        written_any = true;
                         let spread_at = if copies > 1 {
                             u as f32 / (copies - 1) as f32 * 2.0 - 1.0
                         } else {
@@ -347,60 +336,19 @@ impl Voice {
                                 Kind::Pulse(duty) => Some(clamp_duty_cycle(duty + pulse[s])),
                                 _ => None,
                             };
-                            match &mut dest {
-                                Dest::Lanes(left, right) => {
-                                    let (l, r) =
-                                        (&mut left[done..done + n], &mut right[done..done + n]);
-                                    if stereo_lanes {
-                                        let mut sink = AddStereo {
-                                            left: l,
-                                            right: r,
-                                            gain,
-                                            pan,
-                                        };
-                                        oscillate(
-                                            ctx.tables, level, phase, increment, duty, &mut sink,
-                                        );
-                                    } else {
-                                        let mut sink = AddMono { mix: l, gain };
-                                        oscillate(
-                                            ctx.tables, level, phase, increment, duty, &mut sink,
-                                        );
-                                    }
-                                }
-                                Dest::Batch(fm, lane) => {
-                                    let frames = &mut fm[done..done + n];
-                                    if stereo_lanes {
-                                        let mut sink = AddLanePair {
-                                            frames,
-                                            lane: *lane,
-                                            gain,
-                                            pan,
-                                        };
-                                        oscillate(
-                                            ctx.tables, level, phase, increment, duty, &mut sink,
-                                        );
-                                    } else if first_write {
-                                        // The lane holds zeros: store, no need to add.
-                                        let mut sink = WriteLane {
-                                            frames,
-                                            lane: *lane,
-                                            gain,
-                                        };
-                                        oscillate(
-                                            ctx.tables, level, phase, increment, duty, &mut sink,
-                                        );
-                                    } else {
-                                        let mut sink = AddLane {
-                                            frames,
-                                            lane: *lane,
-                                            gain,
-                                        };
-                                        oscillate(
-                                            ctx.tables, level, phase, increment, duty, &mut sink,
-                                        );
-                                    }
-                                }
+                            let Dest(left, right) = &mut dest;
+                            let (l, r) = (&mut left[done..done + n], &mut right[done..done + n]);
+                            if stereo_lanes {
+                                let mut sink = AddStereo {
+                                    left: l,
+                                    right: r,
+                                    gain,
+                                    pan,
+                                };
+                                oscillate(ctx.tables, level, phase, increment, duty, &mut sink);
+                            } else {
+                                let mut sink = AddMono { mix: l, gain };
+                                oscillate(ctx.tables, level, phase, increment, duty, &mut sink);
                             }
                             done += n;
                         }
@@ -470,44 +418,6 @@ impl Voice {
                 None
             }
         };
-        let stereo_lanes = pv.stereo;
-        // The common case, a steady gain and pan out of the batch: straight
-        // from the batch's frames into the mix.
-        if let (Some(g), true) = (constant, lane < LANES) {
-            let batch = &scratch.frame_major[..frames];
-            match target {
-                super::MixTarget::Mono(mix) => {
-                    for (m, f) in mix.iter_mut().zip(batch) {
-                        *m += f[lane] * g;
-                    }
-                    return alive < frames;
-                }
-                super::MixTarget::Stereo(left, right)
-                    if !pv.moves_pan && base_pan.0 == base_pan.1 =>
-                {
-                    let (pl, pr) = pan_gains(base_pan.0);
-                    let (gl, gr) = (g * pl, g * pr);
-                    let other = lane + usize::from(stereo_lanes);
-                    for ((l, r), f) in left.iter_mut().zip(right.iter_mut()).zip(batch) {
-                        *l += f[lane] * gl;
-                        *r += f[other] * gr;
-                    }
-                    return alive < frames;
-                }
-                target => {
-                    return self.finish_general(
-                        scratch,
-                        gain_scratch,
-                        lane,
-                        Some(g),
-                        alive,
-                        frames,
-                        base_pan,
-                        target,
-                    )
-                }
-            }
-        }
         self.finish_general(
             scratch,
             gain_scratch,
@@ -539,27 +449,9 @@ impl Voice {
         };
         let gain = &mut gain_scratch.gain[..frames];
         let stereo_lanes = pv.stereo;
-        let (l_lane, r_lane): (&[f32], &[f32]) = if lane < LANES {
-            // Out of the batch's frame-major buffer.
-            let PatchScratch {
-                frame_major,
-                tmp,
-                tmp_right,
-                ..
-            } = scratch;
-            for (t, f) in tmp[..frames].iter_mut().zip(&frame_major[..frames]) {
-                *t = f[lane];
-            }
-            if stereo_lanes {
-                for (t, f) in tmp_right[..frames].iter_mut().zip(&frame_major[..frames]) {
-                    *t = f[lane + 1];
-                }
-            }
-            (&tmp[..frames], &tmp_right[..frames])
-        } else {
-            let [l, r, ..] = split_two(&mut scratch.lanes, lane);
-            (&l[..frames], &r[..frames])
-        };
+        // The voice's lanes (filtered lanes come back from the batch).
+        let [l, r, ..] = split_two(&mut scratch.lanes, lane);
+        let (l_lane, r_lane): (&[f32], &[f32]) = (&l[..frames], &r[..frames]);
         match target {
             super::MixTarget::Mono(mix) => match constant {
                 Some(g) => add(mix, l_lane, g),

@@ -1,0 +1,192 @@
+//! Moving a filter batch between its two layouts: one buffer per lane (a
+//! voice's channel: where its oscillators write, in vectors of frames) and
+//! one array of lanes per frame (what the filter kernels take, in vectors of
+//! lanes). With AVX, eight frames of eight lanes turn around in registers.
+
+use super::filter::{Lanes, LANES};
+
+/// Writes lane `l` of `frames[f]` from `rows[l][f]` for every frame and the
+/// first `used` lanes; the other lanes get 0 (and so do their rows, up to
+/// `LANES`, over those frames).
+pub(crate) fn rows_to_frames<const N: usize>(
+    rows: &mut [[f32; N]],
+    used: usize,
+    frames: &mut [Lanes],
+) {
+    let used = used.min(LANES).min(rows.len());
+    let count = frames.len().min(N);
+    let frames = &mut frames[..count];
+    #[cfg(target_arch = "x86_64")]
+    if rows.len() >= LANES && super::filter::has_avx2_fma() {
+        for row in &mut rows[used..LANES] {
+            row[..count].fill(0.0);
+        }
+        // SAFETY: the CPU has AVX (checked just above), and there are
+        // LANES rows.
+        unsafe { avx::rows_to_frames(rows, frames) };
+        return;
+    }
+    for (f, frame) in frames.iter_mut().enumerate() {
+        for (l, x) in frame.iter_mut().enumerate() {
+            *x = if l < used { rows[l][f] } else { 0.0 };
+        }
+    }
+}
+
+/// Writes `rows[l][f]` from lane `l` of `frames[f]`, for every frame and
+/// at least the first `used` lanes (all `LANES` when that is quicker).
+pub(crate) fn frames_to_rows<const N: usize>(frames: &[Lanes], used: usize, rows: &mut [[f32; N]]) {
+    let used = used.min(LANES).min(rows.len());
+    let count = frames.len().min(N);
+    let frames = &frames[..count];
+    #[cfg(target_arch = "x86_64")]
+    if rows.len() >= LANES && super::filter::has_avx2_fma() {
+        // SAFETY: the CPU has AVX (checked just above), and there are
+        // LANES rows.
+        unsafe { avx::frames_to_rows(frames, rows) };
+        return;
+    }
+    for (l, row) in rows[..used].iter_mut().enumerate() {
+        for (x, frame) in row.iter_mut().zip(frames) {
+            *x = frame[l];
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx {
+    use super::{Lanes, LANES};
+    use std::arch::x86_64::*;
+
+    /// Transposes eight vectors of eight (rows in, columns out).
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn transpose8(r: [__m256; 8]) -> [__m256; 8] {
+        // SAFETY: register shuffles only; the caller has AVX. (Newer
+        // compilers call these safe here; Rust 1.85 does not.)
+        #[allow(unused_unsafe)]
+        unsafe {
+            let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+            let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+            let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+            let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+            let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+            let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+            let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+            let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+            let s0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+            let s1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+            let s2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+            let s3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+            let s4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+            let s5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+            let s6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+            let s7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+            [
+                _mm256_permute2f128_ps::<0x20>(s0, s4),
+                _mm256_permute2f128_ps::<0x20>(s1, s5),
+                _mm256_permute2f128_ps::<0x20>(s2, s6),
+                _mm256_permute2f128_ps::<0x20>(s3, s7),
+                _mm256_permute2f128_ps::<0x31>(s0, s4),
+                _mm256_permute2f128_ps::<0x31>(s1, s5),
+                _mm256_permute2f128_ps::<0x31>(s2, s6),
+                _mm256_permute2f128_ps::<0x31>(s3, s7),
+            ]
+        }
+    }
+
+    /// [`super::rows_to_frames`] with all lanes used.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn rows_to_frames<const N: usize>(rows: &[[f32; N]], frames: &mut [Lanes]) {
+        let whole = frames.len() / 8 * 8;
+        let rows = &rows[..LANES];
+        for f0 in (0..whole).step_by(8) {
+            for half in 0..LANES / 8 {
+                // SAFETY: f0 + 8 <= frames.len() <= N, and each row has N
+                // floats: the eight reads are in bounds.
+                let r: [__m256; 8] = std::array::from_fn(|i| unsafe {
+                    _mm256_loadu_ps(rows[half * 8 + i][f0..f0 + 8].as_ptr())
+                });
+                // SAFETY: plain register shuffles (AVX is enabled here).
+                let c = unsafe { transpose8(r) };
+                for (i, c) in c.into_iter().enumerate() {
+                    // SAFETY: frame f0 + i exists and has LANES floats, of
+                    // which half·8 .. half·8 + 8 are written.
+                    unsafe {
+                        _mm256_storeu_ps(frames[f0 + i][half * 8..half * 8 + 8].as_mut_ptr(), c)
+                    };
+                }
+            }
+        }
+        for (f, frame) in frames.iter_mut().enumerate().skip(whole) {
+            for (l, x) in frame.iter_mut().enumerate() {
+                *x = rows[l][f];
+            }
+        }
+    }
+
+    /// [`super::frames_to_rows`] with all lanes used.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn frames_to_rows<const N: usize>(frames: &[Lanes], rows: &mut [[f32; N]]) {
+        let whole = frames.len() / 8 * 8;
+        let rows = &mut rows[..LANES];
+        for f0 in (0..whole).step_by(8) {
+            for half in 0..LANES / 8 {
+                // SAFETY: frames f0 .. f0 + 8 exist and have LANES floats.
+                let r: [__m256; 8] = std::array::from_fn(|i| unsafe {
+                    _mm256_loadu_ps(frames[f0 + i][half * 8..half * 8 + 8].as_ptr())
+                });
+                // SAFETY: plain register shuffles (AVX is enabled here).
+                let c = unsafe { transpose8(r) };
+                for (i, c) in c.into_iter().enumerate() {
+                    // SAFETY: f0 + 8 <= frames.len() <= N floats per row.
+                    unsafe { _mm256_storeu_ps(rows[half * 8 + i][f0..f0 + 8].as_mut_ptr(), c) };
+                }
+            }
+        }
+        for (l, row) in rows.iter_mut().enumerate() {
+            for (x, frame) in row.iter_mut().zip(frames).skip(whole) {
+                *x = frame[l];
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_ways_match_the_plain_loops() {
+        for frames_count in [0usize, 1, 7, 8, 9, 64, 255, 256] {
+            for used in [0usize, 1, 5, 15, 16] {
+                let mut rows: Vec<[f32; 256]> = (0..LANES + 2)
+                    .map(|l| std::array::from_fn(|f| (l * 1000 + f) as f32))
+                    .collect();
+                let mut frames = vec![[-1.0f32; LANES]; frames_count];
+                rows_to_frames(&mut rows, used, &mut frames);
+                for (f, frame) in frames.iter().enumerate() {
+                    for (l, x) in frame.iter().enumerate() {
+                        let want = if l < used { (l * 1000 + f) as f32 } else { 0.0 };
+                        assert_eq!(*x, want, "{frames_count} frames, {used} lanes: [{f}][{l}]");
+                    }
+                }
+                let mut back = vec![[-1.0f32; 256]; LANES + 2];
+                frames_to_rows(&frames, used, &mut back);
+                for (l, row) in back.iter().enumerate() {
+                    for (f, x) in row.iter().enumerate() {
+                        // Lanes past `used` may come back as 0 (the frames'
+                        // zeros) or stay untouched.
+                        if l < used && f < frames_count {
+                            assert_eq!(*x, (l * 1000 + f) as f32, "back: [{l}][{f}]");
+                        } else if l >= LANES || f >= frames_count {
+                            assert_eq!(*x, -1.0, "back: [{l}][{f}] untouched");
+                        } else {
+                            assert!(*x == 0.0 || *x == -1.0, "back: [{l}][{f}] {x}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
