@@ -8,7 +8,7 @@
 //! ([`feedback_chunk`]).
 
 /// The longest run of frames read or written at once.
-pub(crate) const CHUNK_FRAMES: usize = 128;
+pub(crate) const CHUNK_FRAMES: usize = 256;
 
 /// Samples past the ring's end that repeat its start, so a run of up to
 /// `CHUNK_FRAMES + 1` samples starting anywhere is one contiguous slice.
