@@ -1,9 +1,9 @@
 //! `Chorus`: up to four copies of the input, each delayed by 10–25 ms and
 //! swayed by its own phase of a sine LFO, spread across the stereo field.
 
-use super::delay_line::{interpolate_add, peak as peak_of, DelayLine, CHUNK_FRAMES};
+use super::chunked::{add, Chunked, Io, Scratch};
+use super::delay_line::{interpolate_add, peak, DelayLine, CHUNK_FRAMES};
 use super::params::{finite_clamp, ChorusParams};
-use super::Scratch;
 use crate::dsp::fast::sin_cycles;
 
 /// Delay of the first copy's centre, and the spacing of the others
@@ -23,6 +23,7 @@ pub(crate) struct Chorus {
     phase: f32,
     /// The sway in frames, now (it glides to the depth's).
     sway_frames: f32,
+    block: Block,
 }
 
 impl Chorus {
@@ -34,6 +35,7 @@ impl Chorus {
             line: DelayLine::new((longest * sample_rate).ceil() as usize + 4),
             phase: 0.0,
             sway_frames: 0.0,
+            block: Block::default(),
         };
         chorus.set(ChorusParams::default());
         chorus.settle();
@@ -63,90 +65,107 @@ impl Chorus {
     fn target_sway(&self) -> f32 {
         self.params.depth * MAX_SWAY_SECS * self.sample_rate
     }
+}
 
-    /// Adds the chorus of the input's mid channel to the outputs; returns
-    /// the block's largest output magnitude. The block runs in chunks of at
-    /// most `CHUNK_FRAMES`, each copy reading its run of the line at once.
-    #[inline(always)]
-    pub(crate) fn process(
-        &mut self,
-        in_left: &[f32],
-        in_right: &[f32],
-        out_left: &mut [f32],
-        out_right: &mut [f32],
-        scratch: &mut Scratch,
-    ) -> f32 {
-        let frames = out_left.len();
-        let voices = self.params.voices as usize;
+/// What holds through a block: where the LFO and the depth start and end,
+/// and each copy's centre delay and gains.
+#[derive(Clone, Copy, Debug, Default)]
+struct Block {
+    frames: usize,
+    done: usize,
+    phase_end: f32,
+    sway_start: f32,
+    sway_end: f32,
+    voices: usize,
+    centres: [f32; MAX_VOICES],
+    gains: [(f32, f32); MAX_VOICES],
+}
+
+impl Chunked for Chorus {
+    fn begin_block(&mut self, frames: usize) {
+        let voices = usize::from(self.params.voices).clamp(1, MAX_VOICES);
         let target = self.target_sway();
         // The depth glides over about 20 ms, block by block.
         let glide = (frames as f32 / (0.02 * self.sample_rate)).min(1.0);
         let sway_start = self.sway_frames;
         let sway_end = sway_start + (target - sway_start) * glide;
         self.sway_frames = sway_end;
-        let phase_end = self.phase + self.params.rate_hz / self.sample_rate * frames as f32;
         let level = 1.0 / (voices as f32).sqrt();
-        // Each copy's centre delay and its left and right gains.
-        let mut centres = [0.0f32; MAX_VOICES];
-        let mut gains = [(0.0f32, 0.0f32); MAX_VOICES];
+        let mut block = Block {
+            frames: frames.max(1),
+            done: 0,
+            phase_end: self.phase + self.params.rate_hz / self.sample_rate * frames as f32,
+            sway_start,
+            sway_end,
+            voices,
+            ..Block::default()
+        };
         for k in 0..voices {
-            centres[k] = (BASE_SECS + SPACING_SECS * k as f32) * self.sample_rate;
+            block.centres[k] = (BASE_SECS + SPACING_SECS * k as f32) * self.sample_rate;
             // Spread from left to right, the outer copies wider.
             let pan = if voices == 1 {
                 0.5
             } else {
                 k as f32 / (voices - 1) as f32
             };
-            gains[k] = ((1.0 - pan) * level, pan * level);
+            block.gains[k] = ((1.0 - pan) * level, pan * level);
         }
-        let mut peak = 0.0f32;
-        let mut done = 0;
-        while done < frames {
-            let n = (frames - done).min(CHUNK_FRAMES);
-            let mid = &mut scratch.input[0];
-            middle(
-                &mut mid[..n],
-                &in_left[done..done + n],
-                &in_right[done..done + n],
-            );
-            self.line.write(&mid[..n]);
-            // Each copy's delay at the chunk's ends, a line between (the
-            // LFO is at most 10 Hz; a chunk is about a millisecond).
-            let at = |frame: usize| {
-                let t = frame as f32 / frames as f32;
-                (
-                    self.phase + (phase_end - self.phase) * t,
-                    sway_start + (sway_end - sway_start) * t,
-                )
-            };
-            let ((phase_a, depth_a), (phase_b, depth_b)) = (at(done), at(done + n));
-            let [left, right] = &mut scratch.output;
-            left[..n].fill(0.0);
-            right[..n].fill(0.0);
-            for k in 0..voices {
-                let offset = k as f32 / voices as f32;
-                let sway = |phase: f32, depth: f32| depth * sin_cycles(phase + offset);
-                let start = centres[k] + sway(phase_a, depth_a);
-                let end = centres[k] + sway(phase_b, depth_b);
-                let slope = (end - start) / n as f32;
-                self.line
-                    .sweep(n - 1, start, slope, n, |at, older, newer, base| {
-                        let span = at..at + older.len();
-                        let (left, right) = (&mut left[span.clone()], &mut right[span]);
-                        interpolate_add(left, right, gains[k], older, newer, base, slope);
-                    });
-            }
-            add(&mut out_left[done..done + n], &left[..n]);
-            add(&mut out_right[done..done + n], &right[..n]);
-            peak = peak.max(peak_of(&left[..n])).max(peak_of(&right[..n]));
-            done += n;
+        self.block = block;
+    }
+
+    /// A feed-forward path: any chunk.
+    fn chunk_frames(&self) -> usize {
+        CHUNK_FRAMES
+    }
+
+    /// Adds the chorus of the chunk's mid channel to its outputs, each copy
+    /// reading its run of the line at once.
+    #[inline(always)]
+    fn process_chunk(&mut self, io: Io<'_>, scratch: &mut Scratch) -> f32 {
+        let n = io.frames().min(CHUNK_FRAMES);
+        let block = self.block;
+        let mid = &mut scratch.input[0];
+        middle(&mut mid[..n], &io.in_left[..n], &io.in_right[..n]);
+        self.line.write(&mid[..n]);
+        // Each copy's delay at the chunk's ends, a line between (the LFO is
+        // at most 10 Hz; a chunk a few milliseconds).
+        let at = |frame: usize| {
+            let t = frame as f32 / block.frames as f32;
+            (
+                self.phase + (block.phase_end - self.phase) * t,
+                block.sway_start + (block.sway_end - block.sway_start) * t,
+            )
+        };
+        let ((phase_a, depth_a), (phase_b, depth_b)) = (at(block.done), at(block.done + n));
+        let [left, right] = &mut scratch.output;
+        left[..n].fill(0.0);
+        right[..n].fill(0.0);
+        for k in 0..block.voices {
+            let offset = k as f32 / block.voices as f32;
+            let sway = |phase: f32, depth: f32| depth * sin_cycles(phase + offset);
+            let start = block.centres[k] + sway(phase_a, depth_a);
+            let end = block.centres[k] + sway(phase_b, depth_b);
+            let slope = (end - start) / n as f32;
+            self.line
+                .sweep(n - 1, start, slope, n, |at, older, newer, base| {
+                    let span = at..at + older.len();
+                    let (left, right) = (&mut left[span.clone()], &mut right[span]);
+                    interpolate_add(left, right, block.gains[k], older, newer, base, slope);
+                });
         }
-        self.phase = phase_end - phase_end.floor();
-        if !peak.is_finite() {
-            self.line.clear();
-            return 0.0;
-        }
-        peak
+        add(&mut io.out_left[..n], &left[..n]);
+        add(&mut io.out_right[..n], &right[..n]);
+        self.block.done += n;
+        peak(&left[..n]).max(peak(&right[..n]))
+    }
+
+    fn end_block(&mut self) {
+        let phase = self.block.phase_end;
+        self.phase = phase - phase.floor();
+    }
+
+    fn clear(&mut self) {
+        self.line.clear();
     }
 }
 
@@ -155,13 +174,5 @@ impl Chorus {
 fn middle(mid: &mut [f32], left: &[f32], right: &[f32]) {
     for ((m, l), r) in mid.iter_mut().zip(left).zip(right) {
         *m = 0.5 * (l + r);
-    }
-}
-
-/// `out += x`.
-#[inline(always)]
-fn add(out: &mut [f32], x: &[f32]) {
-    for (o, x) in out.iter_mut().zip(x) {
-        *o += x;
     }
 }

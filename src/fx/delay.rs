@@ -1,9 +1,9 @@
 //! `Delay`: echoes at a time, each `feedback` times the one before, in
 //! place or alternating between the channels (ping-pong).
 
+use super::chunked::{add, Chunked, Io, Scratch};
 use super::delay_line::{feedback_chunk, peak, DelayLine, CHUNK_FRAMES};
 use super::params::{finite_clamp, DelayParams, MAX_DELAY_SECS};
-use super::Scratch;
 
 /// The fastest the delay time moves while it glides, in frames per frame.
 const MAX_GLIDE: f32 = 0.25;
@@ -61,57 +61,27 @@ impl Delay {
     fn target_frames(&self) -> f32 {
         (self.params.time_secs * self.sample_rate).round().max(1.0)
     }
+}
 
-    /// Adds the echoes of the input to the outputs; returns the block's
-    /// largest output magnitude.
-    #[inline(always)]
-    pub(crate) fn process(
-        &mut self,
-        in_left: &[f32],
-        in_right: &[f32],
-        out_left: &mut [f32],
-        out_right: &mut [f32],
-        scratch: &mut Scratch,
-    ) -> f32 {
-        let frames = out_left.len();
-        let target = self.target_frames();
-        let mut peak = 0.0f32;
-        let mut done = 0;
-        while done < frames {
-            // The delay stays between now and the target through a chunk.
-            let n = feedback_chunk(self.frames.min(target), 0.0).min(frames - done);
-            let span = done..done + n;
-            let chunk_peak = self.process_chunk(
-                target,
-                &in_left[span.clone()],
-                &in_right[span.clone()],
-                &mut out_left[span.clone()],
-                &mut out_right[span],
-                scratch,
-            );
-            peak = peak.max(chunk_peak);
-            done += n;
-        }
-        if !peak.is_finite() {
-            self.lines.iter_mut().for_each(DelayLine::clear);
-            return 0.0;
-        }
-        peak
+impl Chunked for Delay {
+    /// As long as the delay (it stays between now and its target through
+    /// a chunk).
+    fn chunk_frames(&self) -> usize {
+        feedback_chunk(self.frames.min(self.target_frames()), 0.0)
     }
 
     /// One chunk, no longer than the delay: the echoes read are all
     /// written before it.
     #[inline(always)]
-    fn process_chunk(
-        &mut self,
-        target: f32,
-        in_left: &[f32],
-        in_right: &[f32],
-        out_left: &mut [f32],
-        out_right: &mut [f32],
-        scratch: &mut Scratch,
-    ) -> f32 {
-        let n = out_left.len().min(CHUNK_FRAMES);
+    fn process_chunk(&mut self, io: Io<'_>, scratch: &mut Scratch) -> f32 {
+        let n = io.frames().min(CHUNK_FRAMES);
+        let Io {
+            in_left,
+            in_right,
+            out_left,
+            out_right,
+        } = io;
+        let target = self.target_frames();
         // A glide: about 50 ms for small changes, at most a quarter frame
         // per frame for large ones (the echoes bend by at most 25 % in
         // pitch); the delay moves in a line through each chunk, so nothing
@@ -168,6 +138,10 @@ impl Delay {
         line_right.write(&written_right[..n]);
         peak
     }
+
+    fn clear(&mut self) {
+        self.lines.iter_mut().for_each(DelayLine::clear);
+    }
 }
 
 /// `written = input + feedback · echo`.
@@ -191,13 +165,5 @@ fn feed_mid(written: &mut [f32], left: &[f32], right: &[f32], echo: &[f32], feed
 fn scale(written: &mut [f32], echo: &[f32], feedback: f32) {
     for (w, e) in written.iter_mut().zip(echo) {
         *w = feedback * e;
-    }
-}
-
-/// `out += x`.
-#[inline(always)]
-fn add(out: &mut [f32], x: &[f32]) {
-    for (o, x) in out.iter_mut().zip(x) {
-        *o += x;
     }
 }

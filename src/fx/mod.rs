@@ -37,6 +37,7 @@
 //! ```
 
 mod chorus;
+mod chunked;
 mod delay;
 mod delay_line;
 mod params;
@@ -46,34 +47,10 @@ pub use params::{ChorusParams, DelayParams, EffectSettings, ReverbParams, Sends,
 
 use crate::engine::MAX_BLOCK_FRAMES;
 use chorus::Chorus;
+use chunked::{run_in_chunks, Io, Scratch};
 use delay::Delay;
 use delay_line::{CHUNK_FRAMES, RAMP};
 use reverb::Reverb;
-
-/// Working buffers for one chunk, shared by the effects (they run one after
-/// another) and kept with them, so a block neither allocates nor clears
-/// them: every stage writes a buffer's first frames before reading them.
-#[derive(Debug)]
-pub(crate) struct Scratch {
-    /// One run per reverb line, after the line's previous sample.
-    pub(crate) lines: [[f32; CHUNK_FRAMES + 1]; reverb::LINES],
-    /// What each reverb line takes in.
-    pub(crate) written: [[f32; CHUNK_FRAMES]; reverb::LINES],
-    /// An effect's input and output, left and right.
-    pub(crate) input: [[f32; CHUNK_FRAMES]; 2],
-    pub(crate) output: [[f32; CHUNK_FRAMES]; 2],
-}
-
-impl Scratch {
-    fn new() -> Box<Self> {
-        Box::new(Scratch {
-            lines: [[0.0; CHUNK_FRAMES + 1]; reverb::LINES],
-            written: [[0.0; CHUNK_FRAMES]; reverb::LINES],
-            input: [[0.0; CHUNK_FRAMES]; 2],
-            output: [[0.0; CHUNK_FRAMES]; 2],
-        })
-    }
-}
 
 /// Below this peak an effect's output counts as silence (−120 dB).
 const SILENT: f32 = 1e-6;
@@ -239,17 +216,16 @@ impl Effects {
             }
             let [bus_left, bus_right] = &mut self.buses[fx];
             let scratch = &mut *self.scratch;
-            let (input_left, input_right) = (&bus_left[..frames], &bus_right[..frames]);
+            let io = Io {
+                in_left: &bus_left[..frames],
+                in_right: &bus_right[..frames],
+                out_left: &mut *out_left,
+                out_right: &mut *out_right,
+            };
             let peak = match fx {
-                0 => self
-                    .reverb
-                    .process(input_left, input_right, out_left, out_right, scratch),
-                1 => self
-                    .chorus
-                    .process(input_left, input_right, out_left, out_right, scratch),
-                _ => self
-                    .delay
-                    .process(input_left, input_right, out_left, out_right, scratch),
+                0 => run_in_chunks(&mut self.reverb, io, scratch),
+                1 => run_in_chunks(&mut self.chorus, io, scratch),
+                _ => run_in_chunks(&mut self.delay, io, scratch),
             };
             self.silent_frames[fx] = if self.fed[fx] || peak > SILENT {
                 0.0

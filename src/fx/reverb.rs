@@ -2,9 +2,9 @@
 //! matrix, a damping filter and an exact RT60 gain in each line), fed
 //! through a predelay and two allpass diffusers per channel.
 
+use super::chunked::{Chunked, Io, Scratch};
 use super::delay_line::{feedback_chunk, peak, DelayLine, CHUNK_FRAMES};
 use super::params::{finite_clamp, ReverbParams};
-use super::Scratch;
 
 /// Lines in the network.
 pub(crate) const LINES: usize = 8;
@@ -257,40 +257,34 @@ impl Reverb {
         }
     }
 
-    /// Adds the reverb of `(in_left, in_right)` to `(out_left, out_right)`.
-    /// Returns the largest output magnitude of the block.
+    /// A chunk of input through the predelay (gliding if it changed) and
+    /// the diffusers, per channel, into `scratch.input`.
     #[inline(always)]
-    pub(crate) fn process(
-        &mut self,
-        in_left: &[f32],
-        in_right: &[f32],
-        out_left: &mut [f32],
-        out_right: &mut [f32],
-        scratch: &mut Scratch,
-    ) -> f32 {
-        let frames = out_left.len();
-        let mut peak = 0.0f32;
-        let mut done = 0;
-        while done < frames {
-            let n = self.chunk_frames().min(frames - done);
-            let span = done..done + n;
-            let chunk_peak = self.process_chunk(
-                &in_left[span.clone()],
-                &in_right[span.clone()],
-                &mut out_left[span.clone()],
-                &mut out_right[span],
-                scratch,
-            );
-            peak = peak.max(chunk_peak);
-            done += n;
+    fn diffuse(&mut self, left: &[f32], right: &[f32], scratch: &mut Scratch) {
+        let n = left.len().min(CHUNK_FRAMES);
+        let start = self.predelay_frames;
+        let glide = MAX_PREDELAY_GLIDE * n as f32;
+        let end = start + (self.predelay_target - start).clamp(-glide, glide);
+        self.predelay_frames = end;
+        let slope = (end - start) / n as f32;
+        for (c, x) in [left, right].into_iter().enumerate() {
+            let predelay = &mut self.predelay[c];
+            predelay.write(&x[..n]);
+            // Settled on whole frames, the predelay is read in place.
+            let delayed: &[f32] = match predelay.whole_delay(start, slope) {
+                Some(whole) => predelay.run(n - 1 + whole, n),
+                None => {
+                    predelay.read_sweep(n - 1, start, slope, &mut scratch.output[c][..n]);
+                    &scratch.output[c][..n]
+                }
+            };
+            let out = &mut scratch.input[c][..n];
+            diffuse_pair(&mut self.diffusers[c], delayed, out, &mut scratch.written);
         }
-        if !peak.is_finite() {
-            self.clear();
-            return 0.0;
-        }
-        peak
     }
+}
 
+impl Chunked for Reverb {
     /// How many frames the network can run at once: no longer than its
     /// shortest loop (a diffuser, or a line at its shortest sway while
     /// gliding a quarter frame per frame).
@@ -314,15 +308,14 @@ impl Reverb {
     // The lines' state sits in parallel arrays, indexed by line.
     #[allow(clippy::needless_range_loop)]
     #[inline(always)]
-    fn process_chunk(
-        &mut self,
-        in_left: &[f32],
-        in_right: &[f32],
-        out_left: &mut [f32],
-        out_right: &mut [f32],
-        scratch: &mut Scratch,
-    ) -> f32 {
-        let n = out_left.len().min(CHUNK_FRAMES);
+    fn process_chunk(&mut self, io: Io<'_>, scratch: &mut Scratch) -> f32 {
+        let n = io.frames().min(CHUNK_FRAMES);
+        let Io {
+            in_left,
+            in_right,
+            out_left,
+            out_right,
+        } = io;
         self.diffuse(&in_left[..n], &in_right[..n], scratch);
         // Read every line: the first four swaying, all of them gliding
         // while the room size changes (linear interpolation), the rest at
@@ -391,34 +384,8 @@ impl Reverb {
         peak(&left[..n]).max(peak(&right[..n]))
     }
 
-    /// A chunk of input through the predelay (gliding if it changed) and
-    /// the diffusers, per channel, into `scratch.input`.
-    #[inline(always)]
-    fn diffuse(&mut self, left: &[f32], right: &[f32], scratch: &mut Scratch) {
-        let n = left.len().min(CHUNK_FRAMES);
-        let start = self.predelay_frames;
-        let glide = MAX_PREDELAY_GLIDE * n as f32;
-        let end = start + (self.predelay_target - start).clamp(-glide, glide);
-        self.predelay_frames = end;
-        let slope = (end - start) / n as f32;
-        for (c, x) in [left, right].into_iter().enumerate() {
-            let predelay = &mut self.predelay[c];
-            predelay.write(&x[..n]);
-            // Settled on whole frames, the predelay is read in place.
-            let delayed: &[f32] = match predelay.whole_delay(start, slope) {
-                Some(whole) => predelay.run(n - 1 + whole, n),
-                None => {
-                    predelay.read_sweep(n - 1, start, slope, &mut scratch.output[c][..n]);
-                    &scratch.output[c][..n]
-                }
-            };
-            let out = &mut scratch.input[c][..n];
-            diffuse_pair(&mut self.diffusers[c], delayed, out, &mut scratch.written);
-        }
-    }
-
     /// Silences the tail.
-    pub(crate) fn clear(&mut self) {
+    fn clear(&mut self) {
         for line in self.lines.iter_mut().chain(self.predelay.iter_mut()) {
             line.clear();
         }
