@@ -132,8 +132,8 @@ fn network(
     }
 }
 
-/// Runs `input` through two allpasses in series into `out`; the chunk is
-/// at most either delay long, so every sample they read was written before.
+/// Runs `input` through two allpasses in series into `out`, in pieces of
+/// at most either delay, so every sample they read was written before.
 /// `temporary` holds what the two lines take in.
 #[inline(always)]
 fn diffuse_pair(
@@ -146,16 +146,23 @@ fn diffuse_pair(
     let [first_written, second_written, ..] = temporary else {
         return;
     };
-    allpasses(
-        (&input[..frames], &mut out[..frames]),
-        (
-            first.line.run(first.delay, frames),
-            second.line.run(second.delay, frames),
-        ),
-        (&mut first_written[..frames], &mut second_written[..frames]),
-    );
-    first.line.write(&first_written[..frames]);
-    second.line.write(&second_written[..frames]);
+    let piece = first.delay.min(second.delay).clamp(1, CHUNK_FRAMES);
+    let mut done = 0;
+    while done < frames {
+        let n = piece.min(frames - done);
+        let span = done..done + n;
+        allpasses(
+            (&input[span.clone()], &mut out[span.clone()]),
+            (
+                first.line.run(first.delay, n),
+                second.line.run(second.delay, n),
+            ),
+            (&mut first_written[..n], &mut second_written[..n]),
+        );
+        first.line.write(&first_written[..n]);
+        second.line.write(&second_written[..n]);
+        done += n;
+    }
 }
 
 /// The reverb's audio state.
@@ -286,21 +293,13 @@ impl Reverb {
 
 impl Chunked for Reverb {
     /// How many frames the network can run at once: no longer than its
-    /// shortest loop (a diffuser, or a line at its shortest sway while
-    /// gliding a quarter frame per frame).
+    /// shortest line at its shortest sway while gliding a quarter frame per
+    /// frame (the diffusers, shorter, run their chunk in pieces).
     #[inline(always)]
     fn chunk_frames(&self) -> usize {
         let shortest_line =
             self.lengths.iter().fold(f32::INFINITY, |a, b| a.min(*b)) - self.sway_frames;
-        let shortest_diffuser = self
-            .diffusers
-            .iter()
-            .flatten()
-            .fold(usize::MAX, |a, d| a.min(d.delay));
-        feedback_chunk(
-            shortest_line.min(shortest_diffuser as f32),
-            MAX_LENGTH_GLIDE + SWAY_SLOPE_BOUND,
-        )
+        feedback_chunk(shortest_line, MAX_LENGTH_GLIDE + SWAY_SLOPE_BOUND)
     }
 
     /// One chunk (at most the shortest loop long): each stage runs across
