@@ -1,7 +1,7 @@
 //! `Chorus`: up to four copies of the input, each delayed by 10–25 ms and
 //! swayed by its own phase of a sine LFO, spread across the stereo field.
 
-use super::chunked::{add, Chunked, Io, Scratch};
+use super::chunked::{Chunked, Io, Scratch};
 use super::delay_line::{interpolate_add, peak, DelayLine, CHUNK_FRAMES};
 use super::params::{finite_clamp, ChorusParams};
 use crate::dsp::fast::sin_cycles;
@@ -119,7 +119,10 @@ impl Chunked for Chorus {
     }
 
     /// Adds the chorus of the chunk's mid channel to its outputs, each copy
-    /// reading its run of the line at once.
+    /// reading its run of the line at once and adding it in place. Returns
+    /// a bound on what it added: the mid channel's peak times the copies'
+    /// summed gain (a feed-forward path; it falls silent within
+    /// [`Chorus`]'s longest delay of its input).
     #[inline(always)]
     fn process_chunk(&mut self, io: Io<'_>, scratch: &mut Scratch) -> f32 {
         let n = io.frames().min(CHUNK_FRAMES);
@@ -137,26 +140,25 @@ impl Chunked for Chorus {
             )
         };
         let ((phase_a, depth_a), (phase_b, depth_b)) = (at(block.done), at(block.done + n));
-        let [left, right] = &mut scratch.output;
-        left[..n].fill(0.0);
-        right[..n].fill(0.0);
+        let (left, right) = (&mut io.out_left[..n], &mut io.out_right[..n]);
+        let mut gain = 0.0f32;
         for k in 0..block.voices {
             let offset = k as f32 / block.voices as f32;
             let sway = |phase: f32, depth: f32| depth * sin_cycles(phase + offset);
             let start = block.centres[k] + sway(phase_a, depth_a);
             let end = block.centres[k] + sway(phase_b, depth_b);
             let slope = (end - start) / n as f32;
+            let gains = block.gains[k];
+            gain += gains.0.max(gains.1);
             self.line
                 .sweep(n - 1, start, slope, n, |at, older, newer, base| {
                     let span = at..at + older.len();
                     let (left, right) = (&mut left[span.clone()], &mut right[span]);
-                    interpolate_add(left, right, block.gains[k], older, newer, base, slope);
+                    interpolate_add(left, right, gains, older, newer, base, slope);
                 });
         }
-        add(&mut io.out_left[..n], &left[..n]);
-        add(&mut io.out_right[..n], &right[..n]);
         self.block.done += n;
-        peak(&left[..n]).max(peak(&right[..n]))
+        gain * peak(&scratch.input[0][..n])
     }
 
     fn end_block(&mut self) {

@@ -69,7 +69,8 @@ pub(crate) trait Chunked {
     /// than the loop's shortest delay (at most [`CHUNK_FRAMES`]).
     fn chunk_frames(&self) -> usize;
     /// Adds its output for the chunk to `io`'s outputs; returns the
-    /// chunk's largest output magnitude (infinite if any was not finite).
+    /// chunk's largest output magnitude, or a bound on it (infinite if any
+    /// sample was not finite).
     fn process_chunk(&mut self, io: Io<'_>, scratch: &mut Scratch) -> f32;
     /// After the block's last chunk.
     fn end_block(&mut self) {}

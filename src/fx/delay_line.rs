@@ -73,6 +73,62 @@ impl DelayLine {
         }
     }
 
+    /// Where the run `run(back, read_frames)` starts in the buffer, when
+    /// the next `frames` writes can go straight into the ring instead
+    /// ([`read_and_slot`](Self::read_and_slot)): their slot is contiguous,
+    /// clear of the ring's first `GUARD` samples (which the guard
+    /// mirrors), and apart from the run.
+    #[inline(always)]
+    fn slot_apart(&self, back: usize, read_frames: usize, frames: usize) -> Option<usize> {
+        let w = self.write;
+        let start = w.wrapping_sub(back) & self.mask;
+        let end = start + read_frames;
+        let contiguous = w >= GUARD && w + frames <= self.mask + 1;
+        let apart = end <= w || start >= w + frames || read_frames == 0;
+        (contiguous && apart && frames <= CHUNK_FRAMES).then_some(start)
+    }
+
+    /// Whether [`read_and_slot`](Self::read_and_slot) can hand out the
+    /// slot for `frames` writes beside the run `run(back, read_frames)`.
+    #[inline(always)]
+    pub(crate) fn has_slot(&self, back: usize, read_frames: usize, frames: usize) -> bool {
+        self.slot_apart(back, read_frames, frames).is_some()
+    }
+
+    /// The run `run(back, read_frames)` and, beside it, the ring's slot for
+    /// the next `frames` samples, to fill in place of a
+    /// [`write`](Self::write) (then [`advance`](Self::advance) by
+    /// `frames`), which saves the copy. `None` where
+    /// [`has_slot`](Self::has_slot) says no.
+    #[inline(always)]
+    pub(crate) fn read_and_slot(
+        &mut self,
+        back: usize,
+        read_frames: usize,
+        frames: usize,
+    ) -> Option<(&[f32], &mut [f32])> {
+        let start = self.slot_apart(back, read_frames, frames)?;
+        let w = self.write;
+        let (before, from_slot) = self.buffer.split_at_mut(w);
+        let (slot, after) = from_slot.split_at_mut(frames);
+        let run: &[f32] = if read_frames == 0 {
+            &[]
+        } else if start + read_frames <= w {
+            &before[start..start + read_frames]
+        } else {
+            let at = start - w - frames;
+            &after[at..at + read_frames]
+        };
+        Some((run, slot))
+    }
+
+    /// Moves the write position past `frames` samples filled in place
+    /// through [`read_and_slot`](Self::read_and_slot).
+    #[inline(always)]
+    pub(crate) fn advance(&mut self, frames: usize) {
+        self.write = (self.write + frames) & self.mask;
+    }
+
     /// `frames` samples in order, the first written `back` writes ago
     /// (1 = the last one). `frames` is at most `CHUNK_FRAMES + 1`.
     #[inline(always)]
@@ -279,6 +335,38 @@ mod tests {
             for (j, x) in run.iter().enumerate() {
                 assert_eq!(*x, history[written - back + j], "back {back}");
             }
+        }
+    }
+
+    #[test]
+    fn writing_in_place_matches_writing_by_copy() {
+        let mut copied = DelayLine::new(300);
+        let mut in_place = DelayLine::new(300);
+        let history: Vec<f32> = (0..20_000).map(|i| ((i * 7919) % 1000) as f32).collect();
+        let mut slots = 0;
+        for (i, chunk) in history.chunks(CHUNK_FRAMES - 3).enumerate() {
+            let back = 280 + i % 7;
+            let want = copied.run(back, chunk.len() + 1).to_vec();
+            copied.write(chunk);
+            if in_place.has_slot(back, chunk.len() + 1, chunk.len()) {
+                let (run, slot) = in_place
+                    .read_and_slot(back, chunk.len() + 1, chunk.len())
+                    .unwrap();
+                assert_eq!(run, &want[..]);
+                slot.copy_from_slice(chunk);
+                in_place.advance(chunk.len());
+                slots += 1;
+            } else {
+                assert!(in_place
+                    .read_and_slot(back, chunk.len() + 1, chunk.len())
+                    .is_none());
+                assert_eq!(in_place.run(back, chunk.len() + 1), &want[..]);
+                in_place.write(chunk);
+            }
+        }
+        assert!(slots > 20, "{slots} chunks written in place");
+        for back in 1..700 {
+            assert_eq!(in_place.run(back, 1), copied.run(back, 1), "back {back}");
         }
     }
 

@@ -2,7 +2,7 @@
 //! matrix, a damping filter and an exact RT60 gain in each line), fed
 //! through a predelay and two allpass diffusers per channel.
 
-use super::chunked::{Chunked, Io, Scratch};
+use super::chunked::{add, Chunked, Io, Scratch};
 use super::delay_line::{feedback_chunk, peak, DelayLine, CHUNK_FRAMES};
 use super::params::{finite_clamp, ReverbParams};
 
@@ -89,16 +89,19 @@ fn allpasses(
 /// scaled (`taps`: the gains on its sample now and the one before), summed
 /// for the Householder reflection (y - (2/N)·Σy) and the two outputs
 /// (written to `output` and added to `mix`), and what each line takes in
-/// (`written`: its y, less the reflection, plus the input of its side).
-/// Frame by frame across the lines, which the compiler turns into vectors
-/// of frames; its own function, so it knows the buffers do not overlap.
+/// (`written`: its y, less the reflection, plus the input of its side;
+/// `input` is left holding the input less the reflection).
+///
+/// In three passes, each across frames with few streams, so they vectorise
+/// without running out of registers: every line's y on its own, the sums
+/// frame by frame, then the feedback added to each line.
 #[inline(always)]
 fn network(
     frames: usize,
     raw: &[&[f32]; LINES],
-    input: &[[f32; CHUNK_FRAMES]; 2],
+    input: &mut [[f32; CHUNK_FRAMES]; 2],
     (now, before): (&[f32; LINES], &[f32; LINES]),
-    written: &mut [[f32; CHUNK_FRAMES]; LINES],
+    written: &mut [&mut [f32]; LINES],
     (left, right): (&mut [f32; CHUNK_FRAMES], &mut [f32; CHUNK_FRAMES]),
     (mix_left, mix_right): (&mut [f32], &mut [f32]),
 ) {
@@ -107,28 +110,52 @@ fn network(
         .fold(frames.min(CHUNK_FRAMES), |n, run| {
             n.min(run.len().saturating_sub(1))
         })
+        .min(written.iter().fold(CHUNK_FRAMES, |n, w| n.min(w.len())))
         .min(mix_left.len())
         .min(mix_right.len());
-    for j in 0..frames {
-        let mut y = [0.0f32; LINES];
-        for k in 0..LINES {
-            y[k] = now[k] * raw[k][j + 1] + before[k] * raw[k][j];
-        }
-        let pairs = [y[0] + y[1], y[2] + y[3], y[4] + y[5], y[6] + y[7]];
-        let differences = [y[0] - y[1], y[2] - y[3], y[4] - y[5], y[6] - y[7]];
+    for k in 0..LINES {
+        damp(
+            &mut written[k][..frames],
+            &raw[k][..=frames],
+            now[k],
+            before[k],
+        );
+    }
+    let [y0, y1, y2, y3, y4, y5, y6, y7] = written;
+    let [in_left, in_right] = input;
+    let ys = (y0.iter().zip(y1.iter()).zip(y2.iter().zip(y3.iter())))
+        .zip(y4.iter().zip(y5.iter()).zip(y6.iter().zip(y7.iter())));
+    let outs = (left.iter_mut().zip(right.iter_mut()))
+        .zip(mix_left.iter_mut().zip(mix_right.iter_mut()))
+        .zip(in_left.iter_mut().zip(in_right.iter_mut()));
+    for ((((y0, y1), (y2, y3)), ((y4, y5), (y6, y7))), (((l, r), (ml, mr)), (il, ir))) in
+        ys.zip(outs).take(frames)
+    {
+        let pairs = [y0 + y1, y2 + y3, y4 + y5, y6 + y7];
+        let differences = [y0 - y1, y2 - y3, y4 - y5, y6 - y7];
         let sum = (pairs[0] + pairs[1]) + (pairs[2] + pairs[3]);
         // Two orthogonal rows of signs, so the channels decorrelate.
         let to_left = (differences[0] + differences[1]) + (differences[2] + differences[3]);
         let to_right = (pairs[0] - pairs[1]) + (pairs[2] - pairs[3]);
-        left[j] = OUTPUT_GAIN * to_left;
-        right[j] = OUTPUT_GAIN * to_right;
-        mix_left[j] += left[j];
-        mix_right[j] += right[j];
+        *l = OUTPUT_GAIN * to_left;
+        *r = OUTPUT_GAIN * to_right;
+        *ml += *l;
+        *mr += *r;
         let reflect = (2.0 / LINES as f32) * sum;
-        let fed = [input[0][j] - reflect, input[1][j] - reflect];
-        for k in 0..LINES {
-            written[k][j] = y[k] + fed[k & 1];
-        }
+        *il -= reflect;
+        *ir -= reflect;
+    }
+    for (k, written) in written.iter_mut().enumerate() {
+        add(&mut written[..frames], &input[k & 1][..frames]);
+    }
+}
+
+/// `y[j] = now · raw[j + 1] + before · raw[j]`: a line's damping taps and
+/// gain.
+#[inline(always)]
+fn damp(y: &mut [f32], raw: &[f32], now: f32, before: f32) {
+    for ((y, a), b) in y.iter_mut().zip(&raw[1..]).zip(raw) {
+        *y = now * a + before * b;
     }
 }
 
@@ -352,11 +379,30 @@ impl Chunked for Reverb {
             self.update_gains();
         }
         // Each run with the sample before it: from the ring itself, one
-        // frame earlier, or from the copy.
-        let raw: [&[f32]; LINES] = std::array::from_fn(|k| match in_place[k] {
-            Some(whole) => self.lines[k].run(whole + 1, n + 1),
-            None => &scratch.lines[k][..=n],
-        });
+        // frame earlier, or from the copy. What each line takes in goes
+        // straight into its ring where the slot is clear (most chunks),
+        // else into `scratch.written` and is copied in after.
+        let reads = in_place.map(|whole| whole.map_or((0, 0), |whole| (whole + 1, n + 1)));
+        let direct: [bool; LINES] =
+            std::array::from_fn(|k| self.lines[k].has_slot(reads[k].0, reads[k].1, n));
+        let mut raw: [&[f32]; LINES] = [&[]; LINES];
+        let mut written: [&mut [f32]; LINES] = Default::default();
+        let lines = self.lines.iter_mut().zip(&scratch.lines);
+        let spare = scratch.written.iter_mut();
+        for (k, ((line, copy), spare)) in lines.zip(spare).enumerate() {
+            let (back, read_frames) = reads[k];
+            let (run, slot) = if direct[k] {
+                line.read_and_slot(back, read_frames, n).unwrap_or_default()
+            } else {
+                (line.run(back, read_frames), &mut spare[..n])
+            };
+            raw[k] = if in_place[k].is_some() {
+                run
+            } else {
+                &copy[..=n]
+            };
+            written[k] = slot;
+        }
         for k in 0..LINES {
             self.last_raw[k] = raw[k][n];
         }
@@ -369,15 +415,18 @@ impl Chunked for Reverb {
         network(
             n,
             &raw,
-            &scratch.input,
+            &mut scratch.input,
             (&now, &before),
-            &mut scratch.written,
+            &mut written,
             (left, right),
             (out_left, out_right),
         );
-        let written = &scratch.written;
-        for (line, written) in self.lines.iter_mut().zip(written.iter()) {
-            line.write(&written[..n]);
+        for ((line, direct), spare) in self.lines.iter_mut().zip(direct).zip(&scratch.written) {
+            if direct {
+                line.advance(n);
+            } else {
+                line.write(&spare[..n]);
+            }
         }
         let [left, right] = &scratch.output;
         peak(&left[..n]).max(peak(&right[..n]))
