@@ -65,6 +65,10 @@ pub(crate) struct EngineCore {
     /// One bit per slot, set while the slot is not free (playing or
     /// fading): the render loop visits only these, in slot order.
     occupied: Box<[u64]>,
+    /// One bit per slot whose note may send to the effects (its own or
+    /// patched sends, or send levels still ramping): a slot without it, in
+    /// a group that sends nothing, renders straight into the mix.
+    sending: Box<[u64]>,
     /// Slots playing a note (stolen tails not counted).
     playing: usize,
     /// The slot of each playing note's id.
@@ -128,6 +132,7 @@ impl EngineCore {
             capacity,
             voices: (0..slots).map(|_| Voice::new(sample_rate)).collect(),
             occupied: vec![0; slots.div_ceil(64)].into_boxed_slice(),
+            sending: vec![0; slots.div_ceil(64)].into_boxed_slice(),
             playing: 0,
             index: IdIndex::new(slots),
             free: SlotHeap::all_by_number(slots),
@@ -218,6 +223,7 @@ impl EngineCore {
             Event::SetSends { id, sends } => {
                 if let Some(i) = self.find(id) {
                     self.voices[i].sends = sends.levels();
+                    self.sending[i / 64] |= 1 << (i % 64);
                 }
             }
             Event::SetGroupSends { group, sends } => {
@@ -360,6 +366,7 @@ impl EngineCore {
             self.retire_item(Retired::Patch(p));
         }
         self.occupied[slot / 64] |= 1 << (slot % 64);
+        self.sending[slot / 64] |= 1 << (slot % 64);
         self.playing += 1;
         self.index.insert(id, slot);
         // An envelope with nothing to play (all times and the sustain 0) is
@@ -382,6 +389,7 @@ impl EngineCore {
             }
         }
         self.occupied[slot / 64] &= !(1 << (slot % 64));
+        self.sending[slot / 64] &= !(1 << (slot % 64));
         self.free.insert(slot, slot as u64);
         let old = self.voices[slot].silence();
         self.retire(old);
@@ -540,6 +548,11 @@ impl EngineCore {
             for (i, v) in self.voices.iter().enumerate() {
                 let bit = self.occupied[i / 64] >> (i % 64) & 1 == 1;
                 debug_assert_eq!(bit, v.state != SlotState::Free, "slot {i}");
+                let sending = self.sending[i / 64] >> (i % 64) & 1 == 1;
+                // Without the bit a note sends nothing and sent nothing.
+                let silent = v.sends_now == [0.0; 3] && v.sends == [0.0; 3];
+                debug_assert!(!bit || sending || silent, "slot {i}");
+                debug_assert!(!sending || bit, "slot {i}");
                 debug_assert_eq!(self.free.contains(i), v.state == SlotState::Free);
                 debug_assert_eq!(self.fading.contains(i), v.state == SlotState::Fading);
                 let playing = v.state == SlotState::Playing;
@@ -838,7 +851,24 @@ impl EngineCore {
         group_gains: &[(f32, f32); GROUPS],
         how: How,
     ) {
-        let group_gain = group_gains[self.voices[slot].group as usize];
+        let group = self.voices[slot].group as usize;
+        let group_gain = group_gains[group];
+        let sending = self.sending[slot / 64] >> (slot % 64) & 1 == 1;
+        if !sending && self.group_sends[group] == [0.0; 3] {
+            // Nothing to send, and nothing was sent the block before.
+            let done = render_into(
+                &mut self.voices[slot],
+                how,
+                self.sample_rate,
+                self.tables,
+                &mut self.scratch,
+                &mut self.patch_scratch,
+                group_gain,
+                bus.target(),
+            );
+            self.after_delivery(slot, done);
+            return;
+        }
         let to = self.sends_of(slot);
         let from = self.voices[slot].sends_now;
         let from = if from[0].is_nan() { to } else { from };
@@ -885,6 +915,15 @@ impl EngineCore {
             done
         };
         self.voices[slot].sends_now = to;
+        // A patch's matrix may move its sends any block.
+        if to == [0.0; 3] && self.voices[slot].patched().is_none() {
+            self.sending[slot / 64] &= !(1 << (slot % 64));
+        }
+        self.after_delivery(slot, done);
+    }
+
+    /// Frees the slot if its note `done`, else notes a release that ended.
+    fn after_delivery(&mut self, slot: usize, done: bool) {
         if done {
             self.finish(slot);
         } else {
