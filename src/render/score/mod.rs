@@ -75,6 +75,7 @@
 
 mod parse;
 mod patch;
+mod raw;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::parse::{level, seconds, RawEnvelope, WaveSpec};
+use super::raw::{level, seconds, RawEnvelope, WaveSpec};
 use crate::patch::{
     Filter, FilterMode, Lfo, LfoShape, ModSource, ModTarget, Patch, PatchSource, MAX_LFO_HZ,
     MOD_SLOTS,
@@ -80,7 +80,7 @@ pub(super) struct RawLfo {
     shape: Option<Spanned<String>>,
     #[serde(default, deserialize_with = "lfo_rate")]
     rate: Option<f64>,
-    #[serde(default, deserialize_with = "super::parse::beats")]
+    #[serde(default, deserialize_with = "super::raw::beats")]
     beats: Option<f64>,
     #[serde(default, deserialize_with = "seconds")]
     delay: Option<f64>,
@@ -101,31 +101,31 @@ pub(super) struct RawModulation {
 }
 
 fn cents<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    super::parse::number(d, "a detune in cents from -2400 to 2400", |v| {
+    super::raw::number(d, "a detune in cents from -2400 to 2400", |v| {
         (-2400.0..=2400.0).contains(&v)
     })
 }
 
 fn unison_voices<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    super::parse::number(d, "a whole number of unison voices from 1 to 8", |v| {
+    super::raw::number(d, "a whole number of unison voices from 1 to 8", |v| {
         v.fract() == 0.0 && (1.0..=8.0).contains(&v)
     })
 }
 
 fn cutoff<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    super::parse::number(d, "a cutoff from 10 to 40000 Hz", |v| {
+    super::raw::number(d, "a cutoff from 10 to 40000 Hz", |v| {
         (10.0..=40_000.0).contains(&v)
     })
 }
 
 fn lfo_rate<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    super::parse::number(d, "an LFO rate from 0 to 100 Hz", |v| {
+    super::raw::number(d, "an LFO rate from 0 to 100 Hz", |v| {
         (0.0..=f64::from(MAX_LFO_HZ)).contains(&v)
     })
 }
 
 fn amount<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    super::parse::number(d, "an amount from -100 to 100", |v| {
+    super::raw::number(d, "an amount from -100 to 100", |v| {
         (-100.0..=100.0).contains(&v)
     })
     .map(|v| v.unwrap_or(0.0))
