@@ -1,5 +1,6 @@
 //! From the TOML text to a [`Score`]: what the file holds, deserialised
-//! with positions, then resolved (instruments, samples, tempo) into events.
+//! with positions (the shapes in `raw`), then resolved (instruments,
+//! samples, tempo) into events.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
