@@ -5,11 +5,15 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 
-use super::super::voice::{FilterFamily, MixTarget, PatchContext, PatchScratch, Scratch, Voice};
+use super::super::voice::{
+    FilterFamily, MixTarget, PatchContext, PatchScratch, PatchVoice, Scratch, Voice,
+};
 use super::super::{GROUPS, MAX_BLOCK_FRAMES};
 use super::{EngineCore, UNFILTERED_LANE};
 use crate::dsp::denormal::DenormalGuard;
-use crate::dsp::filter::{LadderBatch, SvfBatch, CONTROL_FRAMES, LANES};
+use crate::dsp::filter::{
+    ladder_drive_gain, LadderBatch, Lanes, SvfBatch, SvfMode, CONTROL_FRAMES, LANES,
+};
 use crate::dsp::mix::apply_ramp;
 use crate::dsp::transpose::{frames_to_rows, rows_to_frames};
 use crate::dsp::wavetable::Wavetables;
@@ -144,68 +148,36 @@ impl EngineCore {
         for points in &mut scratch.g_points[..segments] {
             crate::dsp::fast::prewarp_lanes(points, self.sample_rate);
         }
-        let mut svf = SvfBatch::default();
-        let mut ladder = LadderBatch::default();
+        let mut filters = Filters::new(family);
         for &(slot, lane, _) in &batch.members[..batch.count] {
-            let Some(pv) = self.voices[slot].patched() else {
-                continue;
-            };
-            let lanes = if pv.stereo { 2 } else { 1 };
-            for c in 0..lanes {
-                match family {
-                    FilterFamily::Svf(mode) => {
-                        svf.load(lane + c, pv.svf[c], mode, pv.g_now, pv.k_now)
-                    }
-                    FilterFamily::Ladder => {
-                        let drive = self.voices[slot]
-                            .patch
-                            .as_ref()
-                            .and_then(|p| p.filter())
-                            .map_or(0.0, |f| f.drive);
-                        ladder.load(
-                            lane + c,
-                            pv.ladder[c],
-                            crate::dsp::filter::ladder_drive_gain(drive),
-                            pv.g_now,
-                            pv.k_now,
-                        )
-                    }
-                }
+            let voice = &self.voices[slot];
+            let drive = voice
+                .patch
+                .as_ref()
+                .and_then(|p| p.filter())
+                .map_or(0.0, |f| f.drive);
+            if let Some(pv) = voice.patched() {
+                filters.load(lane, pv, drive);
             }
         }
         for lane in batch.lanes..LANES {
-            match family {
-                FilterFamily::Svf(mode) => svf.load(lane, Default::default(), mode, 0.1, 1.0),
-                FilterFamily::Ladder => ladder.load(lane, Default::default(), 0.0, 0.1, 1.0),
-            }
+            filters.load_idle(lane);
         }
         // The voices' lanes into frames of lanes, through the filters, and
         // back.
         let frame_major = &mut scratch.frame_major[..frames];
         rows_to_frames(&mut scratch.lanes, batch.lanes, frame_major);
         for (s, chunk) in frame_major.chunks_mut(CONTROL_FRAMES).enumerate() {
-            match family {
-                FilterFamily::Svf(_) => svf.run(chunk, &scratch.g_points[s], &scratch.k_points[s]),
-                FilterFamily::Ladder => {
-                    ladder.run(chunk, &scratch.g_points[s], &scratch.k_points[s])
-                }
-            }
+            filters.run(chunk, &scratch.g_points[s], &scratch.k_points[s]);
         }
         frames_to_rows(frame_major, batch.lanes, &mut scratch.lanes);
         let last = segments.saturating_sub(1);
         for &(slot, lane, _) in &batch.members[..batch.count] {
-            let Some(pv) = self.voices[slot].patched_mut() else {
-                continue;
-            };
-            let lanes = if pv.stereo { 2 } else { 1 };
-            for c in 0..lanes {
-                match family {
-                    FilterFamily::Svf(_) => pv.svf[c] = svf.store(lane + c),
-                    FilterFamily::Ladder => pv.ladder[c] = ladder.store(lane + c),
-                }
+            if let Some(pv) = self.voices[slot].patched_mut() {
+                filters.store(lane, pv);
+                pv.g_now = scratch.g_points[last][lane];
+                pv.k_now = scratch.k_points[last][lane];
             }
-            pv.g_now = scratch.g_points[last][lane];
-            pv.k_now = scratch.k_points[last][lane];
         }
         for k in 0..batch.count {
             let (slot, lane, played) = batch.members[k];
@@ -233,76 +205,57 @@ impl EngineCore {
         let group = self.voices[slot].group as usize;
         let group_gain = group_gains[group];
         let sending = self.sending[slot / 64] >> (slot % 64) & 1 == 1;
-        if !sending && self.group_sends[group] == [0.0; 3] {
-            // Nothing to send, and nothing was sent the block before.
-            let done = render_into(
-                &mut self.voices[slot],
-                how,
-                self.sample_rate,
-                self.tables,
-                &mut self.scratch,
-                &mut self.patch_scratch,
-                group_gain,
-                bus.target(),
-            );
-            self.after_delivery(slot, done);
-            return;
-        }
-        let to = self.sends_of(slot);
-        let from = self.voices[slot].sends_now;
-        let from = if from[0].is_nan() { to } else { from };
-        let voice = &mut self.voices[slot];
-        let done = if to == [0.0; 3] && from == [0.0; 3] {
-            render_into(
-                voice,
-                how,
-                self.sample_rate,
-                self.tables,
-                &mut self.scratch,
-                &mut self.patch_scratch,
-                group_gain,
-                bus.target(),
-            )
+        // Nothing to send, and nothing sent the block before: the note's
+        // send state is not even read.
+        let quiet = !sending && self.group_sends[group] == [0.0; 3];
+        let (from, to) = if quiet {
+            ([0.0; 3], [0.0; 3])
         } else {
-            // Through scratch: the block goes to the mix and, at
-            // the send levels, to the effects.
+            let to = self.sends_of(slot);
+            let from = self.voices[slot].sends_now;
+            (if from[0].is_nan() { to } else { from }, to)
+        };
+        // A note that sends renders through scratch: its block goes to the
+        // mix and, at the send levels, to the effects.
+        let sends = to != [0.0; 3] || from != [0.0; 3];
+        let mono = matches!(bus, Bus::Mono(_));
+        let target = if sends {
             let [left, right, ..] = &mut *self.fx_scratch;
             let (left, right) = (&mut left[..frames], &mut right[..frames]);
             left.fill(0.0);
             right.fill(0.0);
-            let mono = matches!(bus, Bus::Mono(_));
-            let target = if mono {
+            if mono {
                 MixTarget::Mono(left)
             } else {
                 MixTarget::Stereo(left, right)
-            };
-            let done = render_into(
-                voice,
-                how,
-                self.sample_rate,
-                self.tables,
-                &mut self.scratch,
-                &mut self.patch_scratch,
-                group_gain,
-                target,
-            );
+            }
+        } else {
+            bus.target()
+        };
+        let done = render_into(
+            &mut self.voices[slot],
+            how,
+            self.sample_rate,
+            self.tables,
+            &mut self.scratch,
+            &mut self.patch_scratch,
+            group_gain,
+            target,
+        );
+        if sends {
             let [left, right, ..] = &*self.fx_scratch;
             let (left, right) = (&left[..frames], &right[..frames]);
             let right = if mono { left } else { right };
             bus.add(left, right);
             self.effects.send(left, right, from, to);
-            done
-        };
-        self.voices[slot].sends_now = to;
-        // A patch's matrix may move its sends any block.
-        if to == [0.0; 3] && self.voices[slot].patched().is_none() {
-            self.sending[slot / 64] &= !(1 << (slot % 64));
         }
-        self.after_delivery(slot, done);
-    }
-
-    /// Frees the slot if its note `done`, else notes a release that ended.
-    fn after_delivery(&mut self, slot: usize, done: bool) {
+        if !quiet {
+            self.voices[slot].sends_now = to;
+            // A patch's matrix may move its sends any block.
+            if to == [0.0; 3] && self.voices[slot].patched().is_none() {
+                self.sending[slot / 64] &= !(1 << (slot % 64));
+            }
+        }
         if done {
             self.finish(slot);
         } else {
@@ -380,6 +333,62 @@ fn render_into(
         How::Plain => voice.render(sample_rate, tables, scratch, group_gain, target),
         How::Patched { lane, played } => {
             voice.finish_patched(patch_scratch, scratch, lane, played, group_gain, target)
+        }
+    }
+}
+
+/// A batch's filters: one family's [`LANES`] channels, run together.
+enum Filters {
+    Svf(SvfBatch, SvfMode),
+    Ladder(LadderBatch),
+}
+
+impl Filters {
+    fn new(family: FilterFamily) -> Self {
+        match family {
+            FilterFamily::Svf(mode) => Filters::Svf(SvfBatch::default(), mode),
+            FilterFamily::Ladder => Filters::Ladder(LadderBatch::default()),
+        }
+    }
+
+    /// Takes in a voice's filter state (one lane from `lane`, two for a
+    /// stereo voice) and its coefficients now.
+    fn load(&mut self, lane: usize, pv: &PatchVoice, drive: f32) {
+        for c in 0..if pv.stereo { 2 } else { 1 } {
+            match self {
+                Filters::Svf(svf, mode) => svf.load(lane + c, pv.svf[c], *mode, pv.g_now, pv.k_now),
+                Filters::Ladder(ladder) => {
+                    let drive = ladder_drive_gain(drive);
+                    ladder.load(lane + c, pv.ladder[c], drive, pv.g_now, pv.k_now)
+                }
+            }
+        }
+    }
+
+    /// A lane nobody uses, at a harmless setting.
+    fn load_idle(&mut self, lane: usize) {
+        match self {
+            Filters::Svf(svf, mode) => svf.load(lane, Default::default(), *mode, 0.1, 1.0),
+            Filters::Ladder(ladder) => ladder.load(lane, Default::default(), 0.0, 0.1, 1.0),
+        }
+    }
+
+    /// Filters a control segment of frames of lanes, the coefficients
+    /// gliding to `g_end` and `k_end`.
+    fn run(&mut self, frames: &mut [Lanes], g_end: &Lanes, k_end: &Lanes) {
+        match self {
+            Filters::Svf(svf, _) => svf.run(frames, g_end, k_end),
+            Filters::Ladder(ladder) => ladder.run(frames, g_end, k_end),
+        }
+    }
+
+    /// Gives a voice its filter state back (see [`load`](Self::load)).
+    fn store(&self, lane: usize, pv: &mut PatchVoice) {
+        for c in 0..if pv.stereo { 2 } else { 1 } {
+            match self {
+                Filters::Svf(svf, _) => pv.svf[c] = svf.store(lane + c),
+                Filters::Ladder(ladder) => pv.ladder[c] = ladder.store(lane + c),
+            }
         }
     }
 }
