@@ -17,34 +17,16 @@ use std::sync::Arc;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use fundsp::prelude32::*;
 use polyphonica::patch::{Filter, FilterMode, Lfo, LfoShape, ModSource, ModTarget, Patch};
-use polyphonica::{AdsrEnvelope, Note, RealtimeEngine, Waveform};
+use polyphonica::{Note, RealtimeEngine, Waveform};
 use std::hint::black_box;
 
-const RATE: f32 = 48_000.0;
-const BLOCK_FRAMES: usize = 256;
+mod common;
+use common::fundsp_side::{adsr_level, fundsp_block};
+use common::{pitch, BLOCK_FRAMES, ENVELOPE, RATE};
+
 const VOICES: usize = 32;
-const ENVELOPE: AdsrEnvelope = AdsrEnvelope::new(0.01, 0.2, 0.7, 0.5);
 const LFO_HZ: f32 = 3.0;
 const CUTOFF_HZ: f32 = 1000.0;
-
-fn pitch(i: usize) -> f32 {
-    55.0 * 2f32.powf((i % 48) as f32 / 12.0)
-}
-
-fn adsr_level(t: f32) -> f32 {
-    let (a, d, s) = (
-        ENVELOPE.attack_secs,
-        ENVELOPE.decay_secs,
-        ENVELOPE.sustain_level,
-    );
-    if t < a {
-        t / a
-    } else if t < a + d {
-        1.0 - (1.0 - s) * (t - a) / d
-    } else {
-        s
-    }
-}
 
 /// The patch: resonance 0.293 is k = 1, Q = 1.
 fn patch(mode: FilterMode) -> Arc<Patch> {
@@ -106,18 +88,6 @@ fn fundsp_patch(ladder: bool) -> Box<dyn AudioUnit> {
         unit.process(MAX_BUFFER_SIZE, &input.buffer_ref(), &mut out.buffer_mut());
     }
     unit
-}
-
-fn fundsp_block(
-    unit: &mut dyn AudioUnit,
-    input: &BufferArray<U0>,
-    out: &mut BufferArray<U1>,
-    block: &mut [f32; BLOCK_FRAMES],
-) {
-    for chunk in block.chunks_mut(MAX_BUFFER_SIZE) {
-        unit.process(chunk.len(), &input.buffer_ref(), &mut out.buffer_mut());
-        chunk.copy_from_slice(&out.channel_f32(0)[..chunk.len()]);
-    }
 }
 
 /// Both sides make the same kind of sound (level within 2×), checked once

@@ -17,34 +17,14 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use fundsp::prelude32::*;
-use polyphonica::{AdsrEnvelope, RealtimeEngine, Waveform};
+use polyphonica::{RealtimeEngine, Waveform};
 use std::hint::black_box;
 
-const RATE: f32 = 48_000.0;
-const BLOCK_FRAMES: usize = 256;
+mod common;
+use common::fundsp_side::{adsr_level, fundsp_block};
+use common::{pitch, BLOCK_FRAMES, ENVELOPE, RATE};
+
 const VOICES: usize = 32;
-
-/// The patch's envelope: 10 ms attack, 200 ms decay to 0.7, 500 ms release.
-const ENVELOPE: AdsrEnvelope = AdsrEnvelope::new(0.01, 0.2, 0.7, 0.5);
-
-/// Voice `i`'s pitch: 55 Hz upward in semitones over four octaves.
-fn pitch(i: usize) -> f32 {
-    55.0 * 2f32.powf((i % 48) as f32 / 12.0)
-}
-
-/// The envelope's level `t` seconds after the note started (held).
-fn adsr_level(t: f32) -> f32 {
-    let a = ENVELOPE.attack_secs;
-    let d = ENVELOPE.decay_secs;
-    let s = ENVELOPE.sustain_level;
-    if t < a {
-        t / a
-    } else if t < a + d {
-        1.0 - (1.0 - s) * (t - a) / d
-    } else {
-        s
-    }
-}
 
 /// Polyphonica: the engine with the 32 notes held, past attack and decay.
 fn polyphonica_patch() -> RealtimeEngine {
@@ -74,19 +54,6 @@ fn fundsp_patch() -> Box<dyn AudioUnit> {
         unit.process(MAX_BUFFER_SIZE, &input.buffer_ref(), &mut out.buffer_mut());
     }
     unit
-}
-
-/// One 256-frame block through fundsp's block API, copied to `block`.
-fn fundsp_block(
-    unit: &mut dyn AudioUnit,
-    input: &BufferArray<U0>,
-    out: &mut BufferArray<U1>,
-    block: &mut [f32; BLOCK_FRAMES],
-) {
-    for chunk in block.chunks_mut(MAX_BUFFER_SIZE) {
-        unit.process(chunk.len(), &input.buffer_ref(), &mut out.buffer_mut());
-        chunk.copy_from_slice(&out.channel_f32(0)[..chunk.len()]);
-    }
 }
 
 fn saw_32_against_fundsp(c: &mut Criterion) {

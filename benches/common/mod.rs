@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod fundsp_side;
+
 use polyphonica::sample::Interpolation;
 use polyphonica::{AdsrEnvelope, Note, RealtimeEngine, SampleData, VoiceId, Waveform};
 
