@@ -80,8 +80,22 @@ pub enum MidiMessage {
 impl MidiMessage {
     /// Parses one complete message (status byte and its data bytes).
     /// Returns `None` for anything that is not a channel message (system
-    /// messages, malformed bytes).
+    /// messages, malformed bytes). Never allocates, so the audio side may
+    /// call it (system messages are refused before midly reads them: it
+    /// copies a system exclusive message's data).
+    ///
+    /// ```
+    /// use polyphonica::midi::MidiMessage;
+    /// assert_eq!(
+    ///     MidiMessage::parse(&[0x91, 60, 100]),
+    ///     Some(MidiMessage::NoteOn { channel: 1, key: 60, velocity: 100 })
+    /// );
+    /// assert_eq!(MidiMessage::parse(&[0xF0, 1, 2]), None);
+    /// ```
     pub fn parse(bytes: &[u8]) -> Option<MidiMessage> {
+        if bytes.first().is_some_and(|&status| status >= 0xF0) {
+            return None;
+        }
         match LiveEvent::parse(bytes).ok()? {
             LiveEvent::Midi { channel, message } => Self::from_midly(channel.as_int(), message),
             _ => None,
