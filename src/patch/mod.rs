@@ -216,17 +216,13 @@ impl Patch {
     /// `detune_cents` and `spread` (0 to 1) of the stereo field. Noise and
     /// samples play once, whatever the unison.
     pub fn with_unison(mut self, voices: u8, detune_cents: f32, spread: f32) -> Self {
-        self.unison = Unison {
-            voices: voices.clamp(1, MAX_UNISON as u8),
-            detune_cents: finite_clamp(detune_cents, 0.0, MAX_DETUNE_CENTS),
-            spread: finite_clamp(spread, 0.0, 1.0),
-        };
+        self.set_unison(voices, detune_cents, spread);
         self
     }
 
     /// The patch with `envelope` as its amplitude envelope.
     pub fn with_envelope(mut self, envelope: AdsrEnvelope) -> Self {
-        self.envelope = envelope.sanitized().unwrap_or_default();
+        self.set_envelope(envelope);
         self
     }
 
@@ -240,7 +236,7 @@ impl Patch {
 
     /// The patch through `filter`.
     pub fn with_filter(mut self, filter: Filter) -> Self {
-        self.filter = Some(filter.sanitized());
+        self.set_filter(Some(filter));
         self
     }
 
@@ -321,6 +317,75 @@ impl Patch {
     pub fn with_velocity_to_gain(mut self, amount: f32) -> Self {
         self.velocity_to_gain = finite_clamp(amount, 0.0, 1.0);
         self
+    }
+
+    /// Changes the patch in place: the first source plays `waveform`
+    /// (its level and detune kept). Like the other `set_` methods it never
+    /// allocates, so a driver that owns a patch no note holds (say
+    /// `Arc::get_mut` succeeds) can change it on the audio side; the
+    /// waveform it replaces is dropped there, which frees a sample only if
+    /// nothing else holds it.
+    ///
+    /// ```
+    /// use polyphonica::patch::Patch;
+    /// use polyphonica::Waveform;
+    /// let mut patch = Patch::new(Waveform::Sine);
+    /// patch.set_waveform(Waveform::Sawtooth);
+    /// assert!(matches!(patch.sources()[0].waveform, Waveform::Sawtooth));
+    /// ```
+    pub fn set_waveform(&mut self, waveform: Waveform) {
+        match self.sources.first_mut() {
+            Some(first) => first.waveform = waveform,
+            None => self.sources.push(PatchSource::new(waveform)),
+        }
+    }
+
+    /// Changes the amplitude envelope in place (as
+    /// [`with_envelope`](Self::with_envelope); never allocates).
+    ///
+    /// ```
+    /// use polyphonica::patch::Patch;
+    /// use polyphonica::{AdsrEnvelope, Waveform};
+    /// let mut patch = Patch::new(Waveform::Sine);
+    /// patch.set_envelope(AdsrEnvelope::new(0.5, 0.1, 0.8, 1.0));
+    /// assert_eq!(patch.envelope().attack_secs, 0.5);
+    /// ```
+    pub fn set_envelope(&mut self, envelope: AdsrEnvelope) {
+        self.envelope = envelope.sanitized().unwrap_or_default();
+    }
+
+    /// Sets or removes the filter in place (as
+    /// [`with_filter`](Self::with_filter); never allocates).
+    ///
+    /// ```
+    /// use polyphonica::patch::{Filter, Patch};
+    /// use polyphonica::Waveform;
+    /// let mut patch = Patch::new(Waveform::Sawtooth);
+    /// patch.set_filter(Some(Filter::lowpass(800.0, 0.2)));
+    /// assert!(patch.filter().is_some());
+    /// patch.set_filter(None);
+    /// assert!(patch.filter().is_none());
+    /// ```
+    pub fn set_filter(&mut self, filter: Option<Filter>) {
+        self.filter = filter.map(Filter::sanitized);
+    }
+
+    /// Changes the unison in place (as [`with_unison`](Self::with_unison);
+    /// never allocates).
+    ///
+    /// ```
+    /// use polyphonica::patch::Patch;
+    /// use polyphonica::Waveform;
+    /// let mut patch = Patch::new(Waveform::Sawtooth);
+    /// patch.set_unison(12, 20.0, 0.5);
+    /// assert_eq!(patch.unison().voices, 8);
+    /// ```
+    pub fn set_unison(&mut self, voices: u8, detune_cents: f32, spread: f32) {
+        self.unison = Unison {
+            voices: voices.clamp(1, MAX_UNISON as u8),
+            detune_cents: finite_clamp(detune_cents, 0.0, MAX_DETUNE_CENTS),
+            spread: finite_clamp(spread, 0.0, 1.0),
+        };
     }
 
     /// The sources.
