@@ -676,3 +676,95 @@ fn a_patch_and_its_matrix_feed_the_effect_sends() {
     // tail is 0.04 of the full one.
     assert!((soft / hard - 0.04).abs() < 0.006, "{soft} {hard}");
 }
+
+#[test]
+fn a_notes_own_modulation_moves_only_that_note_at_its_frame() {
+    use polyphonica::Event;
+    let patch = Arc::new(
+        Patch::new(Waveform::Sine)
+            .with_envelope(HOLD)
+            .with_lfo(2, Lfo::new(LfoShape::Sine, 5.0))
+            .with_scaled_modulation(ModSource::Lfo2, ModSource::Vibrato, ModTarget::Pitch, 1.0)
+            .unwrap(),
+    );
+    let mut engine = RealtimeEngine::new(RATE);
+    let note = |hz| Note::from_patch(&patch, hz).with_amplitude(0.3);
+    let low = engine.trigger(note(220.0)).unwrap();
+    let high = engine.trigger(note(440.0)).unwrap();
+    render_mono(&mut engine, 4800, 256);
+    // An octave up on the low note, silence on the high one.
+    engine
+        .send(Event::SetNoteModulation {
+            id: low,
+            target: ModTarget::Pitch,
+            amount: 12.0,
+        })
+        .unwrap();
+    engine
+        .send(Event::SetNoteModulation {
+            id: high,
+            target: ModTarget::Amplitude,
+            amount: -1.0,
+        })
+        .unwrap();
+    // Non-finite amounts change nothing.
+    engine
+        .send(Event::SetNoteModulation {
+            id: low,
+            target: ModTarget::Pitch,
+            amount: f32::NAN,
+        })
+        .unwrap();
+    let out = render_mono(&mut engine, 9600, 256);
+    let hz = zero_crossing_hz(&out[4800..], RATE);
+    println!("low note with +12 semitones of its own, high note at gain 0: {hz:.2} Hz");
+    assert!((hz - 440.0).abs() < 1.0, "{hz}");
+    // Back to no offset: the low note at 220 Hz again, the high one back.
+    engine
+        .send(Event::SetNoteModulation {
+            id: low,
+            target: ModTarget::Pitch,
+            amount: 0.0,
+        })
+        .unwrap();
+    engine
+        .send(Event::SetNoteModulation {
+            id: high,
+            target: ModTarget::Amplitude,
+            amount: 0.0,
+        })
+        .unwrap();
+    let out = render_mono(&mut engine, 9600, 256);
+    assert!(max_step(&out) < 0.2, "a click: {}", max_step(&out));
+    let both = rms(&out[4800..]);
+    assert!(both > 0.25, "{both}");
+
+    // Vibrato depth 1: the pitch of the note swings ±1 semitone at 5 Hz;
+    // depth 0 (the default) leaves it still.
+    let mut engine = RealtimeEngine::new(RATE);
+    let id = engine.trigger(note(440.0)).unwrap();
+    let still = render_stereo(&mut engine, 24_000, 256);
+    engine
+        .send(Event::SetNoteVibrato { id, depth: 1.0 })
+        .unwrap();
+    let moving = render_stereo(&mut engine, 48_000, 256);
+    let spread = |s: &[f32]| {
+        let (l, _) = split_stereo(s);
+        let hz = instantaneous_hz(&l);
+        hz.iter().fold((f64::MAX, 0.0f64), |(lo, hi), &(_, f)| {
+            (lo.min(f), hi.max(f))
+        })
+    };
+    let (lo, hi) = spread(&still);
+    assert!(hi - lo < 0.5, "{lo}..{hi}");
+    let (lo, hi) = spread(&moving);
+    println!("vibrato expression at depth 1: {lo:.2}..{hi:.2} Hz");
+    assert!(
+        (hi / (440.0 * 2f64.powf(1.0 / 12.0)) - 1.0).abs() < 0.003,
+        "{hi}"
+    );
+    assert!(
+        (lo / (440.0 * 2f64.powf(-1.0 / 12.0)) - 1.0).abs() < 0.003,
+        "{lo}"
+    );
+}

@@ -264,6 +264,22 @@ impl EngineCore {
                     }
                 }
             }
+            Event::SetNoteModulation { id, target, amount } => {
+                if let Some(i) = self.find(id) {
+                    if let Some(p) = self.voices[i].patched_mut() {
+                        p.set_offset(target, amount);
+                    }
+                }
+            }
+            Event::SetNoteVibrato { id, depth } => {
+                if let Some(i) = self.find(id) {
+                    if let Some(p) = self.voices[i].patched_mut() {
+                        if depth.is_finite() {
+                            p.vibrato = depth.clamp(0.0, 1.0);
+                        }
+                    }
+                }
+            }
             Event::SetReverb { params } => self.effects.set_reverb(params),
             Event::SetChorus { params } => self.effects.set_chorus(params),
             Event::SetDelay { params } => self.effects.set_delay(params),

@@ -8,6 +8,7 @@
 use super::note::Note;
 use super::VoiceId;
 use crate::fx::{ChorusParams, DelayParams, ReverbParams, Sends};
+use crate::patch::ModTarget;
 
 /// One change to the engine's sound.
 ///
@@ -180,6 +181,31 @@ pub enum Event {
         /// The pressure.
         pressure: f32,
     },
+    /// Set one note's own modulation of a target: `amount`, in the
+    /// target's unit ([`ModTarget`]), is added to what the patch's matrix
+    /// sends there, and replaces the note's earlier amount for that target.
+    /// This is per-note modulation (a plugin host's per-note parameter
+    /// modulation, note expressions such as tuning or brightness). Only
+    /// notes of a patch ([`Note::from_patch`](crate::Note::from_patch))
+    /// have a matrix; other notes ignore it. Non-finite amounts are
+    /// ignored, the rest clamped to ±100.
+    SetNoteModulation {
+        /// The note.
+        id: VoiceId,
+        /// What it moves.
+        target: ModTarget,
+        /// How much, in the target's unit.
+        amount: f32,
+    },
+    /// Set one note's vibrato depth, 0 to 1: the value of the
+    /// [`ModSource::Vibrato`](crate::patch::ModSource::Vibrato) source in
+    /// its patch's matrix (a CLAP vibrato note expression).
+    SetNoteVibrato {
+        /// The note.
+        id: VoiceId,
+        /// The depth (clamped to `0..=1`).
+        depth: f32,
+    },
     /// Silence every note of a group: each fades out as a stolen note does
     /// (4 ms, to the end of the block it ends in), so nothing clicks; their
     /// ids go stale at once.
@@ -209,6 +235,8 @@ impl Event {
             | Event::SetSends { id, .. }
             | Event::SetPan { id, .. }
             | Event::SetPolyPressure { id, .. }
+            | Event::SetNoteModulation { id, .. }
+            | Event::SetNoteVibrato { id, .. }
             | Event::SetDutyCycle { id, .. } => Some(id),
             Event::NoteOn { .. }
             | Event::SetMasterVolume { .. }

@@ -121,6 +121,10 @@ pub enum ModSource {
     PolyPressure,
     /// The channel's pitch bend, −1 to 1.
     PitchBend,
+    /// The note's own vibrato depth, 0 to 1 (a CLAP vibrato note
+    /// expression; set with
+    /// [`Event::SetNoteVibrato`](crate::Event::SetNoteVibrato)).
+    Vibrato,
     /// Any controller of the note's channel, 0 to 1.
     Controller(u8),
     /// A number drawn when the note starts, 0 to 1.
@@ -130,7 +134,7 @@ pub enum ModSource {
 impl ModSource {
     /// The source a score names: `velocity`, `key`, `mod_envelope`, `lfo1`,
     /// `lfo2`, `mod_wheel`, `pressure`, `poly_pressure`, `pitch_bend`,
-    /// `random` or `cc0` … `cc127`.
+    /// `vibrato`, `random` or `cc0` … `cc127`.
     ///
     /// ```
     /// use polyphonica::patch::ModSource;
@@ -148,6 +152,7 @@ impl ModSource {
             "pressure" => ModSource::Pressure,
             "poly_pressure" => ModSource::PolyPressure,
             "pitch_bend" => ModSource::PitchBend,
+            "vibrato" => ModSource::Vibrato,
             "random" => ModSource::Random,
             _ => {
                 let n: u8 = name.strip_prefix("cc")?.parse().ok()?;
@@ -161,7 +166,7 @@ impl ModSource {
 
     /// Every name [`from_name`](Self::from_name) takes, `cc<N>` standing for
     /// the controllers.
-    pub const NAMES: [&'static str; 11] = [
+    pub const NAMES: [&'static str; 12] = [
         "velocity",
         "key",
         "mod_envelope",
@@ -171,6 +176,7 @@ impl ModSource {
         "pressure",
         "poly_pressure",
         "pitch_bend",
+        "vibrato",
         "cc<N>",
         "random",
     ];

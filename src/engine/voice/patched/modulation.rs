@@ -19,6 +19,11 @@ pub(crate) struct PatchVoice {
     pub(crate) random: f32,
     pub(crate) channel: u8,
     pub(crate) poly_pressure: f32,
+    /// The note's vibrato depth (a note expression), 0 to 1.
+    pub(crate) vibrato: f32,
+    /// What the note's own modulation adds to each target
+    /// (`Event::SetNoteModulation`).
+    pub(crate) offsets: Targets,
     pub(crate) phases: [[u32; MAX_UNISON]; 2],
     pub(crate) mod_envelope: EnvelopeState,
     pub(crate) lfo_phase: [f64; 2],
@@ -60,7 +65,7 @@ pub(crate) struct PatchVoice {
 }
 
 /// The values of the matrix's targets at one moment.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Targets {
     pub(crate) pitch: f32,
     pub(crate) cutoff: f32,
@@ -73,6 +78,23 @@ pub(crate) struct Targets {
 }
 
 impl Targets {
+    /// The value at `target`.
+    pub(crate) fn slot(&mut self, target: ModTarget) -> &mut f32 {
+        match target {
+            ModTarget::Pitch => &mut self.pitch,
+            ModTarget::Cutoff => &mut self.cutoff,
+            ModTarget::Resonance => &mut self.resonance,
+            ModTarget::Amplitude => &mut self.amplitude,
+            ModTarget::Pan => &mut self.pan,
+            ModTarget::PulseWidth => &mut self.pulse_width,
+            ModTarget::Lfo1Rate => &mut self.lfo_rate[0],
+            ModTarget::Lfo2Rate => &mut self.lfo_rate[1],
+            ModTarget::ReverbSend => &mut self.sends[0],
+            ModTarget::ChorusSend => &mut self.sends[1],
+            ModTarget::DelaySend => &mut self.sends[2],
+        }
+    }
+
     #[inline(always)]
     pub(crate) fn add(&mut self, target: ModTarget, v: f32) {
         match target {
@@ -146,6 +168,8 @@ impl PatchVoice {
             random,
             channel: channel.min(15),
             poly_pressure: 0.0,
+            vibrato: 0.0,
+            offsets: Targets::default(),
             phases,
             mod_envelope,
             lfo_phase,
@@ -192,6 +216,26 @@ impl PatchVoice {
         // The process keeps this patch: replacing it never frees it.
         let patch = DEFAULT.get_or_init(|| Arc::new(Patch::new(Waveform::Sine)));
         PatchVoice::new(Arc::clone(patch), 440.0, 1.0, 0, 0, sample_rate, 0)
+    }
+
+    /// Sets the note's own modulation of `target` (non-finite amounts are
+    /// ignored): from the next block on, the gain and pan follow the matrix
+    /// when it moves them.
+    pub(crate) fn set_offset(&mut self, target: ModTarget, amount: f32) {
+        if !amount.is_finite() {
+            return;
+        }
+        let amount = amount.clamp(-100.0, 100.0);
+        *self.offsets.slot(target) = amount;
+        // A gain or pan the note's own modulation never moved keeps the
+        // fast path of a steady gain and pan.
+        if amount != 0.0 {
+            match target {
+                ModTarget::Amplitude => self.moves_gain = true,
+                ModTarget::Pan => self.moves_pan = true,
+                _ => {}
+            }
+        }
     }
 
     pub(crate) fn draw(&mut self) -> f32 {
@@ -246,6 +290,7 @@ impl PatchVoice {
             ModSource::ModWheel => ch.cc[1],
             ModSource::Pressure => ch.pressure,
             ModSource::PolyPressure => self.poly_pressure,
+            ModSource::Vibrato => self.vibrato,
             ModSource::PitchBend => ch.bend,
             ModSource::Controller(n) => ch.cc[usize::from(n.min(127))],
             ModSource::Random => self.random,
@@ -255,7 +300,7 @@ impl PatchVoice {
     /// What the slots whose source holds still over a block (all but the
     /// LFOs and the modulation envelope) add to the targets.
     pub(crate) fn steady_targets(&self, ch: &ChannelControls) -> Targets {
-        let mut t = Targets::default();
+        let mut t = self.offsets;
         for m in &self.patch.modulation {
             if !is_varying(m.source) {
                 t.add(
