@@ -273,6 +273,7 @@ pub mod patch;
 pub mod playback;
 pub mod render;
 pub mod sample;
+pub mod soundfont;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

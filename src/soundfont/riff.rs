@@ -1,0 +1,98 @@
+//! The RIFF layer of a SoundFont: chunks and lists, every length checked
+//! against the bytes that are there before anything is read or allocated.
+
+use super::SoundFontError;
+
+/// One chunk: its four-character id and its body.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Chunk<'a> {
+    pub(super) id: [u8; 4],
+    pub(super) body: &'a [u8],
+}
+
+/// The chunks one after another in `bytes` (each body padded to an even
+/// length). A chunk whose length runs past the end is an error naming it;
+/// a stray byte or three at the very end is ignored.
+pub(super) fn chunks(bytes: &[u8]) -> impl Iterator<Item = Result<Chunk<'_>, SoundFontError>> {
+    let mut rest = bytes;
+    std::iter::from_fn(move || {
+        if rest.len() < 8 {
+            return None;
+        }
+        let id: [u8; 4] = rest[..4].try_into().expect("four bytes");
+        let len = u32::from_le_bytes(rest[4..8].try_into().expect("four bytes")) as usize;
+        let body_and_more = &rest[8..];
+        if len > body_and_more.len() {
+            rest = &[];
+            return Some(Err(SoundFontError::Truncated(format!(
+                "the {} chunk says {len} bytes, {} are left",
+                name(id),
+                body_and_more.len()
+            ))));
+        }
+        let body = &body_and_more[..len];
+        let next = (len + (len & 1)).min(body_and_more.len());
+        rest = &body_and_more[next..];
+        Some(Ok(Chunk { id, body }))
+    })
+}
+
+/// The body of a `LIST` chunk of type `kind`: its sub-chunks.
+pub(super) fn list<'a>(chunk: &Chunk<'a>, kind: &[u8; 4]) -> Option<&'a [u8]> {
+    (chunk.id == *b"LIST" && chunk.body.len() >= 4 && &chunk.body[..4] == kind)
+        .then(|| &chunk.body[4..])
+}
+
+/// A chunk id for messages (`smpl`, or its bytes when not printable).
+pub(super) fn name(id: [u8; 4]) -> String {
+    if id.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
+        String::from_utf8_lossy(&id).into_owned()
+    } else {
+        format!("{id:02x?}")
+    }
+}
+
+/// A fixed-size name field: up to its first NUL, Latin-1 read as UTF-8
+/// where it can be, trailing spaces dropped.
+pub(super) fn text(field: &[u8]) -> String {
+    let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+    String::from_utf8_lossy(&field[..end])
+        .trim_end()
+        .to_string()
+}
+
+/// Little-endian readers over a record.
+pub(super) fn u16_at(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+
+/// See [`u16_at`].
+pub(super) fn i16_at(b: &[u8], at: usize) -> i16 {
+    i16::from_le_bytes([b[at], b[at + 1]])
+}
+
+/// See [`u16_at`].
+pub(super) fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_chunks_with_padding_and_refuses_an_overlong_one() {
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(b"abcd\x03\x00\x00\x00xyz\x00");
+        bytes.extend_from_slice(b"efgh\x02\x00\x00\x00pq");
+        bytes.push(7); // a stray byte
+        let found: Vec<_> = chunks(&bytes).map(|c| c.unwrap()).collect();
+        assert_eq!(found.len(), 2);
+        assert_eq!((&found[0].id, found[0].body), (b"abcd", &b"xyz"[..]));
+        assert_eq!((&found[1].id, found[1].body), (b"efgh", &b"pq"[..]));
+        let long = b"smpl\xff\xff\xff\x7fabc";
+        let err = chunks(long).next().unwrap().unwrap_err();
+        assert!(err.to_string().contains("smpl"), "{err}");
+        assert_eq!(chunks(long).count(), 1);
+    }
+}

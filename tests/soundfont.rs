@@ -1,0 +1,143 @@
+//! SoundFonts: real General MIDI fonts from Debian read and resolved, and a
+//! real font mutated byte by byte never panics or allocates beyond its size.
+
+mod common;
+
+use std::time::Instant;
+
+use common::mutate::{apply, mutation};
+use polyphonica::soundfont::{Generator, SoundFont};
+use proptest::prelude::*;
+
+/// Debian's `timgm6mb-soundfont` (6 MB); `.ci/run` installs it.
+const TIMGM6MB: &str = "/usr/share/sounds/sf2/TimGM6mb.sf2";
+/// Debian's `fluid-soundfont-gm` (148 MB).
+const FLUIDR3: &str = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
+
+/// Checks what every General MIDI font must hold: 128 melodic programs in
+/// bank 0 that each play at velocity 100 (FluidR3's contrabass stops below
+/// middle C: any key counts), a drum kit in bank 128, every region's sample
+/// inside the data.
+fn check_general_midi(font: &SoundFont) {
+    for program in 0..128 {
+        let preset = font
+            .preset(0, program)
+            .unwrap_or_else(|| panic!("no program {program}"));
+        assert!(
+            (0..128).any(|key| preset.regions_for(key, 100).next().is_some()),
+            "program {program} ({}) plays no key",
+            preset.name
+        );
+    }
+    let drums = font.preset(128, 0).expect("a drum kit in bank 128");
+    for key in [36, 38, 42, 49] {
+        assert!(
+            drums.regions_for(key, 100).next().is_some(),
+            "no drum at key {key}"
+        );
+    }
+    let data = font.sample_data().len() as u32;
+    for preset in font.presets() {
+        for region in &preset.regions {
+            let h = &font.sample_headers()[region.sample];
+            assert!(h.start <= h.end && h.end <= data, "{}", h.name);
+            assert!(h.start <= h.loop_start && h.loop_start <= h.loop_end && h.loop_end <= h.end);
+            assert!(region.keys.0 <= region.keys.1);
+            assert!(region.velocities.0 <= region.velocities.1);
+            // Sample ids are resolved, never left as generators.
+            assert_eq!(region.get(Generator::SampleId), region.sample as i16);
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs Debian's timgm6mb-soundfont (.ci/run installs it)"]
+fn timgm6mb_reads_as_a_general_midi_font() {
+    let started = Instant::now();
+    let font = SoundFont::from_file(TIMGM6MB).expect("TimGM6mb loads");
+    let secs = started.elapsed().as_secs_f64();
+    let regions: usize = font.presets().iter().map(|p| p.regions.len()).sum();
+    println!(
+        "TimGM6mb: {} presets, {regions} regions, {} samples, {} frames of sample data, loaded in {secs:.3} s",
+        font.presets().len(),
+        font.sample_headers().len(),
+        font.sample_data().len()
+    );
+    check_general_midi(&font);
+    agrees_with_rustysynth(TIMGM6MB, &font);
+}
+
+#[test]
+#[ignore = "needs Debian's fluid-soundfont-gm (148 MB)"]
+fn fluidr3_loads_in_under_a_second() {
+    let started = Instant::now();
+    let font = SoundFont::from_file(FLUIDR3).expect("FluidR3 loads");
+    let secs = started.elapsed().as_secs_f64();
+    let file_bytes = std::fs::metadata(FLUIDR3).unwrap().len();
+    println!(
+        "FluidR3_GM: {} presets, {} MB of sample data from a {} MB file, loaded in {secs:.3} s",
+        font.presets().len(),
+        font.sample_data().len() * 2 / 1_000_000,
+        file_bytes / 1_000_000
+    );
+    check_general_midi(&font);
+    assert!(secs < 1.0, "{secs} s");
+    agrees_with_rustysynth(FLUIDR3, &font);
+}
+
+/// For every preset, key and a few velocities, the samples our regions
+/// play and the ones rustysynth (an independent reader) picks agree.
+fn agrees_with_rustysynth(path: &str, font: &SoundFont) {
+    let mut file = std::fs::File::open(path).unwrap();
+    let theirs = rustysynth::SoundFont::new(&mut file).expect("rustysynth reads it");
+    let mut checked = 0;
+    for preset in theirs.get_presets() {
+        let bank = preset.get_bank_number() as u16;
+        let program = preset.get_patch_number() as u16;
+        let ours = font.preset(bank, program).expect("the same presets");
+        for key in 0..128u8 {
+            for velocity in [1u8, 40, 80, 127] {
+                let mut want: Vec<usize> = Vec::new();
+                for pr in preset.get_regions() {
+                    if !pr.contains(i32::from(key), i32::from(velocity)) {
+                        continue;
+                    }
+                    let instrument = &theirs.get_instruments()[pr.get_instrument_id()];
+                    for ir in instrument.get_regions() {
+                        if ir.contains(i32::from(key), i32::from(velocity)) {
+                            want.push(ir.get_sample_id());
+                        }
+                    }
+                }
+                let mut got: Vec<usize> =
+                    ours.regions_for(key, velocity).map(|r| r.sample).collect();
+                want.sort_unstable();
+                got.sort_unstable();
+                assert_eq!(got, want, "{} key {key} velocity {velocity}", ours.name);
+                checked += 1;
+            }
+        }
+    }
+    println!("{path}: {checked} (preset, key, velocity) choices agree with rustysynth");
+}
+
+fn timgm6mb_bytes() -> Option<Vec<u8>> {
+    std::fs::read(TIMGM6MB).ok()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Mutations of a real font: an error or a font, never a panic. (Run
+    /// with the font installed; without it the property has nothing to
+    /// mutate, and `.ci/run` installs it.)
+    #[test]
+    #[ignore = "needs Debian's timgm6mb-soundfont (.ci/run installs it)"]
+    fn mutated_timgm6mb_never_panics(mutations in prop::collection::vec(mutation(), 1..8)) {
+        let mut bytes = timgm6mb_bytes().expect("TimGM6mb is installed");
+        for m in &mutations {
+            apply(&mut bytes, m);
+        }
+        let _ = SoundFont::parse(&bytes);
+    }
+}
