@@ -46,6 +46,24 @@ fn check_general_midi(font: &SoundFont) {
             assert!(region.velocities.0 <= region.velocities.1);
             // Sample ids are resolved, never left as generators.
             assert_eq!(region.get(Generator::SampleId), region.sample as i16);
+            for key in [region.keys.0, region.keys.1] {
+                let s = region.sound(h, key);
+                assert!(
+                    s.start <= s.loop_start && s.loop_start <= s.loop_end && s.loop_end <= s.end
+                );
+                assert!(s.playback_rate_hz.is_finite() && s.playback_rate_hz > 0.0);
+                assert!(s.gain > 0.0 && s.gain <= 1.0 && s.pan.abs() <= 1.0);
+                let e = s.volume_envelope;
+                for t in [
+                    e.delay_secs,
+                    e.attack_secs,
+                    e.hold_secs,
+                    e.decay_secs,
+                    e.release_secs,
+                ] {
+                    assert!((0.0..=101.6).contains(&t), "{} key {key}: {e:?}", h.name);
+                }
+            }
         }
     }
 }
@@ -85,8 +103,9 @@ fn fluidr3_loads_in_under_a_second() {
     agrees_with_rustysynth(FLUIDR3, &font);
 }
 
-/// For every preset, key and a few velocities, the samples our regions
-/// play and the ones rustysynth (an independent reader) picks agree.
+/// For every preset, key and a few velocities, the regions we resolve and
+/// the ones rustysynth (an independent reader) picks agree: the samples,
+/// and the summed attenuation, pan and tuning and the root key of each.
 fn agrees_with_rustysynth(path: &str, font: &SoundFont) {
     let mut file = std::fs::File::open(path).unwrap();
     let theirs = rustysynth::SoundFont::new(&mut file).expect("rustysynth reads it");
@@ -97,7 +116,9 @@ fn agrees_with_rustysynth(path: &str, font: &SoundFont) {
         let ours = font.preset(bank, program).expect("the same presets");
         for key in 0..128u8 {
             for velocity in [1u8, 40, 80, 127] {
-                let mut want: Vec<usize> = Vec::new();
+                // (sample, attenuation in cB, pan, coarse tune, fine tune
+                // with the sample's correction, root key)
+                let mut want: Vec<(usize, i32, i32, i32, i32, i32)> = Vec::new();
                 for pr in preset.get_regions() {
                     if !pr.contains(i32::from(key), i32::from(velocity)) {
                         continue;
@@ -105,12 +126,37 @@ fn agrees_with_rustysynth(path: &str, font: &SoundFont) {
                     let instrument = &theirs.get_instruments()[pr.get_instrument_id()];
                     for ir in instrument.get_regions() {
                         if ir.contains(i32::from(key), i32::from(velocity)) {
-                            want.push(ir.get_sample_id());
+                            let attenuation =
+                                ir.get_initial_attenuation() + pr.get_initial_attenuation();
+                            want.push((
+                                ir.get_sample_id(),
+                                (10.0 * attenuation).round() as i32,
+                                (10.0 * (ir.get_pan() + pr.get_pan())).round() as i32,
+                                ir.get_coarse_tune() + pr.get_coarse_tune(),
+                                ir.get_fine_tune() + pr.get_fine_tune(),
+                                ir.get_root_key(),
+                            ));
                         }
                     }
                 }
-                let mut got: Vec<usize> =
-                    ours.regions_for(key, velocity).map(|r| r.sample).collect();
+                let mut got: Vec<_> = ours
+                    .regions_for(key, velocity)
+                    .map(|r| {
+                        let h = &font.sample_headers()[r.sample];
+                        let root = match r.get(Generator::OverridingRootKey) {
+                            k @ 0..=127 => i32::from(k),
+                            _ => i32::from(h.original_key),
+                        };
+                        (
+                            r.sample,
+                            i32::from(r.get(Generator::InitialAttenuation)),
+                            i32::from(r.get(Generator::Pan)),
+                            i32::from(r.get(Generator::CoarseTune)),
+                            i32::from(r.get(Generator::FineTune)) + i32::from(h.correction_cents),
+                            root,
+                        )
+                    })
+                    .collect();
                 want.sort_unstable();
                 got.sort_unstable();
                 assert_eq!(got, want, "{} key {key} velocity {velocity}", ours.name);

@@ -24,19 +24,26 @@
 //! # Ok::<(), polyphonica::soundfont::SoundFontError>(())
 //! ```
 //!
-//! Playing a region (its envelopes, filter, LFOs and modulators as a
-//! patch) is the next step of this module; today it reads and resolves.
+//! [`Region::sound`] turns a region and a key into what a voice needs, in
+//! the engine's units ([`ZoneSound`]: sample frames and loop, playback
+//! rate, gain, pan, envelopes in seconds, filter in Hz, LFOs, sends).
+//! Playing it (a voice of the engine, the default and the file's
+//! modulators) is the next step of this module.
 
 mod error;
 mod generators;
 mod parse;
 mod riff;
+mod sound;
 
 use std::path::Path;
 use std::sync::Arc;
 
 pub use error::SoundFontError;
 pub use generators::{Generator, DEFAULTS, GENERATOR_COUNT};
+pub use sound::{
+    centibels_to_gain, cents_to_hz, timecents_to_secs, EnvelopeSecs, LfoSecs, LoopMode, ZoneSound,
+};
 
 use riff::{chunks, list};
 

@@ -189,6 +189,79 @@ fn reads_presets_and_resolves_their_regions() {
 }
 
 #[test]
+fn a_region_sounds_at_its_pitch_gain_pan_and_loop() {
+    let font = SoundFont::parse(&tiny_font()).unwrap();
+    let preset = font.preset(0, 5).unwrap();
+    let header = &font.sample_headers()[0];
+    // Root key 60 (the zone's override), recorded at 22,050 Hz: an octave
+    // up plays at twice the rate.
+    let low = preset.regions[0].sound(header, 60);
+    assert_eq!(low.playback_rate_hz, 22_050.0);
+    let up = preset.regions[0].sound(header, 72);
+    assert!((up.playback_rate_hz - 44_100.0).abs() < 1e-6);
+    // 12 dB of attenuation (10 + 2); pan 200 (tenths of a percent of the
+    // way from centre to one side, ±500) is 0.4.
+    assert!((low.gain - 10f32.powf(-12.0 / 20.0)).abs() < 1e-6);
+    assert!((low.pan - 0.4).abs() < 1e-6);
+    assert_eq!(low.loop_mode, LoopMode::None);
+    let high = preset.regions[1].sound(header, 70);
+    assert_eq!(high.loop_mode, LoopMode::Continuous);
+    assert_eq!(
+        (high.start, high.end, high.loop_start, high.loop_end),
+        (0, 100, 10, 90)
+    );
+    // Defaults: envelopes of 2^-10 s (about 1 ms), full sustain, the
+    // filter open.
+    assert_eq!(high.volume_envelope.attack_secs, 2f32.powi(-10));
+    assert_eq!(high.volume_envelope.sustain, 1.0);
+    assert_eq!(high.mod_envelope.sustain, 1.0);
+    assert_eq!(high.filter_cutoff_hz, None);
+    assert!((high.vibrato_lfo.frequency_hz - 8.176).abs() < 1e-3);
+}
+
+#[test]
+fn generators_convert_with_their_units_and_ranges() {
+    let font = SoundFont::parse(&tiny_font()).unwrap();
+    let header = &font.sample_headers()[0];
+    let mut region = font.preset(0, 5).unwrap().regions[1].clone();
+    let mut set = |gen: Generator, v: i16| region.generators[gen as usize] = v;
+    set(Generator::StartAddrsOffset, 5);
+    set(Generator::EndAddrsOffset, -20);
+    set(Generator::StartloopAddrsOffset, -100); // before the start: clamped
+    set(Generator::EndloopAddrsOffset, 500); // past the end: clamped
+    set(Generator::AttackVolEnv, 0); // 1 s
+    set(Generator::DecayVolEnv, 1200); // 2 s at key 60...
+    set(Generator::KeynumToVolEnvDecay, 100); // ...a semitone's 100 cents shorter per key up
+    set(Generator::SustainVolEnv, 200); // −20 dB
+    set(Generator::SustainModEnv, 250); // 75 %
+    set(Generator::InitialFilterFc, 6900); // 440 Hz
+    set(Generator::InitialFilterQ, 2000); // past the 96 dB range
+    set(Generator::CoarseTune, -12);
+    set(Generator::FineTune, 50);
+    set(Generator::ReverbEffectsSend, 250);
+    set(Generator::ChorusEffectsSend, 5000); // past 100 %
+    set(Generator::InitialAttenuation, 30_000); // past 144 dB
+    set(Generator::ExclusiveClass, 3);
+    set(Generator::Pan, -1000);
+    let s = region.sound(header, 72);
+    assert_eq!((s.start, s.end, s.loop_start, s.loop_end), (5, 80, 5, 80));
+    assert_eq!(s.volume_envelope.attack_secs, 1.0);
+    let decay_at_72 = 2f32.powf((1200.0 - 12.0 * 100.0) / 1200.0);
+    assert!((s.volume_envelope.decay_secs - decay_at_72).abs() < 1e-5);
+    assert!((s.volume_envelope.sustain - 0.1).abs() < 1e-6);
+    assert!((s.mod_envelope.sustain - 0.75).abs() < 1e-6);
+    assert!((s.filter_cutoff_hz.unwrap() - 440.0).abs() < 0.01);
+    assert_eq!(s.filter_q_db, 96.0);
+    // Key 72 over root -1 → the sample's own key 60: +12 semitones, then
+    // −12 coarse and +50 cents fine.
+    let want = 22_050.0 * 2f64.powf(50.0 / 1200.0);
+    assert!((s.playback_rate_hz - want).abs() < 1e-6);
+    assert_eq!((s.reverb_send, s.chorus_send), (0.25, 1.0));
+    assert!((s.gain - 10f32.powf(-144.0 / 20.0)).abs() < 1e-9);
+    assert_eq!((s.exclusive_class, s.pan), (3, -1.0));
+}
+
+#[test]
 fn loops_outside_the_data_and_rom_samples_are_clamped() {
     let mut parts = Parts::new();
     parts.shdr = [
