@@ -172,13 +172,14 @@ impl<'a> PluginAudioProcessor<'a, Shared, MainThread<'a>> for AudioSide<'a> {
         })
     }
 
+    /// The host asks for a clean slate: every voice stops at once (the
+    /// host forgets its notes with it, as CLAP's reset says).
     fn reset(&mut self) {
         self.instrument.stop_all();
     }
 
-    fn stop_processing(&mut self) {
-        self.instrument.stop_all();
-    }
+    // `stop_processing` keeps the voices: the host may start processing
+    // again and expects each note it started to end with a note end event.
 }
 
 impl PluginAudioPortsImpl for MainThread<'_> {

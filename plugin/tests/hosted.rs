@@ -757,3 +757,23 @@ fn an_event_timed_past_its_block_still_applies() {
     assert!(h.left.iter().any(|s| s.abs() > 0.1), "the note was lost");
     assert_eq!(release_and_collect_ends(&mut h, 69, 1), vec![(0, 69, 1)]);
 }
+
+#[test]
+fn a_note_held_across_stop_and_start_processing_still_ends() {
+    let mut h = sine_instance(48_000.0, 512);
+    let mut events = EventBuffer::new();
+    events.push(&note_on(0, 69, 1, 1.0));
+    h.process(512, &mut events);
+    let stopped = h.processor.take().unwrap().stop_processing();
+    h.processor = Some(
+        stopped
+            .start_processing()
+            .unwrap_or_else(|_| panic!("restarts")),
+    );
+    h.process(512, &mut EventBuffer::new());
+    assert!(
+        h.left[..512].iter().any(|s| s.abs() > 0.1),
+        "the note was cut"
+    );
+    assert_eq!(release_and_collect_ends(&mut h, 69, 1), vec![(0, 69, 1)]);
+}
