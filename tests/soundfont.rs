@@ -13,6 +13,10 @@ use proptest::prelude::*;
 const TIMGM6MB: &str = "/usr/share/sounds/sf2/TimGM6mb.sf2";
 /// Debian's `fluid-soundfont-gm` (148 MB).
 const FLUIDR3: &str = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
+/// Debian's `musescore-general-soundfont-small`: a SoundFont 3 (Ogg Vorbis
+/// samples).
+#[cfg(feature = "sf3")]
+const MUSESCORE_SF3: &str = "/usr/share/sounds/sf3/MuseScore_General_Lite.sf3";
 
 /// Checks what every General MIDI font must hold: 128 melodic programs in
 /// bank 0 that each play at velocity 100 (FluidR3's contrabass stops below
@@ -165,6 +169,38 @@ fn agrees_with_rustysynth(path: &str, font: &SoundFont) {
         }
     }
     println!("{path}: {checked} (preset, key, velocity) choices agree with rustysynth");
+}
+
+#[cfg(feature = "sf3")]
+#[test]
+#[ignore = "needs Debian's musescore-general-soundfont-small (.ci/run installs it)"]
+fn a_soundfont_3_decodes_its_ogg_vorbis_samples() {
+    let started = Instant::now();
+    let font = SoundFont::from_file(MUSESCORE_SF3).expect("the SoundFont 3 loads");
+    let secs = started.elapsed().as_secs_f64();
+    let file_bytes = std::fs::metadata(MUSESCORE_SF3).unwrap().len();
+    println!(
+        "MuseScore_General_Lite.sf3: {} presets, {} samples decoded to {} MB of 16-bit data from a {} MB file in {secs:.2} s",
+        font.presets().len(),
+        font.sample_headers().len(),
+        font.sample_data().len() * 2 / 1_000_000,
+        file_bytes / 1_000_000
+    );
+    check_general_midi(&font);
+    // Every sample decoded to sound, its loop inside it.
+    for h in font.sample_headers() {
+        assert!(h.end > h.start, "{} decoded to nothing", h.name);
+        let frames = &font.sample_data()[h.start as usize..h.end as usize];
+        assert!(frames.iter().any(|&x| x != 0), "{} is silent", h.name);
+    }
+    // A broken stream is an error naming the sample, not a panic.
+    let mut bytes = std::fs::read(MUSESCORE_SF3).unwrap();
+    let smpl = bytes.windows(4).position(|w| w == b"smpl").unwrap() + 8;
+    for b in &mut bytes[smpl..smpl + 64] {
+        *b ^= 0x5a;
+    }
+    let err = SoundFont::parse(&bytes).unwrap_err().to_string();
+    assert!(err.contains("Ogg Vorbis"), "{err}");
 }
 
 fn timgm6mb_bytes() -> Option<Vec<u8>> {

@@ -143,20 +143,13 @@ fn apply(base: &[i16; GENERATOR_COUNT], zone: &RawZone) -> [i16; GENERATOR_COUNT
     g
 }
 
-/// The sample headers (all but the terminal `EOS` record), each clamped
-/// into the `sample_frames` the file holds: the end to the data's end, the
-/// start to the end, the loop into the sample (a loop that is then shorter
-/// than 2 frames does not loop). ROM samples (type bit 15) have no data
-/// here and become empty.
-pub(super) fn sample_headers(
-    shdr: &[u8],
-    sample_frames: usize,
-) -> Result<Vec<SampleHeader>, SoundFontError> {
+/// The sample headers as the file has them (all but the terminal `EOS`
+/// record).
+pub(super) fn raw_sample_headers(shdr: &[u8]) -> Result<Vec<SampleHeader>, SoundFontError> {
     let list = records("shdr", shdr, 46, 1)?;
-    let frames = u32::try_from(sample_frames).unwrap_or(u32::MAX);
-    let mut out = Vec::with_capacity(list.len() - 1);
-    for r in &list[..list.len() - 1] {
-        let mut header = SampleHeader {
+    Ok(list[..list.len() - 1]
+        .iter()
+        .map(|r| SampleHeader {
             name: text(&r[..20]),
             start: u32_at(r, 20),
             end: u32_at(r, 24),
@@ -167,7 +160,17 @@ pub(super) fn sample_headers(
             correction_cents: r[41] as i8,
             link: u16_at(r, 42),
             kind: u16_at(r, 44),
-        };
+        })
+        .collect())
+}
+
+/// Clamps each header into the `sample_frames` the font holds: the end to
+/// the data's end, the start to the end, the loop into the sample (a loop
+/// that is then shorter than 2 frames does not loop). ROM samples (type
+/// bit 15) have no data here and become empty.
+pub(super) fn clamp_headers(headers: &mut [SampleHeader], sample_frames: usize) {
+    let frames = u32::try_from(sample_frames).unwrap_or(u32::MAX);
+    for header in headers {
         if header.kind & 0x8000 != 0 {
             header.end = 0;
         }
@@ -175,9 +178,7 @@ pub(super) fn sample_headers(
         header.start = header.start.min(header.end);
         header.loop_end = header.loop_end.clamp(header.start, header.end);
         header.loop_start = header.loop_start.clamp(header.start, header.loop_end);
-        out.push(header);
     }
-    Ok(out)
 }
 
 /// Every preset with its regions resolved.

@@ -31,9 +31,32 @@ pub(super) fn chunks(bytes: &[u8]) -> impl Iterator<Item = Result<Chunk<'_>, Sou
             ))));
         }
         let body = &body_and_more[..len];
-        let next = (len + (len & 1)).min(body_and_more.len());
+        // An odd-sized chunk is followed by a pad byte, except where its
+        // writer left it out (MuseScore's SoundFont 3 files): then the next
+        // chunk's id starts right after the body.
+        let padded = len + (len & 1);
+        let next = if len & 1 == 1
+            && !looks_like_chunk(body_and_more.get(padded..))
+            && looks_like_chunk(body_and_more.get(len..))
+        {
+            len
+        } else {
+            padded.min(body_and_more.len())
+        };
         rest = &body_and_more[next..];
         Some(Ok(Chunk { id, body }))
+    })
+}
+
+/// Whether `bytes` start with a chunk: four characters an id is made of,
+/// and a length that fits in what follows.
+fn looks_like_chunk(bytes: Option<&[u8]>) -> bool {
+    bytes.is_some_and(|b| {
+        b.len() >= 8
+            && b[..4]
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b' ')
+            && u32_at(b, 4) as usize <= b.len() - 8
     })
 }
 
@@ -90,6 +113,10 @@ mod tests {
         assert_eq!(found.len(), 2);
         assert_eq!((&found[0].id, found[0].body), (b"abcd", &b"xyz"[..]));
         assert_eq!((&found[1].id, found[1].body), (b"efgh", &b"pq"[..]));
+        // An odd chunk with its pad byte left out.
+        let unpadded = b"abcd\x01\x00\x00\x00xefgh\x00\x00\x00\x00";
+        let ids: Vec<[u8; 4]> = chunks(unpadded).map(|c| c.unwrap().id).collect();
+        assert_eq!(ids, [*b"abcd", *b"efgh"]);
         let long = b"smpl\xff\xff\xff\x7fabc";
         let err = chunks(long).next().unwrap().unwrap_err();
         assert!(err.to_string().contains("smpl"), "{err}");
