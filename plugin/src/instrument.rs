@@ -41,7 +41,8 @@ struct State {
     values: [f64; COUNT],
     /// The host's modulation of each parameter (all notes), in its unit.
     modulation: [f64; COUNT],
-    /// Patches, one per voice and two more: a new note plays
+    /// Patches, two per voice (a stolen note's tail keeps its patch in a
+    /// hidden slot while a new note plays) and two more: a new note plays
     /// `pool[current]`. When a parameter a note reads at its start changes,
     /// the next note-on rewrites a patch no note holds (so the audio side
     /// neither allocates nor frees).
@@ -59,7 +60,7 @@ impl Instrument {
     pub fn new(sample_rate: f32, shared: &SharedValues) -> Self {
         let values: [f64; COUNT] = std::array::from_fn(|i| shared.get(i));
         let mut engine = RealtimeEngine::with_voices(sample_rate, VOICES);
-        let pool = (0..VOICES + 2)
+        let pool = (0..2 * VOICES + 2)
             .map(|_| Arc::new(patch_of(&values)))
             .collect();
         let modulation = [0.0; COUNT];
