@@ -284,7 +284,7 @@ struct ReadmeDoctests;
 // recommended lock-free path and the music helpers; everything else lives
 // in its module.
 pub use control::{At, AudioEngine, ControlError, Controller, Phrase, Tempo};
-pub use dsp::envelope::{AdsrEnvelope, EnvelopePhase, EnvelopeState};
+pub use dsp::envelope::{AdsrEnvelope, EnvelopeCurve, EnvelopePhase, EnvelopeState};
 pub use engine::{
     AtomicF32, Event, EventTarget, Note, RealtimeEngine, Voice, VoiceId, Waveform, MAX_VOICES,
 };

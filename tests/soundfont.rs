@@ -5,9 +5,15 @@ mod common;
 
 use std::time::Instant;
 
+use common::alloc_counter::{assert_the_counter_works, count_allocations, CountingAllocator};
 use common::mutate::{apply, mutation};
-use polyphonica::soundfont::{Generator, SoundFont};
+use polyphonica::midi::{MidiMessage, MidiSynth};
+use polyphonica::soundfont::{Generator, SoundFont, SoundFontBank};
+use polyphonica::RealtimeEngine;
 use proptest::prelude::*;
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// Debian's `timgm6mb-soundfont` (6 MB); `.ci/run` installs it.
 const TIMGM6MB: &str = "/usr/share/sounds/sf2/TimGM6mb.sf2";
@@ -223,4 +229,68 @@ proptest! {
         }
         let _ = SoundFont::parse(&bytes);
     }
+}
+
+#[test]
+#[ignore = "needs Debian's timgm6mb-soundfont"]
+fn soundfont_voices_never_allocate_on_the_audio_path() {
+    assert_the_counter_works();
+    let bank = std::sync::Arc::new(SoundFontBank::from_file(TIMGM6MB).unwrap());
+    let mut synth = MidiSynth::with_soundfont(bank);
+    let mut engine = RealtimeEngine::with_voices(44_100.0, 48);
+    let mut block = vec![0.0f32; 2 * 256];
+    let mut events = 0;
+    let mut seed = 0x1234_5678u32;
+    let mut next = move |n: u32| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed % n
+    };
+    for _ in 0..3_000 {
+        let channel = next(16) as u8;
+        let key = (24 + next(80)) as u8;
+        // Notes (the percussion channel's hi-hats cut each other off),
+        // program and bank changes, controllers, pedal and bend, all
+        // handled where the audio is made, as a plugin or a live input
+        // would.
+        let messages = [
+            MidiMessage::NoteOn {
+                channel,
+                key,
+                velocity: (1 + next(127)) as u8,
+            },
+            MidiMessage::NoteOn {
+                channel: 9,
+                key: [42, 44, 46][next(3) as usize],
+                velocity: 100,
+            },
+            MidiMessage::ProgramChange {
+                channel,
+                program: next(128) as u8,
+            },
+            MidiMessage::ControlChange {
+                channel,
+                controller: [0, 1, 7, 10, 11, 64, 91][next(7) as usize],
+                value: next(128) as u8,
+            },
+            MidiMessage::PitchBend {
+                channel,
+                value: next(16_384) as i16 - 8_192,
+            },
+            MidiMessage::NoteOff { channel, key },
+        ];
+        events += count_allocations(|| {
+            for message in messages.iter().take(1 + next(6) as usize) {
+                synth.handle(&mut engine, *message).unwrap();
+            }
+            engine.process_stereo_buffer(&mut block);
+        });
+        assert!(block.iter().all(|s| s.is_finite() && s.abs() <= 1.0));
+    }
+    assert!(engine.voices_stolen() > 100, "the run must steal voices");
+    assert_eq!(
+        events, 0,
+        "the audio path allocated or freed {events} times"
+    );
 }

@@ -18,6 +18,7 @@ mod info;
 mod midi;
 mod output;
 mod play;
+mod soundfont;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -18,6 +18,14 @@ pub(crate) struct MidiArgs {
     /// Sample rate in Hz.
     #[arg(short, long, default_value_t = 44_100)]
     rate: u32,
+    /// Play the song's instruments from this SoundFont (.sf2; .sf3 with
+    /// the `sf3` feature) instead of the built-in oscillator presets.
+    #[arg(long, value_name = "FONT")]
+    soundfont: Option<PathBuf>,
+    /// A dry render: no note sends to the reverb, chorus or delay (as
+    /// FluidSynth's `-R 0 -C 0`).
+    #[arg(long)]
+    no_effects: bool,
     #[command(flatten)]
     output: Output,
     #[command(flatten)]
@@ -55,6 +63,8 @@ pub(crate) fn render(a: MidiArgs) -> Result<(), Failure> {
     // long for a WAV file is refused here, by its real length.
     let song_frames = song.song_frames(a.rate);
     format.check_length(song_frames)?;
+    let mut synth = crate::soundfont::synth(a.soundfont.as_deref())?;
+    synth.set_effects(!a.no_effects);
     let bar = progress_bar(song_frames, song.duration_secs() > 1.0, path);
     let cannot_write = |e: &RenderError| {
         Failure(format!(
@@ -64,7 +74,7 @@ pub(crate) fn render(a: MidiArgs) -> Result<(), Failure> {
         ))
     };
     let result = destination.write(format, |sink| {
-        song.render(a.rate, |block| {
+        song.render_with(synth, a.rate, |block| {
             sink.write(block).map_err(Stop::Write)?;
             bar.set_position(sink.frames_written().min(song_frames));
             Ok(())

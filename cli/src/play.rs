@@ -26,6 +26,11 @@ pub(crate) struct PlayArgs {
     /// interrupted otherwise).
     #[arg(long, value_parser = crate::seconds)]
     seconds: Option<f32>,
+    /// Play MIDI (a file or live input) with this SoundFont's instruments
+    /// (.sf2; .sf3 with the `sf3` feature) instead of the built-in
+    /// oscillator presets.
+    #[arg(long, value_name = "FONT")]
+    soundfont: Option<PathBuf>,
     #[command(flatten)]
     limits: crate::Limits,
 }
@@ -125,8 +130,9 @@ mod device {
     }
 
     pub(crate) fn play(a: PlayArgs) -> Result<(), Failure> {
+        let synth = crate::soundfont::synth(a.soundfont.as_deref())?;
         if let Some(port) = a.midi {
-            return live(a.device.as_deref(), &port, a.seconds);
+            return live(a.device.as_deref(), &port, a.seconds, synth);
         }
         let Some(file) = a.file else {
             return crate::fail(
@@ -148,7 +154,7 @@ mod device {
                             file.display()
                         ))
                     })?;
-                play_to_end(&device, song.player(rate))
+                play_to_end(&device, song.player_with(synth, rate))
             }
             _ => {
                 let score = Score::from_file_with_limits(&file, &a.limits.get())?;
@@ -158,7 +164,12 @@ mod device {
     }
 
     #[cfg(feature = "midi-input")]
-    fn live(device: Option<&str>, port: &str, seconds: Option<f32>) -> Result<(), Failure> {
+    fn live(
+        device: Option<&str>,
+        port: &str,
+        seconds: Option<f32>,
+        synth: polyphonica::midi::MidiSynth,
+    ) -> Result<(), Failure> {
         use polyphonica::control::ControlConfig;
         use polyphonica::midi::{connect_input, LiveMidi};
         use polyphonica::RealtimeEngine;
@@ -169,10 +180,12 @@ mod device {
             queue_capacity: 4096,
             ..ControlConfig::default()
         };
-        let (audio, control) = RealtimeEngine::new(device.sample_rate() as f32).split_with(config);
+        let voices = if synth.soundfont().is_some() { 128 } else { 32 };
+        let (audio, control) =
+            RealtimeEngine::with_voices(device.sample_rate() as f32, voices).split_with(config);
         let port = (!port.is_empty()).then_some(port);
-        let input =
-            connect_input(port, LiveMidi::new(control)).map_err(|e| Failure(e.to_string()))?;
+        let input = connect_input(port, LiveMidi::with_synth(control, synth))
+            .map_err(|e| Failure(e.to_string()))?;
         eprintln!("listening to MIDI input \"{}\"", input.port_name());
         let playback = device.play(audio)?;
         let start = std::time::Instant::now();
@@ -184,7 +197,12 @@ mod device {
     }
 
     #[cfg(not(feature = "midi-input"))]
-    fn live(_: Option<&str>, _: &str, _: Option<f32>) -> Result<(), Failure> {
+    fn live(
+        _: Option<&str>,
+        _: &str,
+        _: Option<f32>,
+        _: polyphonica::midi::MidiSynth,
+    ) -> Result<(), Failure> {
         crate::fail(
             "this build of polyphonica has no MIDI input; build it with `--features midi-input`",
         )

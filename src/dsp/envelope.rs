@@ -170,12 +170,56 @@ pub struct EnvelopeState {
     hold_frames: u32,
     delaying: bool,
     holding: bool,
+    /// Decay and release fall linearly in decibels (see
+    /// [`EnvelopeCurve::Decibels`]): the segments then run on a level
+    /// from 0 to 1 that maps onto 96 dB, and `sustain_level` is on it.
+    decibels: bool,
 }
+
+/// How an envelope's decay and release fall.
+///
+/// ```
+/// use polyphonica::EnvelopeCurve;
+/// assert_eq!(EnvelopeCurve::default(), EnvelopeCurve::Linear);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EnvelopeCurve {
+    /// Straight lines in amplitude, as [`AdsrEnvelope`] describes.
+    #[default]
+    Linear,
+    /// As a SoundFont's volume envelope: the attack still rises in a
+    /// straight line of amplitude, but the decay and the release fall in a
+    /// straight line of decibels, their times being what a fall over the
+    /// whole 96 dB would take (a decay to a sustain 12 dB down takes an
+    /// eighth of `decay_secs`); the sustain level is still a gain.
+    Decibels,
+}
+
+/// Decibels covered by a [`EnvelopeCurve::Decibels`] segment from 1 to 0,
+/// as base-2 logarithm of the gain per unit: 96 dB.
+const DB_SPAN_LOG2: f32 = 96.0 / 6.020_6;
 
 impl EnvelopeState {
     /// A new envelope at the start of its attack. The settings are
     /// sanitized (non-finite fields count as 0).
     pub fn new(envelope: &AdsrEnvelope, sample_rate: f32) -> Self {
+        Self::with_curve(envelope, EnvelopeCurve::Linear, sample_rate)
+    }
+
+    /// A new envelope whose decay and release fall as `curve` says.
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, EnvelopeCurve, EnvelopeState};
+    /// // No attack, a 1 s decay (for 96 dB) to a sustain 48 dB down at 1 kHz.
+    /// let e = AdsrEnvelope::new(0.0, 1.0, 10f32.powf(-48.0 / 20.0), 0.1);
+    /// let mut env = EnvelopeState::with_curve(&e, EnvelopeCurve::Decibels, 1000.0);
+    /// let levels: Vec<f32> = (0..600).map(|_| env.next_level()).collect();
+    /// let db = |x: f32| 20.0 * x.log10();
+    /// assert!((db(levels[250]) + 24.0).abs() < 0.1); // halfway down in 250 ms
+    /// assert!((db(levels[599]) + 48.0).abs() < 0.1); // sustaining
+    /// ```
+    pub fn with_curve(envelope: &AdsrEnvelope, curve: EnvelopeCurve, sample_rate: f32) -> Self {
+        let decibels = curve == EnvelopeCurve::Decibels;
         let e = envelope
             .sanitized()
             .unwrap_or(AdsrEnvelope::new(0.0, 0.0, 0.0, 0.0));
@@ -187,12 +231,17 @@ impl EnvelopeState {
             position: 0,
             length: attack_frames,
             decay_frames: secs_to_frames(e.decay_secs, sample_rate),
-            sustain_level: e.sustain_level,
+            sustain_level: if decibels {
+                decibel_position(e.sustain_level)
+            } else {
+                e.sustain_level
+            },
             release_frames: secs_to_frames(e.release_secs, sample_rate),
             attack_frames,
             hold_frames: 0,
             delaying: false,
             holding: false,
+            decibels,
         };
         if attack_frames == 0 {
             state.enter_decay();
@@ -208,6 +257,7 @@ impl EnvelopeState {
     /// decay. Negative or non-finite times count as 0.
     pub(crate) fn with_delay_hold(
         envelope: &AdsrEnvelope,
+        curve: EnvelopeCurve,
         delay_secs: f32,
         hold_secs: f32,
         sample_rate: f32,
@@ -215,7 +265,7 @@ impl EnvelopeState {
         let frames =
             |secs: f32| secs_to_frames(if secs.is_finite() { secs } else { 0.0 }, sample_rate);
         let (delay_frames, hold_frames) = (frames(delay_secs), frames(hold_secs));
-        let mut state = EnvelopeState::new(envelope, sample_rate);
+        let mut state = EnvelopeState::with_curve(envelope, curve, sample_rate);
         state.hold_frames = hold_frames;
         if delay_frames > 0 {
             state.delaying = true;
@@ -237,6 +287,17 @@ impl EnvelopeState {
 
     /// The level the next frame will have.
     pub fn level(&self) -> f32 {
+        let raw = self.raw_level();
+        if self.decibels && self.phase != EnvelopePhase::Attack {
+            decibel_gain(raw)
+        } else {
+            raw
+        }
+    }
+
+    /// The next frame's level on the segments' own scale (for a decibel
+    /// curve past the attack, the position on the 96 dB span).
+    fn raw_level(&self) -> f32 {
         match self.phase {
             EnvelopePhase::Sustain => self.sustain_level,
             EnvelopePhase::Finished => 0.0,
@@ -254,6 +315,18 @@ impl EnvelopeState {
     pub fn release(&mut self) {
         match self.phase {
             EnvelopePhase::Release | EnvelopePhase::Finished => {}
+            _ if self.decibels => {
+                // The same fall in decibels per second from wherever it is:
+                // a release from 48 dB down takes half the release time.
+                let raw = self.raw_level();
+                let at = if self.phase == EnvelopePhase::Attack {
+                    decibel_position(raw)
+                } else {
+                    raw
+                };
+                let frames = (self.release_frames as f32 * at).round() as u32;
+                self.enter(EnvelopePhase::Release, at, frames, 0.0);
+            }
             _ => {
                 let level = self.level();
                 self.enter(EnvelopePhase::Release, level, self.release_frames, 0.0);
@@ -281,7 +354,7 @@ impl EnvelopeState {
                     return done;
                 }
                 EnvelopePhase::Sustain => {
-                    rest.fill(self.sustain_level);
+                    rest.fill(self.level());
                     return out.len();
                 }
                 _ => {
@@ -291,6 +364,9 @@ impl EnvelopeState {
                     let (start, slope, first) = (self.start, self.slope, self.position);
                     for (i, o) in rest[..n].iter_mut().enumerate() {
                         *o = start + slope * (first + i as u32) as f32;
+                    }
+                    if self.decibels && self.phase != EnvelopePhase::Attack {
+                        rest[..n].iter_mut().for_each(|o| *o = decibel_gain(*o));
                     }
                     self.position += n as u32;
                     done += n;
@@ -326,12 +402,13 @@ impl EnvelopeState {
         }
         self.holding = false;
         self.hold_frames = 0;
-        self.enter(
-            EnvelopePhase::Decay,
-            1.0,
-            self.decay_frames,
-            self.sustain_level,
-        );
+        let frames = if self.decibels {
+            // The decay time is the time of a fall over the whole span.
+            (self.decay_frames as f32 * (1.0 - self.sustain_level)).round() as u32
+        } else {
+            self.decay_frames
+        };
+        self.enter(EnvelopePhase::Decay, 1.0, frames, self.sustain_level);
     }
 
     fn advance_phase(&mut self) {
@@ -353,6 +430,22 @@ impl EnvelopeState {
             EnvelopePhase::Release => self.phase = EnvelopePhase::Finished,
             EnvelopePhase::Sustain | EnvelopePhase::Finished => {}
         }
+    }
+}
+
+/// The gain at `position` (0 to 1) on a decibel curve's 96 dB span.
+#[inline(always)]
+fn decibel_gain(position: f32) -> f32 {
+    crate::dsp::fast::exp2(DB_SPAN_LOG2 * (position - 1.0))
+}
+
+/// Where `gain` (0 to 1) sits on a decibel curve's 96 dB span (0 for
+/// anything 96 dB down or more).
+fn decibel_position(gain: f32) -> f32 {
+    if gain > 0.0 {
+        (1.0 + gain.log2() / DB_SPAN_LOG2).clamp(0.0, 1.0)
+    } else {
+        0.0
     }
 }
 
@@ -461,7 +554,8 @@ mod tests {
     fn delay_and_hold_come_before_and_after_the_attack() {
         // 2 frames of delay, 2 of attack, 3 of hold, 2 of decay to 0.5.
         let env = AdsrEnvelope::new(0.002, 0.002, 0.5, 0.001);
-        let mut state = EnvelopeState::with_delay_hold(&env, 0.002, 0.003, 1000.0);
+        let mut state =
+            EnvelopeState::with_delay_hold(&env, EnvelopeCurve::Linear, 0.002, 0.003, 1000.0);
         assert_eq!(
             levels(&mut state, 10),
             [0.0, 0.0, 0.0, 0.5, 1.0, 1.0, 1.0, 1.0, 0.75, 0.5]
@@ -469,12 +563,49 @@ mod tests {
         assert_eq!(state.phase(), EnvelopePhase::Sustain);
         // No attack: the hold starts at once.
         let env = AdsrEnvelope::new(0.0, 0.002, 0.5, 0.001);
-        let mut state = EnvelopeState::with_delay_hold(&env, 0.0, 0.002, 1000.0);
+        let mut state =
+            EnvelopeState::with_delay_hold(&env, EnvelopeCurve::Linear, 0.0, 0.002, 1000.0);
         assert_eq!(levels(&mut state, 5), [1.0, 1.0, 1.0, 0.75, 0.5]);
         // Released during the delay: silent, then done.
-        let mut state = EnvelopeState::with_delay_hold(&env, 0.01, 0.0, 1000.0);
+        let mut state =
+            EnvelopeState::with_delay_hold(&env, EnvelopeCurve::Linear, 0.01, 0.0, 1000.0);
         state.release();
         assert_eq!(levels(&mut state, 2), [0.0, 0.0]);
         assert!(state.is_finished());
+    }
+
+    #[test]
+    fn a_decibel_release_falls_at_its_rate_from_wherever_it_starts() {
+        let db = |x: f32| 20.0 * x.log10();
+        // Sustaining 24 dB down, a 1 s release (for 96 dB) at 1 kHz takes
+        // 750 frames, 1 dB every 10.4 frames, and ends silent.
+        let e = AdsrEnvelope::new(0.0, 0.0, 10f32.powf(-24.0 / 20.0), 1.0);
+        let mut env = EnvelopeState::with_curve(&e, EnvelopeCurve::Decibels, 1000.0);
+        assert!((db(env.next_level()) + 24.0).abs() < 0.05);
+        env.release();
+        let out = levels(&mut env, 800);
+        assert!((db(out[375]) + 60.0).abs() < 0.2, "{}", db(out[375]));
+        assert!(out.windows(2).all(|w| w[1] <= w[0]));
+        assert!(out[749] > 0.0 && out[751..].iter().all(|&l| l == 0.0));
+        assert!(env.is_finished());
+        // Released halfway up a linear attack (-6 dB): 96 dB less 6 to go.
+        let e = AdsrEnvelope::new(0.1, 0.0, 1.0, 1.0);
+        let mut env = EnvelopeState::with_curve(&e, EnvelopeCurve::Decibels, 1000.0);
+        levels(&mut env, 50);
+        env.release();
+        let out = levels(&mut env, 1000);
+        assert!((db(out[0]) + 6.02).abs() < 0.05);
+        let end = out.iter().position(|&l| l == 0.0).unwrap();
+        assert!((935..=940).contains(&end), "{end}");
+        // Chunked rendering matches one render.
+        let e = AdsrEnvelope::new(0.013, 0.5, 0.2, 0.3);
+        let mut whole = EnvelopeState::with_curve(&e, EnvelopeCurve::Decibels, 44_100.0);
+        let mut parts = whole;
+        let a = levels(&mut whole, 30_000);
+        let mut b = Vec::new();
+        for n in [1, 7, 64, 500, 1, 1427, 28_000] {
+            b.extend(levels(&mut parts, n));
+        }
+        assert!(a == b[..30_000]);
     }
 }

@@ -296,6 +296,7 @@ impl Voice {
         self.envelope = match &self.patch {
             Some(p) if self.is_patched => EnvelopeState::with_delay_hold(
                 &note.envelope,
+                p.envelope_curve,
                 p.delay_secs,
                 p.hold_secs,
                 sample_rate,

@@ -260,6 +260,24 @@ impl MidiFile {
     pub fn render<E>(
         &self,
         sample_rate: u32,
+        on_block: impl FnMut(&[f32]) -> Result<(), E>,
+    ) -> Result<u64, E>
+    where
+        E: From<MidiError>,
+    {
+        self.render_with(MidiSynth::new(), sample_rate, on_block)
+    }
+
+    /// [`render`](Self::render) through `synth`: say one that plays a
+    /// SoundFont ([`MidiSynth::with_soundfont`]; the engine then has 128
+    /// voices, since a SoundFont note often plays two).
+    ///
+    /// # Errors
+    /// As [`render`](Self::render).
+    pub fn render_with<E>(
+        &self,
+        synth: MidiSynth,
+        sample_rate: u32,
         mut on_block: impl FnMut(&[f32]) -> Result<(), E>,
     ) -> Result<u64, E>
     where
@@ -271,7 +289,7 @@ impl MidiFile {
             );
         }
         const BLOCK_FRAMES: usize = 256;
-        let mut player = self.player(sample_rate);
+        let mut player = self.player_with(synth, sample_rate);
         let mut buffer = [0.0f32; BLOCK_FRAMES * 2];
         loop {
             let n = player.render_stereo(&mut buffer);
@@ -285,7 +303,13 @@ impl MidiFile {
     /// A player of this song at `sample_rate` (at least 1): a pull-based
     /// renderer for an audio callback or a streaming writer.
     pub fn player(&self, sample_rate: u32) -> MidiFilePlayer {
-        MidiFilePlayer::new(self.clone(), sample_rate.max(1))
+        self.player_with(MidiSynth::new(), sample_rate)
+    }
+
+    /// A player of this song through `synth` (see
+    /// [`render_with`](Self::render_with)).
+    pub fn player_with(&self, synth: MidiSynth, sample_rate: u32) -> MidiFilePlayer {
+        MidiFilePlayer::new(self.clone(), synth, sample_rate.max(1))
     }
 
     /// Renders the whole song into memory (interleaved stereo); see
@@ -413,14 +437,15 @@ impl EventSource for Song {
 }
 
 impl MidiFilePlayer {
-    fn new(song: MidiFile, sample_rate: u32) -> Self {
+    fn new(song: MidiFile, synth: MidiSynth, sample_rate: u32) -> Self {
         let rate = f64::from(sample_rate);
+        let voices = if synth.soundfont().is_some() { 128 } else { 64 };
         MidiFilePlayer {
             song_end: (song.duration_secs * rate).round() as u64,
-            engine: RealtimeEngine::with_voices(rate as f32, 64),
+            engine: RealtimeEngine::with_voices(rate as f32, voices),
             song: Song {
                 file: song,
-                synth: MidiSynth::new(),
+                synth,
                 sample_rate: rate,
                 next: 0,
             },

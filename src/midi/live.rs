@@ -46,6 +46,25 @@ impl LiveMidi {
         }
     }
 
+    /// Plays MIDI through `controller` with `synth` (say one playing a
+    /// SoundFont, [`MidiSynth::with_soundfont`]).
+    ///
+    /// ```
+    /// use polyphonica::midi::{LiveMidi, MidiSynth};
+    /// use polyphonica::RealtimeEngine;
+    /// let (_audio, control) = RealtimeEngine::new(48_000.0).split();
+    /// let mut synth = MidiSynth::new();
+    /// synth.set_gain(0.5);
+    /// let live = LiveMidi::with_synth(control, synth);
+    /// # drop(live);
+    /// ```
+    pub fn with_synth(controller: Controller, synth: MidiSynth) -> Self {
+        LiveMidi {
+            synth,
+            ..LiveMidi::new(controller)
+        }
+    }
+
     /// The synth, to set presets, drum samples or gain.
     pub fn synth_mut(&mut self) -> &mut MidiSynth {
         &mut self.synth

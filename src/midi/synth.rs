@@ -6,22 +6,85 @@ use std::sync::Arc;
 use super::presets::Preset;
 use crate::fx::Sends;
 use crate::patch::Patch;
+use crate::soundfont::{constant_power, SoundFontBank, SoundFontInstrument, MAX_LAYERS};
 use crate::{EventTarget, Note, SampleData, VoiceId, Waveform};
 
 /// The General MIDI percussion channel (channel 10, index 9).
 pub const PERCUSSION_CHANNEL: u8 = 9;
 
+/// One voice a key plays (a SoundFont note can play several), with what
+/// the channel's controllers are applied to.
+#[derive(Clone, Copy, Debug)]
+struct Layer {
+    id: VoiceId,
+    /// Its frequency before the pitch bend.
+    hz: f32,
+    /// Its level before the synth's gain and the channel's volume and
+    /// expression.
+    amplitude: f32,
+    /// Its pan before the channel's.
+    pan: f32,
+    /// Its reverb and chorus sends before the channel's (SoundFont zones;
+    /// `None` for the oscillator presets, which take the channel's).
+    sends: Option<(f32, f32)>,
+    /// Its SoundFont zone's exclusive class (0: none).
+    class: u16,
+    /// Whether it is placed by a SoundFont player's constant-power pan law
+    /// ([`constant_power`]) rather than the engine's.
+    constant_power: bool,
+}
+
+impl Layer {
+    /// The engine's pan and amplitude for the layer on `ch`, at `gain`.
+    fn placed(&self, ch: &Channel, gain: f32) -> (f32, f32) {
+        let pan = (self.pan + ch.pan_position()).clamp(-1.0, 1.0);
+        let amplitude = gain * self.amplitude * ch.level();
+        if self.constant_power {
+            let (pan, pan_gain) = constant_power(pan);
+            (pan, amplitude * pan_gain)
+        } else {
+            (pan, amplitude)
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default)]
 struct Key {
-    voice: Option<VoiceId>,
-    velocity: u8,
+    layers: [Option<Layer>; MAX_LAYERS],
     /// Let go while the sustain pedal was down: released when it comes up.
     sustained: bool,
+}
+
+impl Key {
+    fn voices(&self) -> impl Iterator<Item = &Layer> {
+        self.layers.iter().flatten()
+    }
+
+    fn is_sounding(&self) -> bool {
+        self.layers[0].is_some()
+    }
+
+    /// Releases every layer and forgets them.
+    fn release<T: EventTarget>(&mut self, engine: &mut T) -> Result<(), T::Error> {
+        for layer in self.layers.iter_mut() {
+            if let Some(l) = layer.take() {
+                engine.release_note(l.id)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Clone, Debug)]
 struct Channel {
     preset: Preset,
+    /// The SoundFont instrument the channel plays, when the synth has a
+    /// font; its bank (CC0) and program.
+    instrument: Option<Arc<SoundFontInstrument>>,
+    bank: u16,
+    program: u8,
+    /// Whether notes send to the effects at all.
+    effects: bool,
     volume: u8,
     expression: u8,
     pan: u8,
@@ -40,6 +103,10 @@ impl Channel {
     fn with_preset(preset: Preset) -> Self {
         Channel {
             preset,
+            instrument: None,
+            bank: 0,
+            program: 0,
+            effects: true,
             volume: 100,
             expression: 127,
             pan: 64,
@@ -64,10 +131,28 @@ impl Channel {
 
     /// The channel's effect sends, from CC91 and CC93.
     fn sends(&self) -> Sends {
+        if !self.effects {
+            return Sends::default();
+        }
         Sends {
             reverb: self.reverb as f32 / 127.0,
             chorus: self.chorus as f32 / 127.0,
             delay: 0.0,
+        }
+    }
+
+    /// A layer's sends: the channel's for an oscillator preset; for a
+    /// SoundFont zone its own plus a fifth of the channel's, as the
+    /// standard's CC91 and CC93 modulators (200 tenths of a percent) add.
+    fn layer_sends(&self, own: Option<(f32, f32)>) -> Sends {
+        match own {
+            _ if !self.effects => Sends::default(),
+            None => self.sends(),
+            Some((reverb, chorus)) => Sends {
+                reverb: (reverb + 0.2 * self.reverb as f32 / 127.0).min(1.0),
+                chorus: (chorus + 0.2 * self.chorus as f32 / 127.0).min(1.0),
+                delay: 0.0,
+            },
         }
     }
 
@@ -144,6 +229,7 @@ pub struct MidiSynth {
     /// each drum key's patch and pitch, built once.
     families: Box<[Preset; 16]>,
     drums: Box<[(Arc<Patch>, f32); 128]>,
+    soundfont: Option<Arc<SoundFontBank>>,
     gain: f32,
 }
 
@@ -170,8 +256,80 @@ impl MidiSynth {
                 (Arc::new(patch), hz)
             })),
             families,
+            soundfont: None,
             gain: 0.3,
         }
+    }
+
+    /// A synth whose channels play the presets of a SoundFont: program
+    /// changes and bank selects (CC0) pick the font's preset (the same
+    /// program in bank 0 when the font lacks the bank; the percussion
+    /// channel plays bank 128), and each note plays the preset's zones
+    /// ([`SoundFontInstrument::notes`]): up to [`MAX_LAYERS`] voices a
+    /// note, exclusive classes cutting each other off within 5 ms, the
+    /// standard's default modulators (velocity to level and filter, the mod
+    /// wheel and pressure to vibrato depth) and the font's own. The gain
+    /// starts at 0.2, FluidSynth's. Make it off the audio thread.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use polyphonica::midi::{MidiMessage, MidiSynth};
+    /// use polyphonica::soundfont::SoundFontBank;
+    /// use polyphonica::RealtimeEngine;
+    ///
+    /// let font = Arc::new(SoundFontBank::from_file("/usr/share/sounds/sf2/TimGM6mb.sf2")?);
+    /// let mut synth = MidiSynth::with_soundfont(font);
+    /// let mut engine = RealtimeEngine::new(44_100.0);
+    /// synth.handle(&mut engine, MidiMessage::ProgramChange { channel: 0, program: 46 }).unwrap();
+    /// synth.handle(&mut engine, MidiMessage::NoteOn { channel: 0, key: 60, velocity: 100 }).unwrap();
+    /// # Ok::<(), polyphonica::soundfont::SoundFontError>(())
+    /// ```
+    pub fn with_soundfont(bank: Arc<SoundFontBank>) -> Self {
+        let mut synth = MidiSynth::new();
+        synth.gain = 0.2;
+        synth.soundfont = Some(bank);
+        for c in 0..16u8 {
+            synth.channels[usize::from(c)].bank = if c == PERCUSSION_CHANNEL { 128 } else { 0 };
+            synth.select_instrument(c);
+        }
+        synth
+    }
+
+    /// Turns the notes' effect sends on (the default) or off: off, no note
+    /// reaches the reverb, chorus or delay, whatever its patch, zone or
+    /// channel (CC91, CC93) says; a dry render, as FluidSynth's `-R 0 -C 0`.
+    ///
+    /// ```
+    /// use polyphonica::midi::{MidiMessage, MidiSynth};
+    /// use polyphonica::RealtimeEngine;
+    /// let mut engine = RealtimeEngine::new(48_000.0);
+    /// let mut synth = MidiSynth::new();
+    /// synth.set_effects(false);
+    /// synth.handle(&mut engine, MidiMessage::NoteOn { channel: 0, key: 60, velocity: 100 }).unwrap();
+    /// let mut block = [0.0f32; 512];
+    /// engine.process_stereo_buffer(&mut block);
+    /// assert!(!engine.effects_ringing());
+    /// ```
+    pub fn set_effects(&mut self, on: bool) {
+        for ch in self.channels.iter_mut() {
+            ch.effects = on;
+        }
+    }
+
+    /// The SoundFont the synth plays, if any.
+    pub fn soundfont(&self) -> Option<&Arc<SoundFontBank>> {
+        self.soundfont.as_ref()
+    }
+
+    /// Points channel `c` at its bank and program's instrument (a search
+    /// and an `Arc` clone: never allocates).
+    fn select_instrument(&mut self, c: u8) {
+        let ch = &mut self.channels[usize::from(c & 0x0F)];
+        ch.instrument = self
+            .soundfont
+            .as_ref()
+            .and_then(|font| font.instrument_or_fallback(ch.bank, u16::from(ch.program)))
+            .cloned();
     }
 
     /// Sets the overall level of every note (default 0.3, leaving headroom
@@ -197,7 +355,7 @@ impl MidiSynth {
     pub fn held_notes(&self) -> usize {
         self.channels
             .iter()
-            .map(|c| c.keys.iter().filter(|k| k.voice.is_some()).count())
+            .map(|c| c.keys.iter().filter(|k| k.is_sounding()).count())
             .sum()
     }
 
@@ -225,8 +383,10 @@ impl MidiSynth {
                 value,
             } => self.control_change(engine, channel, controller, value),
             MidiMessage::ProgramChange { channel, program } => {
-                self.channels[(channel & 0x0F) as usize].preset =
-                    self.families[usize::from(program.min(127) / 8)].clone();
+                let ch = &mut self.channels[(channel & 0x0F) as usize];
+                ch.preset = self.families[usize::from(program.min(127) / 8)].clone();
+                ch.program = program.min(127);
+                self.select_instrument(channel);
                 Ok(())
             }
             MidiMessage::PitchBend { channel, value } => {
@@ -244,10 +404,10 @@ impl MidiSynth {
                 pressure,
             } => {
                 let ch = &self.channels[(channel & 0x0F) as usize];
-                match ch.keys[(key & 0x7F) as usize].voice {
-                    Some(id) => engine.set_poly_pressure(id, f32::from(pressure.min(127)) / 127.0),
-                    None => Ok(()),
+                for layer in ch.keys[(key & 0x7F) as usize].voices() {
+                    engine.set_poly_pressure(layer.id, f32::from(pressure.min(127)) / 127.0)?;
                 }
+                Ok(())
             }
         }
     }
@@ -260,17 +420,19 @@ impl MidiSynth {
         velocity: u8,
     ) -> Result<(), T::Error> {
         let (channel, key) = ((channel & 0x0F) as usize, (key & 0x7F) as usize);
+        self.channels[channel].keys[key].release(engine)?;
+        if let Some(instrument) = self.channels[channel].instrument.clone() {
+            return self.soundfont_note_on(engine, &instrument, channel, key, velocity);
+        }
         let gain = self.gain;
         let ch = &mut self.channels[channel];
-        if let Some(old) = ch.keys[key].voice.take() {
-            engine.release_note(old)?;
-        }
         let velocity_level = {
             let v = velocity.min(127) as f32 / 127.0;
             v * v
         };
-        let note = if channel == PERCUSSION_CHANNEL as usize {
-            match &self.drum_samples[key] {
+        let percussion = channel == PERCUSSION_CHANNEL as usize;
+        let (note, level, hz) = if percussion {
+            let note = match &self.drum_samples[key] {
                 Some(sample) => Note::new(
                     Waveform::Sample(sample.clone()),
                     sample.base_frequency_hz(),
@@ -280,17 +442,23 @@ impl MidiSynth {
                     let (patch, hz) = &self.drums[key];
                     Note::from_patch(patch, *hz)
                 }
-            }
-            .with_amplitude(gain * velocity_level * ch.level())
+            };
+            let hz = note.frequency_hz;
+            (note, velocity_level, hz)
         } else {
-            let hz = key_to_hz(key as u8) * ch.bend_ratio();
-            match &ch.preset.patch {
-                Some(patch) => Note::from_patch(patch, hz),
-                None => Note::new(ch.preset.waveform.clone(), hz, ch.preset.envelope),
-            }
-            .with_amplitude(gain * ch.preset.gain * velocity_level * ch.level())
+            let hz = key_to_hz(key as u8);
+            let note = match &ch.preset.patch {
+                Some(patch) => Note::from_patch(patch, hz * ch.bend_ratio()),
+                None => Note::new(
+                    ch.preset.waveform.clone(),
+                    hz * ch.bend_ratio(),
+                    ch.preset.envelope,
+                ),
+            };
+            (note, ch.preset.gain * velocity_level, hz)
         };
         let note = note
+            .with_amplitude(gain * level * ch.level())
             .with_velocity(f32::from(velocity.min(127)) / 127.0)
             .with_channel(channel as u8)
             .with_pan(ch.pan_position())
@@ -298,12 +466,85 @@ impl MidiSynth {
         let id = engine.trigger(note)?;
         // Drum hits end by themselves, unless the drum is a sample: release
         // it with the key.
-        if channel != PERCUSSION_CHANNEL as usize || self.drum_samples[key].is_some() {
-            ch.keys[key] = Key {
-                voice: Some(id),
-                velocity,
-                sustained: false,
+        if !percussion || self.drum_samples[key].is_some() {
+            ch.keys[key].layers[0] = Some(Layer {
+                id,
+                hz: if percussion { 0.0 } else { hz },
+                amplitude: level,
+                pan: 0.0,
+                sends: None,
+                class: 0,
+                constant_power: false,
+            });
+            ch.keys[key].sustained = false;
+        }
+        Ok(())
+    }
+
+    /// A note of a SoundFont instrument: each of its zones a voice.
+    fn soundfont_note_on<T: EventTarget>(
+        &mut self,
+        engine: &mut T,
+        instrument: &SoundFontInstrument,
+        channel: usize,
+        key: usize,
+        velocity: u8,
+    ) -> Result<(), T::Error> {
+        let gain = self.gain;
+        let ch = &mut self.channels[channel];
+        let bend = ch.bend_ratio();
+        let mut layers = [None; MAX_LAYERS];
+        for (slot, mut zone) in layers.iter_mut().zip(instrument.notes(key as u8, velocity)) {
+            if zone.exclusive_class != 0 {
+                Self::cut_class(engine, ch, zone.exclusive_class)?;
+            }
+            let note = &zone.note;
+            let layer = Layer {
+                id: VoiceId::from_raw(0),
+                hz: note.frequency_hz,
+                amplitude: zone.level,
+                pan: zone.pan,
+                sends: Some((note.sends.reverb, note.sends.chorus)),
+                class: zone.exclusive_class,
+                constant_power: true,
             };
+            let (pan, amplitude) = layer.placed(ch, gain);
+            zone.note = zone
+                .note
+                .with_amplitude(amplitude)
+                .with_pan(pan)
+                .with_sends(ch.layer_sends(layer.sends))
+                .with_channel(channel as u8);
+            zone.note.frequency_hz = layer.hz * bend;
+            let id = zone.trigger(engine)?;
+            *slot = Some(Layer { id, ..layer });
+        }
+        ch.keys[key] = Key {
+            layers,
+            sustained: false,
+        };
+        Ok(())
+    }
+
+    /// Cuts off, within 5 ms, every note of the channel whose zone is of
+    /// exclusive class `class`.
+    fn cut_class<T: EventTarget>(
+        engine: &mut T,
+        ch: &mut Channel,
+        class: u16,
+    ) -> Result<(), T::Error> {
+        for key in ch.keys.iter_mut() {
+            for layer in key.layers.iter_mut() {
+                if let Some(l) = layer.filter(|l| l.class == class) {
+                    *layer = None;
+                    engine.ramp_voice_amplitude(l.id, 0.0, 0.005)?;
+                    engine.release_note(l.id)?;
+                }
+            }
+            if !key.is_sounding() {
+                // Keep the layers packed from the first.
+                key.layers.sort_by_key(|l| l.is_none());
+            }
         }
         Ok(())
     }
@@ -316,10 +557,10 @@ impl MidiSynth {
     ) -> Result<(), T::Error> {
         let ch = &mut self.channels[(channel & 0x0F) as usize];
         let k = &mut ch.keys[(key & 0x7F) as usize];
-        if ch.sustain && k.voice.is_some() {
+        if ch.sustain && k.is_sounding() {
             k.sustained = true;
-        } else if let Some(id) = k.voice.take() {
-            engine.release_note(id)?;
+        } else {
+            k.release(engine)?;
         }
         Ok(())
     }
@@ -332,7 +573,6 @@ impl MidiSynth {
         value: u8,
     ) -> Result<(), T::Error> {
         let gain = self.gain;
-        let percussion = channel & 0x0F == PERCUSSION_CHANNEL;
         let ch = &mut self.channels[(channel & 0x0F) as usize];
         let value = value.min(127);
         match controller {
@@ -349,14 +589,16 @@ impl MidiSynth {
                 } else {
                     ch.expression = value;
                 }
-                let preset_gain = if percussion { 1.0 } else { ch.preset.gain };
-                Self::relevel(engine, ch, gain * preset_gain)?;
+                Self::relevel(engine, ch, gain)?;
             }
             cc::PAN => {
                 ch.pan = value;
-                let pan = ch.pan_position();
-                for id in ch.keys.iter().filter_map(|k| k.voice) {
-                    engine.set_voice_pan(id, pan)?;
+                for layer in ch.keys.iter().flat_map(Key::voices) {
+                    let (pan, amplitude) = layer.placed(ch, gain);
+                    engine.set_voice_pan(layer.id, pan)?;
+                    if layer.constant_power {
+                        engine.set_voice_amplitude(layer.id, amplitude)?;
+                    }
                 }
             }
             cc::SUSTAIN => {
@@ -364,9 +606,7 @@ impl MidiSynth {
                 if !ch.sustain {
                     for k in ch.keys.iter_mut().filter(|k| k.sustained) {
                         k.sustained = false;
-                        if let Some(id) = k.voice.take() {
-                            engine.release_note(id)?;
-                        }
+                        k.release(engine)?;
                     }
                 }
             }
@@ -376,11 +616,11 @@ impl MidiSynth {
                 } else {
                     ch.chorus = value;
                 }
-                let sends = ch.sends();
-                for id in ch.keys.iter().filter_map(|k| k.voice) {
-                    engine.set_voice_sends(id, sends)?;
+                for layer in ch.keys.iter().flat_map(Key::voices) {
+                    engine.set_voice_sends(layer.id, ch.layer_sends(layer.sends))?;
                 }
             }
+            cc::BANK_SELECT => ch.bank = u16::from(value),
             cc::RPN_LSB => ch.rpn.1 = value,
             cc::RPN_MSB => ch.rpn.0 = value,
             // An NRPN: its data entry is not ours.
@@ -413,14 +653,11 @@ impl MidiSynth {
     }
 
     /// Sets every held note of the channel to its level: `gain` × its
-    /// velocity curve × the channel's volume and expression.
+    /// own (velocity curve, preset or zone level) × the channel's volume
+    /// and expression.
     fn relevel<T: EventTarget>(engine: &mut T, ch: &Channel, gain: f32) -> Result<(), T::Error> {
-        let level = ch.level();
-        for k in ch.keys.iter() {
-            if let Some(id) = k.voice {
-                let v = k.velocity as f32 / 127.0;
-                engine.set_voice_amplitude(id, gain * v * v * level)?;
-            }
+        for layer in ch.keys.iter().flat_map(Key::voices) {
+            engine.set_voice_amplitude(layer.id, layer.placed(ch, gain).1)?;
         }
         Ok(())
     }
@@ -434,21 +671,21 @@ impl MidiSynth {
     ) -> Result<(), T::Error> {
         for k in ch.keys.iter_mut() {
             k.sustained = false;
-            if let Some(id) = k.voice.take() {
-                if silence {
-                    engine.set_voice_amplitude(id, 0.0)?;
+            if silence {
+                for layer in k.voices() {
+                    engine.set_voice_amplitude(layer.id, 0.0)?;
                 }
-                engine.release_note(id)?;
             }
+            k.release(engine)?;
         }
         Ok(())
     }
 
     fn retune<T: EventTarget>(engine: &mut T, ch: &Channel) -> Result<(), T::Error> {
         let ratio = ch.bend_ratio();
-        for (key, k) in ch.keys.iter().enumerate() {
-            if let Some(id) = k.voice {
-                engine.set_voice_frequency(id, key_to_hz(key as u8) * ratio)?;
+        for layer in ch.keys.iter().flat_map(Key::voices) {
+            if layer.hz > 0.0 {
+                engine.set_voice_frequency(layer.id, layer.hz * ratio)?;
             }
         }
         Ok(())
@@ -465,6 +702,7 @@ const NO_RPN: (u8, u8) = (127, 127);
 
 /// The controller numbers the synth answers to (General MIDI 1 and 2).
 mod cc {
+    pub(super) const BANK_SELECT: u8 = 0;
     pub(super) const MOD_WHEEL: u8 = 1;
     pub(super) const DATA_ENTRY: u8 = 6;
     pub(super) const VOLUME: u8 = 7;

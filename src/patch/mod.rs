@@ -41,7 +41,7 @@ pub use filter::{Filter, FilterMode};
 pub use modulation::{Lfo, LfoShape, ModSource, ModTarget, Modulation, MAX_LFO_HZ};
 
 use crate::fx::Sends;
-use crate::{AdsrEnvelope, Waveform};
+use crate::{AdsrEnvelope, EnvelopeCurve, Waveform};
 
 /// Slots in a patch's modulation matrix.
 pub const MOD_SLOTS: usize = 16;
@@ -149,6 +149,7 @@ pub struct Patch {
     pub(crate) sources: Vec<PatchSource>,
     pub(crate) unison: Unison,
     pub(crate) envelope: AdsrEnvelope,
+    pub(crate) envelope_curve: EnvelopeCurve,
     pub(crate) delay_secs: f32,
     pub(crate) hold_secs: f32,
     pub(crate) filter: Option<Filter>,
@@ -167,6 +168,7 @@ impl Patch {
             sources: vec![PatchSource::new(waveform)],
             unison: Unison::default(),
             envelope: AdsrEnvelope::default(),
+            envelope_curve: EnvelopeCurve::Linear,
             delay_secs: 0.0,
             hold_secs: 0.0,
             filter: None,
@@ -223,6 +225,21 @@ impl Patch {
     /// The patch with `envelope` as its amplitude envelope.
     pub fn with_envelope(mut self, envelope: AdsrEnvelope) -> Self {
         self.set_envelope(envelope);
+        self
+    }
+
+    /// The patch's amplitude envelope decaying and releasing along `curve`
+    /// (straight lines of amplitude by default; [`EnvelopeCurve::Decibels`]
+    /// as a SoundFont's volume envelope).
+    ///
+    /// ```
+    /// use polyphonica::patch::Patch;
+    /// use polyphonica::{EnvelopeCurve, Waveform};
+    /// let patch = Patch::new(Waveform::Sine).with_envelope_curve(EnvelopeCurve::Decibels);
+    /// assert_eq!(patch.envelope_curve(), EnvelopeCurve::Decibels);
+    /// ```
+    pub fn with_envelope_curve(mut self, curve: EnvelopeCurve) -> Self {
+        self.envelope_curve = curve;
         self
     }
 
@@ -403,6 +420,11 @@ impl Patch {
         self.envelope
     }
 
+    /// How the amplitude envelope decays and releases.
+    pub fn envelope_curve(&self) -> EnvelopeCurve {
+        self.envelope_curve
+    }
+
     /// The filter, if any.
     pub fn filter(&self) -> Option<Filter> {
         self.filter
@@ -440,6 +462,7 @@ impl Patch {
             && self.modulation.is_empty()
             && self.delay_secs == 0.0
             && self.hold_secs == 0.0
+            && self.envelope_curve == EnvelopeCurve::Linear
     }
 
     /// Whether any slot reads `source`.

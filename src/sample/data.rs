@@ -18,8 +18,22 @@ pub(crate) struct SampleAudio {
     pub(crate) left: Vec<f32>,
     /// Right channel of a stereo sample.
     pub(crate) right: Option<Vec<f32>>,
+    /// A mono sample of 16-bit frames inside data shared with others (a
+    /// SoundFont's): the data and the range of it this sample plays. `left`
+    /// is then empty.
+    pub(crate) pcm16: Option<(Arc<[i16]>, std::ops::Range<usize>)>,
     /// Frames per second the audio was recorded at.
     pub(crate) sample_rate: u32,
+}
+
+impl SampleAudio {
+    /// Frames in the sample.
+    pub(crate) fn frames(&self) -> usize {
+        match &self.pcm16 {
+            Some((_, range)) => range.len(),
+            None => self.left.len(),
+        }
+    }
 }
 
 /// A recorded sound a voice can play at any pitch (`Waveform::Sample`).
@@ -49,6 +63,7 @@ pub struct SampleData {
     pub(crate) audio: Arc<SampleAudio>,
     base_frequency_hz: f32,
     loop_frames: Option<(usize, usize)>,
+    loop_in_release: bool,
     interpolation: Interpolation,
 }
 
@@ -218,12 +233,88 @@ impl SampleData {
             audio: Arc::new(SampleAudio {
                 left,
                 right,
+                pcm16: None,
                 sample_rate,
             }),
             base_frequency_hz: Self::DEFAULT_BASE_FREQUENCY_HZ,
             loop_frames: None,
+            loop_in_release: false,
             interpolation: Interpolation::default(),
         })
+    }
+
+    /// A mono sample that plays `range` of 16-bit frames shared with other
+    /// samples (a SoundFont's data, [`SoundFont::sample_data`]), at
+    /// `sample_rate` frames per second. Nothing is copied: the sample holds
+    /// a reference to `data`, so any number of samples over one font cost
+    /// the font's data once. A range past the data's end is cut to it.
+    ///
+    /// Such a sample has no `f32` frames: [`channel`](Self::channel)
+    /// returns an empty slice for it (use [`frame`](Self::frame)).
+    ///
+    /// # Errors
+    /// [`SampleError::Empty`] for an empty range,
+    /// [`SampleError::InvalidParameter`] for a zero rate.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use polyphonica::SampleData;
+    /// let data: Arc<[i16]> = vec![0, 16_384, -32_768, 0].into();
+    /// let sample = SampleData::from_pcm16(&data, 1..3, 22_050)?;
+    /// assert_eq!(sample.frames(), 2);
+    /// assert_eq!(sample.frame(0, 0), 0.5);
+    /// assert_eq!(sample.frame(0, 1), -1.0);
+    /// # Ok::<(), polyphonica::SampleError>(())
+    /// ```
+    ///
+    /// [`SoundFont::sample_data`]: crate::soundfont::SoundFont::sample_data
+    pub fn from_pcm16(
+        data: &Arc<[i16]>,
+        range: std::ops::Range<usize>,
+        sample_rate: u32,
+    ) -> Result<Self, SampleError> {
+        if sample_rate == 0 {
+            return Err(SampleError::InvalidParameter(
+                "the sample rate must be above 0 Hz".into(),
+            ));
+        }
+        let end = range.end.min(data.len());
+        let range = range.start.min(end)..end;
+        if range.is_empty() {
+            return Err(SampleError::Empty);
+        }
+        prepare();
+        Ok(SampleData {
+            audio: Arc::new(SampleAudio {
+                left: Vec::new(),
+                right: None,
+                pcm16: Some((Arc::clone(data), range)),
+                sample_rate,
+            }),
+            base_frequency_hz: Self::DEFAULT_BASE_FREQUENCY_HZ,
+            loop_frames: None,
+            loop_in_release: false,
+            interpolation: Interpolation::default(),
+        })
+    }
+
+    /// Frame `index` of channel 0 (left) or 1 (right; the left one again
+    /// for a mono sample), from −1 to 1; 0 past the end.
+    ///
+    /// ```
+    /// use polyphonica::SampleData;
+    /// let s = SampleData::from_stereo(vec![0.5; 4], vec![-0.25; 4], 8_000)?;
+    /// assert_eq!((s.frame(0, 3), s.frame(1, 3), s.frame(1, 4)), (0.5, -0.25, 0.0));
+    /// # Ok::<(), polyphonica::SampleError>(())
+    /// ```
+    pub fn frame(&self, channel: usize, index: usize) -> f32 {
+        match &self.audio.pcm16 {
+            Some((data, range)) if index < range.len() => {
+                f32::from(data[range.start + index]) / 32_768.0
+            }
+            Some(_) => 0.0,
+            None => self.channel(channel).get(index).copied().unwrap_or(0.0),
+        }
     }
 
     /// Sets the frequency at which the sample plays at its recorded pitch.
@@ -273,6 +364,29 @@ impl SampleData {
         }
         self.loop_frames = Some((start_frame, end_frame));
         Ok(self)
+    }
+
+    /// Makes the loop go on through the release (as a SoundFont's loop
+    /// mode one) instead of playing on to the end of the data once the note
+    /// is released (the default, `false`, as loop mode three). No effect
+    /// without a loop.
+    ///
+    /// ```
+    /// use polyphonica::SampleData;
+    /// let s = SampleData::from_mono(vec![0.0; 1000], 8_000)?.with_loop(100, 900)?;
+    /// assert!(!s.loops_in_release());
+    /// assert!(s.with_loop_in_release(true).loops_in_release());
+    /// # Ok::<(), polyphonica::SampleError>(())
+    /// ```
+    pub fn with_loop_in_release(mut self, in_release: bool) -> Self {
+        self.loop_in_release = in_release;
+        self
+    }
+
+    /// Whether the loop goes on through the release (see
+    /// [`with_loop_in_release`](Self::with_loop_in_release)).
+    pub fn loops_in_release(&self) -> bool {
+        self.loop_in_release
     }
 
     /// Chooses how the sample is read between its frames when it plays at
@@ -355,7 +469,7 @@ impl SampleData {
     /// # Ok::<(), polyphonica::SampleError>(())
     /// ```
     pub fn frames(&self) -> usize {
-        self.audio.left.len()
+        self.audio.frames()
     }
 
     /// 1 for mono, 2 for stereo.
@@ -402,7 +516,9 @@ impl SampleData {
     }
 
     /// The frames of channel 0 (left) or 1 (right; the left one again for a
-    /// mono sample).
+    /// mono sample). Empty for a sample of shared 16-bit frames
+    /// ([`from_pcm16`](Self::from_pcm16); read those with
+    /// [`frame`](Self::frame)).
     ///
     /// ```
     /// use polyphonica::SampleData;
@@ -427,6 +543,7 @@ impl fmt::Debug for SampleData {
             .field("sample_rate", &self.sample_rate())
             .field("base_frequency_hz", &self.base_frequency_hz)
             .field("loop_frames", &self.loop_frames)
+            .field("loop_in_release", &self.loop_in_release)
             .field("interpolation", &self.interpolation)
             .finish()
     }

@@ -34,7 +34,8 @@ impl SamplePlayhead {
     /// Renders up to `left.len()` frames, advancing `step` source frames per
     /// output frame (`step` must be finite and above zero; defensively, NaN
     /// and values at or below zero hold the playhead still and +∞ ends the
-    /// data). While `held` and the sample has a loop, the loop region
+    /// data). While `held` (or always, for a sample that loops in its
+    /// release) and the sample has a loop, the loop region
     /// repeats, and the interpolator reads across its seam as if the data
     /// went on from the loop start. Once released, playback goes on from
     /// where it is to the end of the data.
@@ -179,11 +180,40 @@ impl SamplePlayhead {
             return 0;
         }
         let audio = &*sample.audio;
-        let source = Source {
-            left: &audio.left,
-            right: audio.right.as_deref(),
-            loop_region: if held { sample.loop_frames() } else { None },
+        let loop_region = if held || sample.loops_in_release() {
+            sample.loop_frames()
+        } else {
+            None
         };
+        match &audio.pcm16 {
+            Some((data, range)) => {
+                let source = Source {
+                    left: &data[range.clone()],
+                    right: None,
+                    loop_region,
+                };
+                self.run_source::<K, i16, FAST>(kernel, source, step, out)
+            }
+            None => {
+                let source = Source {
+                    left: &audio.left[..],
+                    right: audio.right.as_deref(),
+                    loop_region,
+                };
+                self.run_source::<K, f32, FAST>(kernel, source, step, out)
+            }
+        }
+    }
+
+    /// [`Self::run_with`] over frames stored as `T`.
+    #[inline(always)]
+    fn run_source<K: Kernel, T: Pcm, const FAST: bool>(
+        &mut self,
+        kernel: &K,
+        source: Source<'_, T>,
+        step: f64,
+        out: Output<'_>,
+    ) -> usize {
         let len = source.left.len() as f64;
         let (reach_lo, reach_hi) = kernel.reach();
         let Output { left, mut right } = out;
@@ -203,7 +233,14 @@ impl SamplePlayhead {
             if FAST && self.position < limit && self.position as isize + reach_lo >= direct.0 {
                 n = self.direct_run(kernel, &source, step, limit, left, right.as_deref_mut(), n);
             } else {
-                self.edge_frame::<K, FAST>(kernel, &source, direct, left, right.as_deref_mut(), n);
+                self.edge_frame::<K, T, FAST>(
+                    kernel,
+                    &source,
+                    direct,
+                    left,
+                    right.as_deref_mut(),
+                    n,
+                );
                 self.position += step;
                 n += 1;
             }
@@ -214,7 +251,7 @@ impl SamplePlayhead {
     /// Wraps the position back into the loop when it has passed the loop's
     /// end (one division, whatever the step: never a loop of
     /// subtractions); returns where the playable frames end.
-    fn wrap_loop(&mut self, source: &Source<'_>, len: f64) -> f64 {
+    fn wrap_loop<T: Pcm>(&mut self, source: &Source<'_, T>, len: f64) -> f64 {
         let Some((start, end)) = source.loop_region else {
             return len;
         };
@@ -231,10 +268,10 @@ impl SamplePlayhead {
     /// computes for them, faster. Returns the next frame to write.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    fn direct_run<K: Kernel>(
+    fn direct_run<K: Kernel, T: Pcm>(
         &mut self,
         kernel: &K,
-        source: &Source<'_>,
+        source: &Source<'_, T>,
         step: f64,
         limit: f64,
         left: &mut [f32],
@@ -257,8 +294,10 @@ impl SamplePlayhead {
             };
             let w = &weights[..taps];
             let lo = (index as isize + first) as usize;
-            let l = dot(w, &source.left[lo..lo + taps]);
-            let r = source.right.map(|data| dot(w, &data[lo..lo + taps]));
+            let l = dot(w, &source.left[lo..lo + taps]) * T::SCALE;
+            let r = source
+                .right
+                .map(|data| dot(w, &data[lo..lo + taps]) * T::SCALE);
             put_frame(left, right.as_deref_mut(), n, l, r);
             self.position += step;
             n += 1;
@@ -269,10 +308,10 @@ impl SamplePlayhead {
     /// Frame `n` at the current position, near a boundary: taps outside
     /// the direct range read through [`Source::at`] (silence before the
     /// data, the loop once it has wrapped).
-    fn edge_frame<K: Kernel, const FAST: bool>(
+    fn edge_frame<K: Kernel, T: Pcm, const FAST: bool>(
         &self,
         kernel: &K,
-        source: &Source<'_>,
+        source: &Source<'_, T>,
         direct: (isize, isize),
         left: &mut [f32],
         right: Option<&mut [f32]>,
@@ -285,7 +324,7 @@ impl SamplePlayhead {
         let (first, taps) = kernel.weights(frac, &mut weights);
         let w = &weights[..taps];
         let lo = index as isize + first;
-        let read = |data: &[f32], scratch: &mut [f32; MAX_TAPS]| -> f32 {
+        let read = |data: &[T], scratch: &mut [f32; MAX_TAPS]| -> f32 {
             if lo >= direct.0 && lo + taps as isize <= direct.1 {
                 let lo = lo as usize;
                 dot(w, &data[lo..lo + taps])
@@ -309,7 +348,9 @@ impl SamplePlayhead {
                 }
                 if a < b {
                     let from = (lo + a as isize) as usize;
-                    scratch[a..b].copy_from_slice(&data[from..from + (b - a)]);
+                    for (s, x) in scratch[a..b].iter_mut().zip(&data[from..from + (b - a)]) {
+                        *s = x.value();
+                    }
                 }
                 for (t, s) in scratch[b..taps].iter_mut().enumerate() {
                     *s = source.at(data, lo + (b + t) as isize, self.looped);
@@ -317,8 +358,8 @@ impl SamplePlayhead {
                 dot(w, &scratch[..taps])
             }
         };
-        let l = read(source.left, &mut scratch);
-        let r = source.right.map(|data| read(data, &mut scratch));
+        let l = read(source.left, &mut scratch) * T::SCALE;
+        let r = source.right.map(|data| read(data, &mut scratch) * T::SCALE);
         put_frame(left, right, n, l, r);
     }
 }
@@ -348,15 +389,41 @@ struct Output<'a> {
     right: Option<&'a mut [f32]>,
 }
 
+/// How a sample's frames are stored: `f32` (−1 to 1) or 16-bit integers
+/// (a SoundFont's), read as numbers and scaled by `SCALE` once the taps
+/// are summed.
+trait Pcm: Copy {
+    /// What one stored unit is worth.
+    const SCALE: f32;
+    /// The stored value as a number (unscaled).
+    fn value(self) -> f32;
+}
+
+impl Pcm for f32 {
+    const SCALE: f32 = 1.0;
+    #[inline(always)]
+    fn value(self) -> f32 {
+        self
+    }
+}
+
+impl Pcm for i16 {
+    const SCALE: f32 = 1.0 / 32_768.0;
+    #[inline(always)]
+    fn value(self) -> f32 {
+        f32::from(self)
+    }
+}
+
 /// The sample's frames as the interpolator sees them: zero outside the
 /// data, and, while a loop is active, the loop region repeating.
-struct Source<'a> {
-    left: &'a [f32],
-    right: Option<&'a [f32]>,
+struct Source<'a, T> {
+    left: &'a [T],
+    right: Option<&'a [T]>,
     loop_region: Option<(usize, usize)>,
 }
 
-impl Source<'_> {
+impl<T: Pcm> Source<'_, T> {
     /// The frame indices that read as themselves.
     #[inline]
     fn direct_range(&self, looped: bool) -> (isize, isize) {
@@ -368,7 +435,7 @@ impl Source<'_> {
     }
 
     /// The frame at `index` of `data` (one of the channels).
-    fn at(&self, data: &[f32], index: isize, looped: bool) -> f32 {
+    fn at(&self, data: &[T], index: isize, looped: bool) -> f32 {
         let index = match self.loop_region {
             Some((start, end)) if index >= end as isize || (looped && index < start as isize) => {
                 let (start, span) = (start as isize, (end - start) as isize);
@@ -379,14 +446,14 @@ impl Source<'_> {
         if index < 0 {
             0.0
         } else {
-            data.get(index as usize).copied().unwrap_or(0.0)
+            data.get(index as usize).map_or(0.0, |x| x.value())
         }
     }
 }
 
 /// Dot product in 8 independent lanes (so it vectorises).
 #[inline(always)]
-fn dot(w: &[f32], x: &[f32]) -> f32 {
+fn dot<T: Pcm>(w: &[f32], x: &[T]) -> f32 {
     let n = w.len().min(x.len());
     let (w, x) = (&w[..n], &x[..n]);
     let mut acc = [0.0f32; 8];
@@ -394,15 +461,15 @@ fn dot(w: &[f32], x: &[f32]) -> f32 {
     while i + 8 <= n {
         // Fixed-size arrays: the compiler sees eight lanes, no bounds.
         let a: &[f32; 8] = w[i..i + 8].try_into().unwrap();
-        let b: &[f32; 8] = x[i..i + 8].try_into().unwrap();
+        let b: &[T; 8] = x[i..i + 8].try_into().unwrap();
         for k in 0..8 {
-            acc[k] += a[k] * b[k];
+            acc[k] += a[k] * b[k].value();
         }
         i += 8;
     }
     let mut sum = acc.iter().sum::<f32>();
     for (a, b) in w[i..].iter().zip(&x[i..]) {
-        sum += a * b;
+        sum += a * b.value();
     }
     sum
 }

@@ -1,6 +1,8 @@
 //! Measurements shared by the integration tests: pitch, level, clicks.
 #![allow(dead_code)]
 
+pub mod compare;
+
 use polyphonica::RealtimeEngine;
 
 /// Renders `frames` mono frames in blocks of `block` frames.

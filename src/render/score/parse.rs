@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
-use super::raw::{sends_over, RawNote, RawSample, RawScore, RawSettings, WaveSpec};
+use super::raw::{sends_over, RawNote, RawSample, RawScore, RawSettings, RawSoundFont, WaveSpec};
 use super::{Score, ScoreError};
 use crate::fx::{EffectSettings, Sends, MAX_DELAY_SECS};
 use crate::limits::InputLimits;
@@ -15,6 +15,7 @@ use crate::patch::Patch;
 use crate::render::event::SoundEvent;
 use crate::render::timeline::TimelineEvent;
 use crate::render::wave::FLAT_ENVELOPE;
+use crate::soundfont::{SoundFontBank, SoundFontInstrument};
 use crate::{AdsrEnvelope, Note, SampleData, Waveform};
 use std::sync::Arc;
 
@@ -38,6 +39,8 @@ pub(super) fn parse(
         samples: BTreeMap::new(),
         decoded: HashMap::new(),
         patches: BTreeMap::new(),
+        fonts: HashMap::new(),
+        soundfonts: BTreeMap::new(),
     }
     .build()
 }
@@ -57,6 +60,10 @@ struct Builder<'a> {
     decoded: HashMap<PathBuf, SampleData>,
     /// Each instrument's patch, for those with patch keys.
     patches: BTreeMap<String, Arc<Patch>>,
+    /// Each SoundFont file loaded once, by its canonical path.
+    fonts: HashMap<PathBuf, Arc<SoundFontBank>>,
+    /// The SoundFont preset of each instrument that plays one.
+    soundfonts: BTreeMap<String, Arc<SoundFontInstrument>>,
 }
 
 impl Builder<'_> {
@@ -71,6 +78,11 @@ impl Builder<'_> {
             self.samples.insert(key.clone(), sample);
         }
         for (name, inst) in &raw.instruments {
+            if let Some(font) = &inst.soundfont {
+                let instrument = self.load_soundfont(font, inst)?;
+                self.soundfonts.insert(name.clone(), instrument);
+                continue;
+            }
             let keys = inst.patch_keys();
             if !keys.any(&inst.envelope) {
                 continue;
@@ -102,7 +114,9 @@ impl Builder<'_> {
         // Notes come in order: find their lines in one pass over the text.
         let (mut line, mut line_start, mut scanned) = (1, 0, 0);
         for note in &self.raw.notes {
-            events.push(self.event(note)?);
+            let before = events.len();
+            self.event(note, &mut events)?;
+            let layers = events.len() - before;
             let offset = note.span().start.min(self.text.len());
             if offset < scanned {
                 (line, line_start, scanned) = (1, 0, 0);
@@ -114,7 +128,8 @@ impl Builder<'_> {
                 }
             }
             scanned = offset;
-            positions.push((line, self.text[line_start..offset].chars().count() + 1));
+            let position = (line, self.text[line_start..offset].chars().count() + 1);
+            positions.extend(std::iter::repeat_n(position, layers));
         }
         let effects = self.effects()?;
         let used: [bool; 3] = std::array::from_fn(|k| {
@@ -192,6 +207,51 @@ impl Builder<'_> {
         Ok(fx)
     }
 
+    /// The preset a `soundfont = { file, bank, program }` names, its file
+    /// read once however many instruments use it.
+    fn load_soundfont(
+        &mut self,
+        spec: &Spanned<RawSoundFont>,
+        inst: &RawSettings,
+    ) -> Result<Arc<SoundFontInstrument>, ScoreError> {
+        let at = spec.span().start;
+        if inst.waveform.is_some() || inst.patch_keys().any(&inst.envelope) {
+            return Err(self.error(
+                at,
+                "an instrument with a `soundfont` takes its sound from the font: \
+                 expected no `waveform`, `envelope` or patch keys beside it",
+            ));
+        }
+        let raw = spec.get_ref();
+        let path = self.base_dir.join(&raw.file);
+        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        let bank = match self.fonts.get(&key) {
+            Some(bank) => Arc::clone(bank),
+            None => {
+                let bank = SoundFontBank::from_file(&path).map_err(|e| ScoreError {
+                    source: None,
+                    ..self.error(at, format!("SoundFont file {}: {e}", path.display()))
+                })?;
+                let bank = Arc::new(bank);
+                self.fonts.insert(key, Arc::clone(&bank));
+                bank
+            }
+        };
+        bank.instrument(raw.bank, raw.program)
+            .cloned()
+            .ok_or_else(|| {
+                self.error(
+                    at,
+                    format!(
+                        "{} has no preset at bank {} program {}",
+                        path.display(),
+                        raw.bank,
+                        raw.program
+                    ),
+                )
+            })
+    }
+
     fn load_sample(&mut self, spec: &Spanned<RawSample>) -> Result<SampleData, ScoreError> {
         let at = spec.span().start;
         let raw = spec.get_ref();
@@ -257,7 +317,12 @@ impl Builder<'_> {
         }
     }
 
-    fn event(&self, note: &Spanned<RawNote>) -> Result<TimelineEvent, ScoreError> {
+    /// The note's events: one, or one per zone of a SoundFont instrument.
+    fn event(
+        &self,
+        note: &Spanned<RawNote>,
+        out: &mut Vec<TimelineEvent>,
+    ) -> Result<(), ScoreError> {
         let at = note.span().start;
         let n = note.get_ref();
         let instrument = match &n.instrument {
@@ -353,13 +418,6 @@ impl Builder<'_> {
         let amplitude = n.amplitude.or(inst.amplitude).unwrap_or(1.0);
         let pan = n.pan.or(inst.pan).unwrap_or(0.0);
         let end = n.sweep_to.map_or(pitch, |p| p.0);
-        let event = SoundEvent {
-            waveform,
-            start_frequency: pitch,
-            end_frequency: end,
-            duration_secs: duration as f32,
-            envelope,
-        };
         let sends = sends_over(
             n.reverb,
             n.chorus,
@@ -367,6 +425,51 @@ impl Builder<'_> {
             sends_over(inst.reverb, inst.chorus, inst.delay, Sends::default()),
         );
         let velocity = n.velocity.or(inst.velocity).unwrap_or(1.0);
+        if let Some(font) = n
+            .instrument
+            .as_ref()
+            .and_then(|name| self.soundfonts.get(name.get_ref()))
+        {
+            // The nearest key plays; the pitch between keys is a detune.
+            let key = (69.0 + 12.0 * (pitch / 440.0).log2())
+                .round()
+                .clamp(0.0, 127.0) as u8;
+            let detune = pitch / crate::render::midi_frequency(f32::from(key));
+            let vel = (velocity * 127.0).round().clamp(1.0, 127.0) as u8;
+            for zone in font.notes(key, vel) {
+                let z = zone.note;
+                let hz = z.frequency_hz * detune;
+                let event = SoundEvent {
+                    waveform: z.waveform,
+                    start_frequency: hz,
+                    end_frequency: hz * end / pitch,
+                    duration_secs: duration as f32,
+                    envelope: z.envelope,
+                };
+                let zone_sends = crate::fx::Sends {
+                    reverb: (z.sends.reverb + sends.reverb).min(1.0),
+                    chorus: (z.sends.chorus + sends.chorus).min(1.0),
+                    delay: sends.delay,
+                };
+                let mut placed = TimelineEvent::new(start as f32, event)
+                    .with_amplitude(amplitude as f32 * z.amplitude)
+                    .with_pan((pan as f32 + z.pan).clamp(-1.0, 1.0))
+                    .with_sends(zone_sends)
+                    .with_velocity(velocity as f32);
+                if let Some(p) = z.patch {
+                    placed = placed.with_patch(p);
+                }
+                out.push(placed);
+            }
+            return Ok(());
+        }
+        let event = SoundEvent {
+            waveform,
+            start_frequency: pitch,
+            end_frequency: end,
+            duration_secs: duration as f32,
+            envelope,
+        };
         // A plain note has no patch to read its velocity: it scales the
         // amplitude, as a patch's does by default.
         let amplitude = if patch.is_some() {
@@ -382,6 +485,7 @@ impl Builder<'_> {
         if let Some(p) = patch {
             placed = placed.with_patch(Arc::clone(p));
         }
-        Ok(placed)
+        out.push(placed);
+        Ok(())
     }
 }

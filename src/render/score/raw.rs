@@ -122,6 +122,19 @@ pub(super) struct RawSettings {
     pub(super) lfo1: Option<Spanned<RawLfo>>,
     pub(super) lfo2: Option<Spanned<RawLfo>>,
     pub(super) modulation: Option<Spanned<Vec<Spanned<RawModulation>>>>,
+    /// A SoundFont preset as the instrument.
+    pub(super) soundfont: Option<Spanned<RawSoundFont>>,
+}
+
+/// `soundfont = { file = "TimGM6mb.sf2", bank = 0, program = 0 }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSoundFont {
+    pub(super) file: String,
+    #[serde(default)]
+    pub(super) bank: u16,
+    #[serde(default)]
+    pub(super) program: u16,
 }
 
 impl RawSettings {

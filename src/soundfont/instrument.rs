@@ -1,0 +1,447 @@
+//! A SoundFont ready to play: every preset's regions turned, once, into
+//! patches over the font's shared sample data, so that starting a note only
+//! picks regions and fills in what depends on the key and velocity.
+
+use std::sync::Arc;
+
+use super::modulators::{zone_modulation, ZoneModulation};
+use super::{Generator, LoopMode, Region, SampleHeader, SoundFont, SoundFontError, ZoneSound};
+use crate::fx::Sends;
+use crate::patch::{Filter, Lfo, LfoShape, ModSource, ModTarget, Patch};
+use crate::sample::Interpolation;
+use crate::{AdsrEnvelope, EnvelopeCurve, Event, EventTarget, Note, SampleData, VoiceId, Waveform};
+
+/// The most regions one note of a [`SoundFontInstrument`] plays at once
+/// (a stereo pair is two, a layered sound more); regions past it are left
+/// out.
+pub const MAX_LAYERS: usize = 8;
+
+/// How much of a zone's `initialAttenuation` applies: 0.4, as EMU's
+/// hardware and FluidSynth (the reference renderer) read it, rather than
+/// the standard's whole value; fonts are voiced for those players.
+const ATTENUATION_SCALE: f32 = 0.4;
+
+/// The frequency a zone's sample plays at its recorded pitch: a note's
+/// frequency is this times the playback ratio.
+const BASE_HZ: f32 = 440.0;
+
+/// A SoundFont's presets as instruments: [`SoundFontInstrument`]s by bank
+/// and program, sharing the font's sample data.
+///
+/// Building it turns every region into a [`Patch`] (sample, loop, volume
+/// envelope falling in decibels, filter, modulation envelope, both LFOs,
+/// the default modulators and the font's own as slots of the modulation
+/// matrix) and allocates; do it off the audio thread. Notes then start
+/// without allocating ([`SoundFontInstrument::notes`]).
+///
+/// ```no_run
+/// use polyphonica::soundfont::SoundFontBank;
+/// use polyphonica::RealtimeEngine;
+///
+/// let bank = SoundFontBank::from_file("/usr/share/sounds/sf2/TimGM6mb.sf2")?;
+/// let piano = bank.instrument(0, 0).expect("a General MIDI font has a piano");
+/// let mut engine = RealtimeEngine::new(48_000.0);
+/// for layer in piano.notes(60, 100) {
+///     layer.trigger(&mut engine).unwrap();
+/// }
+/// # Ok::<(), polyphonica::soundfont::SoundFontError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct SoundFontBank {
+    /// The font's name.
+    pub name: String,
+    instruments: Vec<Arc<SoundFontInstrument>>,
+}
+
+/// One preset of a font, ready to play: its zones as patches.
+#[derive(Debug)]
+pub struct SoundFontInstrument {
+    /// The preset's name.
+    pub name: String,
+    /// Its MIDI bank (128: percussion).
+    pub bank: u16,
+    /// Its MIDI program.
+    pub program: u16,
+    zones: Vec<Zone>,
+}
+
+/// A region with what a note of it needs.
+#[derive(Debug)]
+struct Zone {
+    region: Region,
+    header: SampleHeader,
+    patch: Arc<Patch>,
+    modulation: ZoneModulation,
+}
+
+/// One note of one zone: the [`Note`] to trigger and the exclusive class
+/// of its zone (notes of the same non-zero class on a channel cut each
+/// other off, as an open and a closed hi-hat do).
+#[derive(Clone, Debug)]
+pub struct ZoneNote {
+    /// The note, at the zone's pitch, level, pan, envelope and sends.
+    pub note: Note,
+    /// The zone's exclusive class (0: none).
+    pub exclusive_class: u16,
+    /// How far the note's velocity and key move its filter's cutoff, in
+    /// octaves: [`ZoneNote::trigger`] sends it as the note's own
+    /// modulation ([`Event::SetNoteModulation`](crate::Event::SetNoteModulation)).
+    pub cutoff_octaves: f32,
+    /// The zone's pan (−1 to 1) and level before the pan law: `note` has
+    /// them through [`constant_power`], for a player that adds its own pan
+    /// (a MIDI channel's) first.
+    pub pan: f32,
+    /// See `pan`.
+    pub level: f32,
+}
+
+/// The engine's pan and a gain that together place a voice as a SoundFont
+/// player's constant-power law does (FluidSynth's: the sides at cos and
+/// sin of (pan + 1)·π/4, the centre 3 dB down on each), relative to a
+/// centred voice: the engine's own law (`pan_gains`) keeps the centre at
+/// full level on both sides, so a hard-panned zone gets 3 dB more.
+///
+/// ```
+/// use polyphonica::soundfont::constant_power;
+/// let (pan, gain) = constant_power(0.0);
+/// assert!(pan == 0.0 && (gain - 1.0).abs() < 1e-6);
+/// let (pan, gain) = constant_power(-1.0);
+/// assert_eq!(pan, -1.0);
+/// assert!((gain - std::f32::consts::SQRT_2).abs() < 1e-6);
+/// ```
+pub fn constant_power(pan: f32) -> (f32, f32) {
+    let pan = if pan.is_nan() {
+        0.0
+    } else {
+        pan.clamp(-1.0, 1.0)
+    };
+    let theta = (pan + 1.0) * std::f32::consts::FRAC_PI_4;
+    let (left, right) = (theta.cos(), theta.sin());
+    let gain = std::f32::consts::SQRT_2 * left.max(right);
+    let engine_pan = if pan < 0.0 {
+        right / left - 1.0
+    } else if pan > 0.0 {
+        1.0 - left / right
+    } else {
+        0.0
+    };
+    (engine_pan.clamp(-1.0, 1.0), gain)
+}
+
+impl ZoneNote {
+    /// Starts the note on `target`, with its cutoff offset.
+    ///
+    /// # Errors
+    /// The target's, when it refuses a command.
+    pub fn trigger<T: EventTarget>(self, target: &mut T) -> Result<VoiceId, T::Error> {
+        let id = target.trigger(self.note)?;
+        if self.cutoff_octaves != 0.0 {
+            target.send(Event::SetNoteModulation {
+                id,
+                target: ModTarget::Cutoff,
+                amount: self.cutoff_octaves,
+            })?;
+        }
+        Ok(id)
+    }
+}
+
+impl SoundFontBank {
+    /// Reads a SoundFont file and builds its instruments.
+    ///
+    /// # Errors
+    /// As [`SoundFont::from_file`].
+    pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Self, SoundFontError> {
+        Ok(Self::new(&SoundFont::from_file(path)?))
+    }
+
+    /// The instruments of a loaded font, with the default modulators
+    /// FluidSynth applies (see [`with_velocity_to_filter`](Self::with_velocity_to_filter)).
+    /// The sample data is shared, not copied.
+    pub fn new(font: &SoundFont) -> Self {
+        Self::with_velocity_to_filter(font, false)
+    }
+
+    /// The instruments of a loaded font, with (`true`) or without the
+    /// standard's default modulator from velocity to filter cutoff (−2400
+    /// cents on its concave curve). FluidSynth leaves it out, and so does
+    /// [`new`](Self::new): fonts are voiced for FluidSynth, and with it
+    /// a General MIDI piano comes out duller than FluidSynth plays it.
+    pub fn with_velocity_to_filter(font: &SoundFont, velocity_to_filter: bool) -> Self {
+        let instruments = font
+            .presets()
+            .iter()
+            .map(|preset| {
+                let zones = preset
+                    .regions
+                    .iter()
+                    .filter_map(|region| Zone::new(font, region, velocity_to_filter))
+                    .collect();
+                Arc::new(SoundFontInstrument {
+                    name: preset.name.clone(),
+                    bank: preset.bank,
+                    program: preset.program,
+                    zones,
+                })
+            })
+            .collect();
+        SoundFontBank {
+            name: font.name.clone(),
+            instruments,
+        }
+    }
+
+    /// Every instrument, in the font's order.
+    pub fn instruments(&self) -> &[Arc<SoundFontInstrument>] {
+        &self.instruments
+    }
+
+    /// The instrument at `bank` and `program`, if the font has it.
+    pub fn instrument(&self, bank: u16, program: u16) -> Option<&Arc<SoundFontInstrument>> {
+        self.instruments
+            .iter()
+            .find(|i| i.bank == bank && i.program == program)
+    }
+
+    /// What a MIDI channel plays for `bank` and `program`, as General MIDI
+    /// players choose: the exact preset, else the same program in bank 0
+    /// (bank 128, percussion, falls back to its program 0), else the
+    /// font's first preset; `None` only for a font without presets.
+    pub fn instrument_or_fallback(
+        &self,
+        bank: u16,
+        program: u16,
+    ) -> Option<&Arc<SoundFontInstrument>> {
+        let fallback = if bank == 128 { (128, 0) } else { (0, program) };
+        self.instrument(bank, program)
+            .or_else(|| self.instrument(fallback.0, fallback.1))
+            .or_else(|| self.instruments.first())
+    }
+}
+
+impl SoundFontInstrument {
+    /// The notes that `key` (0–127) at `velocity` (1–127) plays: one per
+    /// region whose ranges hold them, at most [`MAX_LAYERS`]. Each is a
+    /// complete [`Note`]: its zone's patch, the pitch from the root key
+    /// and tuning, the level from the attenuation and the velocity (the
+    /// standard's curve, 40 dB from 127 to 1), the pan and the sends. Play
+    /// them on channel `c` with `note.with_channel(c)` for the channel's
+    /// controllers to reach them.
+    ///
+    /// Never allocates (it clones `Arc`s).
+    pub fn notes(&self, key: u8, velocity: u8) -> impl Iterator<Item = ZoneNote> + '_ {
+        let (key, velocity) = (key.min(127), velocity.clamp(1, 127));
+        self.zones
+            .iter()
+            .filter(move |z| {
+                (z.region.keys.0..=z.region.keys.1).contains(&key)
+                    && (z.region.velocities.0..=z.region.velocities.1).contains(&velocity)
+            })
+            .take(MAX_LAYERS)
+            .map(move |z| z.note(key, velocity))
+    }
+
+    /// How many zones the instrument has.
+    pub fn zone_count(&self) -> usize {
+        self.zones.len()
+    }
+}
+
+impl Zone {
+    fn new(font: &SoundFont, region: &Region, velocity_to_filter: bool) -> Option<Zone> {
+        let header = font.sample_headers().get(region.sample)?.clone();
+        let middle = ((u16::from(region.keys.0) + u16::from(region.keys.1)) / 2) as u8;
+        let sound = region.sound(&header, middle);
+        if sound.end <= sound.start {
+            return None;
+        }
+        let (start, end) = (sound.start as usize, sound.end as usize);
+        let mut sample = SampleData::from_pcm16(font.sample_data(), start..end, header.sample_rate)
+            .ok()?
+            .with_interpolation(Interpolation::Cubic);
+        if sound.loop_mode != LoopMode::None {
+            let (ls, le) = (
+                sound.loop_start as usize - start,
+                sound.loop_end as usize - start,
+            );
+            sample = sample
+                .with_loop(ls, le)
+                .ok()?
+                .with_loop_in_release(sound.loop_mode == LoopMode::Continuous);
+        }
+        let modulation = zone_modulation(region, velocity_to_filter);
+        let patch = zone_patch(sample, &sound, &modulation);
+        Some(Zone {
+            region: region.clone(),
+            header,
+            patch: Arc::new(patch),
+            modulation,
+        })
+    }
+
+    fn note(&self, key: u8, velocity: u8) -> ZoneNote {
+        let sound = self.region.sound(&self.header, key);
+        let velocity = match self.region.get(Generator::Velocity) {
+            v @ 1..=127 => v as u8,
+            _ => velocity,
+        };
+        let m = self.modulation.for_note(key, velocity);
+        let cents = 1200.0 * (sound.playback_rate_hz / f64::from(self.header.sample_rate)).log2()
+            + f64::from(m.pitch_cents);
+        let frequency_hz = BASE_HZ * (cents / 1200.0).exp2() as f32;
+        let e = sound.volume_envelope;
+        let envelope = AdsrEnvelope::new(e.attack_secs, e.decay_secs, e.sustain, e.release_secs);
+        let sends = Sends {
+            reverb: (sound.reverb_send + m.sends.0).clamp(0.0, 1.0),
+            chorus: (sound.chorus_send + m.sends.1).clamp(0.0, 1.0),
+            delay: 0.0,
+        };
+        let attenuation = 10f32.powf(-m.attenuation_cb.max(0.0) / 200.0);
+        let level = sound.gain.powf(ATTENUATION_SCALE) * attenuation;
+        let pan = (sound.pan + m.pan).clamp(-1.0, 1.0);
+        let (engine_pan, pan_gain) = constant_power(pan);
+        let note = Note {
+            envelope,
+            amplitude: (level * pan_gain).min(1.0),
+            pan: engine_pan,
+            velocity: f32::from(velocity) / 127.0,
+            sends,
+            ..Note::from_patch(&self.patch, frequency_hz)
+        };
+        let filtered = self.patch.filter().is_some();
+        ZoneNote {
+            note,
+            exclusive_class: sound.exclusive_class,
+            cutoff_octaves: if filtered {
+                m.cutoff_cents / 1200.0
+            } else {
+                0.0
+            },
+            pan,
+            level,
+        }
+    }
+}
+
+/// The key-independent part of a zone as a patch.
+fn zone_patch(sample: SampleData, sound: &ZoneSound, m: &ZoneModulation) -> Patch {
+    let e = sound.volume_envelope;
+    let me = sound.mod_envelope;
+    let mut patch = Patch::new(Waveform::Sample(sample))
+        .with_envelope(AdsrEnvelope::new(
+            e.attack_secs,
+            e.decay_secs,
+            e.sustain,
+            e.release_secs,
+        ))
+        .with_envelope_curve(EnvelopeCurve::Decibels)
+        .with_delay_hold(at_least_2_ms(e.delay_secs), at_least_2_ms(e.hold_secs))
+        .with_mod_envelope(AdsrEnvelope::new(
+            me.attack_secs,
+            me.decay_secs,
+            me.sustain,
+            me.release_secs,
+        ))
+        .with_lfo(
+            1,
+            Lfo::new(LfoShape::Triangle, sound.mod_lfo.frequency_hz)
+                .with_delay(sound.mod_lfo.delay_secs, 0.0),
+        )
+        .with_lfo(
+            2,
+            Lfo::new(LfoShape::Triangle, sound.vibrato_lfo.frequency_hz)
+                .with_delay(sound.vibrato_lfo.delay_secs, 0.0),
+        )
+        .with_velocity_to_gain(0.0);
+    let filtered = sound.filter_cutoff_hz.is_some() || m.moves_cutoff;
+    if filtered {
+        let cutoff_hz = sound.filter_cutoff_hz.unwrap_or(19_912.0);
+        patch = patch.with_filter(Filter::lowpass(
+            cutoff_hz,
+            q_to_resonance(sound.filter_q_db),
+        ));
+    }
+    let mut slots: Vec<(ModSource, Option<ModSource>, ModTarget, f32)> = Vec::new();
+    let mut push = |source, scale, target, amount: f32| {
+        if amount != 0.0 {
+            slots.push((source, scale, target, amount));
+        }
+    };
+    push(
+        ModSource::Lfo1,
+        None,
+        ModTarget::Pitch,
+        sound.mod_lfo_to_pitch_cents / 100.0,
+    );
+    push(
+        ModSource::Lfo2,
+        None,
+        ModTarget::Pitch,
+        sound.vibrato_lfo_to_pitch_cents / 100.0,
+    );
+    push(
+        ModSource::ModEnvelope,
+        None,
+        ModTarget::Pitch,
+        sound.mod_env_to_pitch_cents / 100.0,
+    );
+    if filtered {
+        push(
+            ModSource::Lfo1,
+            None,
+            ModTarget::Cutoff,
+            sound.mod_lfo_to_cutoff_cents / 1200.0,
+        );
+        push(
+            ModSource::ModEnvelope,
+            None,
+            ModTarget::Cutoff,
+            sound.mod_env_to_cutoff_cents / 1200.0,
+        );
+    }
+    if sound.mod_lfo_to_volume_db != 0.0 {
+        // A swing of ±d dB as a gain of 1 ± (1 − 10^(−d/20)).
+        let d = sound.mod_lfo_to_volume_db;
+        push(
+            ModSource::Lfo1,
+            None,
+            ModTarget::Amplitude,
+            -d.signum() * (1.0 - 10f32.powf(-d.abs() / 20.0)),
+        );
+    }
+    for slot in &m.slots {
+        if filtered || slot.2 != ModTarget::Cutoff {
+            push(slot.0, slot.1, slot.2, slot.3);
+        }
+    }
+    for (source, scale, target, amount) in slots.into_iter().take(crate::patch::MOD_SLOTS) {
+        patch = match scale {
+            Some(scale) => patch.with_scaled_modulation(source, scale, target, amount),
+            None => patch.with_modulation(source, target, amount),
+        }
+        .expect("at most MOD_SLOTS slots are added");
+    }
+    patch
+}
+
+/// `secs`, or 0 below 2 ms: the standard's default delay and hold
+/// (−12000 timecents, about 1 ms) mean none, and a note released in a
+/// delay never sounds.
+fn at_least_2_ms(secs: f32) -> f32 {
+    if secs < 0.002 {
+        0.0
+    } else {
+        secs
+    }
+}
+
+/// The resonance (0 to 1) of the state-variable filter whose peak is
+/// `q_db` above the passband, as the standard's `initialFilterQ` gives it
+/// (0 dB: the flat Butterworth response).
+fn q_to_resonance(q_db: f32) -> f32 {
+    // The peak of a lowpass of quality Q is about Q; 0 dB is Q = 1/√2.
+    let q = 10f32
+        .powf((q_db - 3.01) / 20.0)
+        .max(std::f32::consts::FRAC_1_SQRT_2);
+    (1.0 - 1.0 / (std::f32::consts::SQRT_2 * q)).clamp(0.0, 0.99)
+}

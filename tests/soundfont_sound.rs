@@ -1,0 +1,200 @@
+//! SoundFonts sound like FluidSynth: the same notes and songs rendered by
+//! FluidSynth's command line (reverb and chorus off) and by the engine,
+//! compared by level, loudness envelope and spectrum (`common::compare`).
+//! Ignored by default (they need Debian's `fluidsynth` and
+//! `timgm6mb-soundfont`); `.ci/run` runs them in release.
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use common::compare::{
+    fluidsynth, smf, stereo_difference, Difference, NOTE_WINDOW_SECS, PIECE_WINDOW_SECS, RATE,
+};
+use polyphonica::midi::{MidiFile, MidiSynth};
+use polyphonica::soundfont::SoundFontBank;
+
+const TIMGM6MB: &str = "/usr/share/sounds/sf2/TimGM6mb.sf2";
+
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("polyphonica-sf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn ours(bank: &Arc<SoundFontBank>, song: &[u8]) -> Vec<f32> {
+    let file = MidiFile::parse(song).unwrap();
+    let mut out = Vec::new();
+    let mut synth = MidiSynth::with_soundfont(Arc::clone(bank));
+    synth.set_effects(false);
+    file.render_with(synth, RATE, |b| {
+        out.extend_from_slice(b);
+        Ok::<(), polyphonica::midi::MidiError>(())
+    })
+    .unwrap();
+    out
+}
+
+/// One note: program change, `key` at `velocity` for `secs`, then 1.5 s.
+fn one_note(channel: u8, program: u8, key: u8, velocity: u8, secs: f32) -> Vec<u8> {
+    let off = (secs * 960.0) as u32;
+    smf(&[
+        (0, vec![0xC0 | channel, program]),
+        (0, vec![0x90 | channel, key, velocity]),
+        (off, vec![0x80 | channel, key, 0]),
+        (off + 1440, vec![0xB0 | channel, 7, 100]),
+    ])
+}
+
+#[test]
+#[ignore = "needs Debian's fluidsynth and timgm6mb-soundfont"]
+fn single_notes_across_the_general_midi_families_sound_like_fluidsynth() {
+    let bank = Arc::new(SoundFontBank::from_file(TIMGM6MB).unwrap());
+    let dir = scratch();
+    let mut cases: Vec<(String, Vec<u8>)> = Vec::new();
+    for program in (0..128).step_by(8) {
+        for (key, velocity) in [(60u8, 100u8), (48, 60), (72, 127)] {
+            cases.push((
+                format!("program {program:3} key {key} vel {velocity:3}"),
+                one_note(0, program, key, velocity, 1.0),
+            ));
+        }
+    }
+    for key in [35u8, 36, 38, 40, 42, 46, 49, 51, 56] {
+        cases.push((format!("drum key {key}"), one_note(9, 0, key, 100, 0.5)));
+    }
+    let mut renders = Vec::new();
+    for (name, song) in &cases {
+        let path = dir.join(format!("{}.mid", name.replace(' ', "_")));
+        std::fs::write(&path, song).unwrap();
+        let Some(reference) = fluidsynth(TIMGM6MB, &path, &dir) else {
+            eprintln!("fluidsynth is not installed: skipped");
+            return;
+        };
+        renders.push((name.clone(), reference, ours(&bank, song)));
+    }
+    // One overall gain: the median level difference.
+    let mut levels: Vec<f64> = renders
+        .iter()
+        .map(|(_, r, o)| stereo_difference(r, o, 0.0, NOTE_WINDOW_SECS).level_db)
+        .collect();
+    levels.sort_by(f64::total_cmp);
+    let gain = -levels[levels.len() / 2];
+    println!("overall gain {gain:+.2} dB");
+    let rows: Vec<(String, Difference)> = renders
+        .iter()
+        .map(|(name, r, o)| {
+            (
+                name.clone(),
+                stereo_difference(r, o, gain, NOTE_WINDOW_SECS),
+            )
+        })
+        .collect();
+    for (name, d) in &rows {
+        println!(
+            "{name:32} level {:+6.2} dB  envelope {:5.2} dB  spectrum {:5.2} dB",
+            d.level_db + gain,
+            d.envelope_db,
+            d.spectrum_db
+        );
+    }
+    // Every note's level and spectrum within 3 dB (the snare's noise, at
+    // 3.6 dB in the 8 kHz band, within 4); the loudness envelope, in 50 ms
+    // windows, within 3 dB for nine notes in ten (the strings' stereo pair
+    // with its pitch-swept synth layer and an LFO's phase in the others
+    // are the exceptions, at most 8 dB in one window).
+    let worst = |f: &dyn Fn(&Difference) -> f64| rows.iter().map(|r| f(&r.1)).fold(0.0, f64::max);
+    assert!(worst(&|d| (d.level_db + gain).abs()) <= 3.0);
+    assert!(worst(&|d| d.spectrum_db) <= 4.0);
+    assert!(worst(&|d| d.envelope_db) <= 8.0);
+    let within = rows.iter().filter(|r| r.1.envelope_db <= 3.0).count();
+    assert!(within * 10 >= rows.len() * 9, "{within} of {}", rows.len());
+}
+
+#[test]
+#[ignore = "needs Debian's fluidsynth and timgm6mb-soundfont"]
+fn whole_pieces_sound_like_fluidsynth() {
+    let bank = Arc::new(SoundFontBank::from_file(TIMGM6MB).unwrap());
+    let dir = scratch();
+    let songs = std::fs::read_dir("../shared/testdata/midi").unwrap();
+    let mut paths: Vec<PathBuf> = songs.map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    let mut rows = Vec::new();
+    for path in &paths {
+        let Some(reference) = fluidsynth(TIMGM6MB, path, &dir) else {
+            eprintln!("fluidsynth is not installed: skipped");
+            return;
+        };
+        let song = std::fs::read(path).unwrap();
+        let o = ours(&bank, &song);
+        rows.push((path.clone(), reference, o));
+    }
+    let mut levels: Vec<f64> = rows
+        .iter()
+        .map(|(_, r, o)| stereo_difference(r, o, 0.0, PIECE_WINDOW_SECS).level_db)
+        .collect();
+    levels.sort_by(f64::total_cmp);
+    let gain = -levels[levels.len() / 2];
+    println!("overall gain {gain:+.2} dB");
+    for (path, r, o) in &rows {
+        let d = stereo_difference(r, o, gain, PIECE_WINDOW_SECS);
+        println!(
+            "{:12} {:5.1} s  level {:+6.2} dB  envelope {:5.2} dB  spectrum {:5.2} dB",
+            path.file_name().unwrap().to_string_lossy(),
+            r.len() as f32 / 2.0 / RATE as f32,
+            d.level_db + gain,
+            d.envelope_db,
+            d.spectrum_db
+        );
+        assert!((d.level_db + gain).abs() <= 3.0);
+        assert!(d.envelope_db <= 3.0 && d.spectrum_db <= 3.0);
+    }
+}
+
+#[test]
+#[ignore = "needs Debian's timgm6mb-soundfont"]
+#[cfg(feature = "score")]
+fn a_score_instrument_plays_a_soundfont_preset() {
+    use polyphonica::render::Score;
+    let text = format!(
+        r#"
+        tempo = 120
+        [instruments.flute]
+        soundfont = {{ file = "{TIMGM6MB}", bank = 0, program = 73 }}
+        [instruments.strings]
+        soundfont = {{ file = "{TIMGM6MB}", program = 48 }}
+        [[note]]
+        instrument = "flute"
+        beat = 0
+        beats = 2
+        pitch = "A4"
+        velocity = 0.8
+        [[note]]
+        instrument = "strings"
+        beat = 2
+        beats = 2
+        pitch = "A3"
+        "#
+    );
+    let score = Score::from_toml(&text, "sf.toml", std::path::Path::new(".")).unwrap();
+    // The flute is one zone; the strings' A3 five (a stereo pair, two
+    // synth layers and an ensemble).
+    assert_eq!(score.events().len(), 6);
+    let mut renderer = score.renderer(RATE).unwrap();
+    let mut out = vec![0.0f32; 2 * RATE as usize * 4];
+    renderer.render_stereo(&mut out);
+    let left: Vec<f32> = out.iter().step_by(2).copied().collect();
+    common::assert_bounded(&left);
+    let hz = common::compare::peak_hz(&left[..RATE as usize]);
+    assert!((hz - 440.0).abs() < 2.0, "{hz} Hz");
+    let strings = &left[RATE as usize * 5 / 4..RATE as usize * 7 / 4];
+    assert!(common::rms(strings) > 0.01, "{}", common::rms(strings));
+    // A font that is missing, and a preset it lacks, are errors at the key.
+    let missing = text.replace(TIMGM6MB, "no-such.sf2");
+    let e = Score::from_toml(&missing, "sf.toml", std::path::Path::new(".")).unwrap_err();
+    assert!(e.to_string().contains("no-such.sf2"), "{e}");
+    let lacking = text.replace("program = 48", "program = 48, bank = 7");
+    let e = Score::from_toml(&lacking, "sf.toml", std::path::Path::new(".")).unwrap_err();
+    assert!(e.to_string().contains("bank 7 program 48"), "{e}");
+}
