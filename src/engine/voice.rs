@@ -12,6 +12,10 @@ use crate::dsp::noise::NoiseSource;
 use crate::dsp::slew::Slew;
 use crate::dsp::wavetable::{Shape, Spline};
 use crate::patch::Patch;
+
+/// The quietest gain a voice's decibel envelope renders before it ends:
+/// −96 dB, a 16-bit output's least step.
+const NOISE_FLOOR: f32 = 1.585e-5;
 use crate::sample::SamplePlayhead;
 use crate::SampleData;
 
@@ -300,7 +304,8 @@ impl Voice {
                 p.delay_secs,
                 p.hold_secs,
                 sample_rate,
-            ),
+            )
+            .with_floor(NOISE_FLOOR / note.amplitude.max(NOISE_FLOOR)),
             _ => EnvelopeState::new(&note.envelope, sample_rate),
         };
         let mut new_sample = None;
