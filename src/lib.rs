@@ -107,6 +107,28 @@
 //! # Ok::<(), polyphonica::patch::PatchError>(())
 //! ```
 //!
+//! # SoundFonts
+//!
+//! [`soundfont::SoundFontBank`] reads a SoundFont 2 file (SoundFont 3 with
+//! the `sf3` feature) and turns its presets into patches over the font's
+//! shared sample data; [`midi::MidiSynth::with_soundfont`] plays MIDI with
+//! them, and a score instrument can be `soundfont = { file, bank, program }`.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use polyphonica::midi::{MidiFile, MidiSynth};
+//! use polyphonica::soundfont::SoundFontBank;
+//!
+//! let font = Arc::new(SoundFontBank::from_file("/usr/share/sounds/sf2/TimGM6mb.sf2")?);
+//! let song = MidiFile::from_file("song.mid")?;
+//! let mut wav = Vec::new();
+//! song.render_with(MidiSynth::with_soundfont(font), 44_100, |block| {
+//!     wav.extend_from_slice(block);
+//!     Ok::<(), polyphonica::midi::MidiError>(())
+//! })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Modules
 //!
 //! - [`engine`]: the engine, the event vocabulary and the block runner
@@ -117,6 +139,7 @@
 //! - [`render`]: offline rendering, WAV files, scores (feature `score`).
 //! - [`sample`]: recorded samples and their interpolation.
 //! - [`midi`]: MIDI messages, the synth, files, live input.
+//! - [`soundfont`]: SoundFont files, their presets as instruments.
 //! - `playback`: audio devices (feature `playback`).
 //! - [`limits`]: how large an input file may be.
 //!

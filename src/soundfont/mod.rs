@@ -33,8 +33,13 @@
 //! [`Region::sound`] turns a region and a key into what a voice needs, in
 //! the engine's units ([`ZoneSound`]: sample frames and loop, playback
 //! rate, gain, pan, envelopes in seconds, filter in Hz, LFOs, sends).
-//! Playing it (a voice of the engine, the default and the file's
-//! modulators) is the next step of this module.
+//! [`SoundFontBank`] turns every region into a [`Patch`](crate::patch::Patch)
+//! once, when the font loads (the standard's default modulators and the
+//! font's own among its matrix's slots), so that a note only picks its
+//! zones ([`SoundFontInstrument::notes`]); [`MidiSynth::with_soundfont`]
+//! plays MIDI with them.
+//!
+//! [`MidiSynth::with_soundfont`]: crate::midi::MidiSynth::with_soundfont
 
 mod error;
 mod generators;
