@@ -16,7 +16,8 @@ use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use polyphonica::midi::{MidiError, MidiFile, MidiSynth};
-use polyphonica::soundfont::SoundFontBank;
+use polyphonica::sample::Interpolation;
+use polyphonica::soundfont::{BankOptions, SoundFont, SoundFontBank};
 
 const FONT: &str = "/usr/share/sounds/sf2/TimGM6mb.sf2";
 const RATE: u32 = 44_100;
@@ -36,21 +37,32 @@ fn render(c: &mut Criterion) {
     let mut group = c.benchmark_group("soundfont_render");
     group.sample_size(10);
 
-    let bank = Arc::new(SoundFontBank::from_file(FONT).unwrap());
+    let font = SoundFont::from_file(FONT).unwrap();
     let file = MidiFile::from_file(&song).unwrap();
-    group.bench_function("polyphonica", |b| {
-        b.iter(|| {
-            let mut synth = MidiSynth::with_soundfont(Arc::clone(&bank));
-            synth.set_effects(false);
-            let mut sum = 0.0f32;
-            file.render_with(synth, RATE, |block| {
-                sum += block[0];
-                Ok::<(), MidiError>(())
+    // The default 6-point interpolation, and FluidSynth's 4-point one.
+    for (name, interpolation) in [
+        ("polyphonica", Interpolation::Lagrange),
+        ("polyphonica_cubic", Interpolation::Cubic),
+    ] {
+        let options = BankOptions {
+            interpolation,
+            ..BankOptions::default()
+        };
+        let bank = Arc::new(SoundFontBank::with_options(&font, options));
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut synth = MidiSynth::with_soundfont(Arc::clone(&bank));
+                synth.set_effects(false);
+                let mut sum = 0.0f32;
+                file.render_with(synth, RATE, |block| {
+                    sum += block[0];
+                    Ok::<(), MidiError>(())
+                })
+                .unwrap();
+                sum
             })
-            .unwrap();
-            sum
-        })
-    });
+        });
+    }
 
     let font =
         Arc::new(rustysynth::SoundFont::new(&mut std::fs::File::open(FONT).unwrap()).unwrap());

@@ -3,6 +3,7 @@
 //! through a [`Controller`](crate::Controller), and Standard MIDI File
 //! rendering.
 
+mod channel;
 mod file;
 #[cfg(feature = "midi-input")]
 mod input;

@@ -3,166 +3,14 @@
 use super::message::MidiMessage;
 use std::sync::Arc;
 
+use super::channel::{Channel, Key, Layer};
 use super::presets::Preset;
-use crate::fx::Sends;
 use crate::patch::Patch;
-use crate::soundfont::{constant_power, SoundFontBank, SoundFontInstrument, MAX_LAYERS};
+use crate::soundfont::{SoundFontBank, SoundFontInstrument, MAX_LAYERS};
 use crate::{EventTarget, Note, SampleData, VoiceId, Waveform};
 
 /// The General MIDI percussion channel (channel 10, index 9).
 pub const PERCUSSION_CHANNEL: u8 = 9;
-
-/// One voice a key plays (a SoundFont note can play several), with what
-/// the channel's controllers are applied to.
-#[derive(Clone, Copy, Debug)]
-struct Layer {
-    id: VoiceId,
-    /// Its frequency before the pitch bend.
-    hz: f32,
-    /// Its level before the synth's gain and the channel's volume and
-    /// expression.
-    amplitude: f32,
-    /// Its pan before the channel's.
-    pan: f32,
-    /// Its reverb and chorus sends before the channel's (SoundFont zones;
-    /// `None` for the oscillator presets, which take the channel's).
-    sends: Option<(f32, f32)>,
-    /// Its SoundFont zone's exclusive class (0: none).
-    class: u16,
-    /// Whether it is placed by a SoundFont player's constant-power pan law
-    /// ([`constant_power`]) rather than the engine's.
-    constant_power: bool,
-}
-
-impl Layer {
-    /// The engine's pan and amplitude for the layer on `ch`, at `gain`.
-    fn placed(&self, ch: &Channel, gain: f32) -> (f32, f32) {
-        let pan = (self.pan + ch.pan_position()).clamp(-1.0, 1.0);
-        let amplitude = gain * self.amplitude * ch.level();
-        if self.constant_power {
-            let (pan, pan_gain) = constant_power(pan);
-            (pan, amplitude * pan_gain)
-        } else {
-            (pan, amplitude)
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, Default)]
-struct Key {
-    layers: [Option<Layer>; MAX_LAYERS],
-    /// Let go while the sustain pedal was down: released when it comes up.
-    sustained: bool,
-}
-
-impl Key {
-    fn voices(&self) -> impl Iterator<Item = &Layer> {
-        self.layers.iter().flatten()
-    }
-
-    fn is_sounding(&self) -> bool {
-        self.layers[0].is_some()
-    }
-
-    /// Releases every layer and forgets them.
-    fn release<T: EventTarget>(&mut self, engine: &mut T) -> Result<(), T::Error> {
-        for layer in self.layers.iter_mut() {
-            if let Some(l) = layer.take() {
-                engine.release_note(l.id)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-#[derive(Clone, Debug)]
-struct Channel {
-    preset: Preset,
-    /// The SoundFont instrument the channel plays, when the synth has a
-    /// font; its bank (CC0) and program.
-    instrument: Option<Arc<SoundFontInstrument>>,
-    bank: u16,
-    program: u8,
-    /// Whether notes send to the effects at all.
-    effects: bool,
-    volume: u8,
-    expression: u8,
-    pan: u8,
-    /// Reverb and chorus send levels (CC91, CC93).
-    reverb: u8,
-    chorus: u8,
-    bend: i16,
-    bend_range_semitones: f32,
-    /// Selected registered parameter (MSB, LSB); (127, 127) is none.
-    rpn: (u8, u8),
-    sustain: bool,
-    keys: [Key; 128],
-}
-
-impl Channel {
-    fn with_preset(preset: Preset) -> Self {
-        Channel {
-            preset,
-            instrument: None,
-            bank: 0,
-            program: 0,
-            effects: true,
-            volume: 100,
-            expression: 127,
-            pan: 64,
-            reverb: DEFAULT_REVERB_SEND,
-            chorus: 0,
-            bend: 0,
-            bend_range_semitones: 2.0,
-            rpn: NO_RPN,
-            sustain: false,
-            keys: [Key::default(); 128],
-        }
-    }
-
-    fn pan_position(&self) -> f32 {
-        ((self.pan as f32 - 64.0) / 63.0).clamp(-1.0, 1.0)
-    }
-
-    fn bend_ratio(&self) -> f32 {
-        let semitones = self.bend as f32 / 8192.0 * self.bend_range_semitones;
-        2f32.powf(semitones / 12.0)
-    }
-
-    /// The channel's effect sends, from CC91 and CC93.
-    fn sends(&self) -> Sends {
-        if !self.effects {
-            return Sends::default();
-        }
-        Sends {
-            reverb: self.reverb as f32 / 127.0,
-            chorus: self.chorus as f32 / 127.0,
-            delay: 0.0,
-        }
-    }
-
-    /// A layer's sends: the channel's for an oscillator preset; for a
-    /// SoundFont zone its own plus a fifth of the channel's, as the
-    /// standard's CC91 and CC93 modulators (200 tenths of a percent) add.
-    fn layer_sends(&self, own: Option<(f32, f32)>) -> Sends {
-        match own {
-            _ if !self.effects => Sends::default(),
-            None => self.sends(),
-            Some((reverb, chorus)) => Sends {
-                reverb: (reverb + 0.2 * self.reverb as f32 / 127.0).min(1.0),
-                chorus: (chorus + 0.2 * self.chorus as f32 / 127.0).min(1.0),
-                delay: 0.0,
-            },
-        }
-    }
-
-    /// Volume × expression, each on the squared curve General MIDI suggests.
-    fn level(&self) -> f32 {
-        let v = self.volume as f32 / 127.0;
-        let e = self.expression as f32 / 127.0;
-        v * v * e * e
-    }
-}
 
 /// The frequency of MIDI key `key` in equal temperament, A4 (key 69) =
 /// 440 Hz: [`midi_frequency`](crate::render::midi_frequency) for a whole
@@ -693,12 +541,12 @@ impl MidiSynth {
 }
 
 /// A channel's reverb send until CC91 sets it: General MIDI 2's default.
-const DEFAULT_REVERB_SEND: u8 = 40;
+pub(super) const DEFAULT_REVERB_SEND: u8 = 40;
 
 /// The registered parameter "pitch bend sensitivity" (RPN 0, 0).
 const RPN_BEND_RANGE: (u8, u8) = (0, 0);
 /// No registered parameter selected (RPN 127, 127).
-const NO_RPN: (u8, u8) = (127, 127);
+pub(super) const NO_RPN: (u8, u8) = (127, 127);
 
 /// The controller numbers the synth answers to (General MIDI 1 and 2).
 mod cc {

@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 /// | --- | --- | --- | --- | --- |
 /// | `Linear` | 2 | 1 | −62 dB | −30 dB |
 /// | `Cubic` | 4 | ≈ 1.4 | −89 dB | −46 dB |
+/// | `Lagrange` | 6 | ≈ 2.7 (`Cubic` ≈ 1.9 in the same run) | −142 dB | −71 dB |
 /// | `Sinc` (default) | 48 up to 1× speed, 48 × speed above (≤ 193) | ≈ 2.5 up to 1× speed, ≈ 10 at 1.9×, ≈ 20 from 4× | −102 dB | −101 dB |
 ///
 /// ```
@@ -43,6 +44,16 @@ pub enum Interpolation {
     /// ones (−46 dB at 5 kHz); aliases when pitched up. Good for drums and
     /// noisy or bass-heavy sounds.
     Cubic,
+    /// 6-point, 5th-order Lagrange polynomial (taps −2 to 3): half as
+    /// much again as `Cubic` costs, and far cleaner on tones well below the
+    /// recording's Nyquist frequency: halfway between frames a tone at a
+    /// tenth of the recording rate is off by −71 dB of itself, against
+    /// `Cubic`'s −49 dB (at a twentieth, −107 against −73 dB); like
+    /// `Cubic`, it aliases when pitched up. SoundFont
+    /// zones play with it ([`BankOptions`](crate::soundfont::BankOptions)):
+    /// cleaner than FluidSynth's default 4-point interpolation at every
+    /// transposition measured, at a cost close to it.
+    Lagrange,
     /// Kaiser-windowed sinc (β = 9), 48 taps, read from a table of 256
     /// phases with linear interpolation between phases. Flat within
     /// 0.001 dB to 18 kHz at a 44.1 kHz recording rate (−0.4 dB at 20 kHz);
@@ -231,21 +242,63 @@ impl Kernel for LinearKernel {
 /// Catmull-Rom spline.
 pub(crate) struct CubicKernel;
 
+/// The Catmull-Rom weights of the taps at −1, 0, 1 and 2 for a read
+/// position `frac` past tap 0.
+#[inline(always)]
+fn catmull_rom(frac: f64) -> [f32; 4] {
+    let f = frac as f32;
+    let f2 = f * f;
+    let f3 = f2 * f;
+    [
+        0.5 * (-f3 + 2.0 * f2 - f),
+        0.5 * (3.0 * f3 - 5.0 * f2 + 2.0),
+        0.5 * (-3.0 * f3 + 4.0 * f2 + f),
+        0.5 * (f3 - f2),
+    ]
+}
+
 impl Kernel for CubicKernel {
     #[inline(always)]
     fn weights(&self, frac: f64, w: &mut [f32; MAX_TAPS]) -> (isize, usize) {
-        let f = frac as f32;
-        let f2 = f * f;
-        let f3 = f2 * f;
-        w[0] = 0.5 * (-f3 + 2.0 * f2 - f);
-        w[1] = 0.5 * (3.0 * f3 - 5.0 * f2 + 2.0);
-        w[2] = 0.5 * (-3.0 * f3 + 4.0 * f2 + f);
-        w[3] = 0.5 * (f3 - f2);
+        let four = catmull_rom(frac);
+        w[..4].copy_from_slice(&four);
         (-1, 4)
     }
 
     fn reach(&self) -> (isize, isize) {
         (-1, 3)
+    }
+}
+
+/// 6-point Lagrange interpolation.
+pub(crate) struct LagrangeKernel;
+
+/// The Lagrange weights of the taps at −2 … 3 for a read position `frac`
+/// past tap 0: each the product of `(frac − j) / (k − j)` over the other
+/// taps `j`, the denominators folded into constants.
+#[inline(always)]
+fn lagrange6(frac: f64) -> [f32; 6] {
+    let x = frac as f32;
+    let (a, b, c, d, e, f) = (x + 2.0, x + 1.0, x, x - 1.0, x - 2.0, x - 3.0);
+    [
+        -b * c * d * e * f / 120.0,
+        a * c * d * e * f / 24.0,
+        -a * b * d * e * f / 12.0,
+        a * b * c * e * f / 12.0,
+        -a * b * c * d * f / 24.0,
+        a * b * c * d * e / 120.0,
+    ]
+}
+
+impl Kernel for LagrangeKernel {
+    #[inline(always)]
+    fn weights(&self, frac: f64, w: &mut [f32; MAX_TAPS]) -> (isize, usize) {
+        w[..6].copy_from_slice(&lagrange6(frac));
+        (-2, 6)
+    }
+
+    fn reach(&self) -> (isize, isize) {
+        (-2, 4)
     }
 }
 
@@ -388,9 +441,10 @@ mod tests {
     fn kernels_sum_to_one() {
         let t = sinc_table();
         let mut w = [0.0; MAX_TAPS];
-        let kernels: [&dyn Kernel; 5] = [
+        let kernels: [&dyn Kernel; 6] = [
             &LinearKernel,
             &CubicKernel,
+            &LagrangeKernel,
             &SincKernel(t),
             &ScaledSincKernel::new(t, 1.7),
             &ScaledSincKernel::new(t, 1000.0),

@@ -1,7 +1,8 @@
 //! Reading a sample at any speed: the playhead of one voice.
 
 use super::interpolation::{
-    sinc_table, CubicKernel, Kernel, LinearKernel, ScaledSincKernel, SincKernel, MAX_TAPS,
+    sinc_table, CubicKernel, Kernel, LagrangeKernel, LinearKernel, ScaledSincKernel, SincKernel,
+    MAX_TAPS,
 };
 use super::{Interpolation, SampleData};
 
@@ -75,6 +76,7 @@ impl SamplePlayhead {
         let written = match sample.interpolation() {
             Interpolation::Linear => self.run(&LinearKernel, sample, step, held, out),
             Interpolation::Cubic => self.run(&CubicKernel, sample, step, held, out),
+            Interpolation::Lagrange => self.run(&LagrangeKernel, sample, step, held, out),
             Interpolation::Sinc if step > 1.0 => {
                 let kernel = ScaledSincKernel::new(sinc_table(), step);
                 self.run(&kernel, sample, step, held, out)
@@ -109,6 +111,9 @@ impl SamplePlayhead {
             }
             Interpolation::Cubic => {
                 self.run_with::<_, false>(&CubicKernel, sample, step, held, out)
+            }
+            Interpolation::Lagrange => {
+                self.run_with::<_, false>(&LagrangeKernel, sample, step, held, out)
             }
             Interpolation::Sinc if step > 1.0 => {
                 let kernel = ScaledSincKernel::new(sinc_table(), step);

@@ -56,7 +56,9 @@ use std::sync::Arc;
 
 pub use error::SoundFontError;
 pub use generators::{Generator, DEFAULTS, GENERATOR_COUNT};
-pub use instrument::{constant_power, SoundFontBank, SoundFontInstrument, ZoneNote, MAX_LAYERS};
+pub use instrument::{
+    constant_power, BankOptions, SoundFontBank, SoundFontInstrument, ZoneNote, MAX_LAYERS,
+};
 pub use sound::{
     centibels_to_gain, cents_to_hz, timecents_to_secs, EnvelopeSecs, LfoSecs, LoopMode, ZoneSound,
 };

@@ -48,7 +48,7 @@ const DEFAULTS: [Modulator; 3] = [
 /// negative. FluidSynth, the reference, leaves it out (its renders of
 /// General MIDI fonts match ours only without it: a piano's 4 kHz band at
 /// velocity 80 came out 6.5 dB duller with it), so a bank has it only when
-/// asked ([`SoundFontBank::with_velocity_to_filter`](super::SoundFontBank::with_velocity_to_filter)).
+/// asked ([`BankOptions::velocity_to_filter`](super::BankOptions::velocity_to_filter)).
 const VELOCITY_TO_FILTER: Modulator = Modulator {
     source: 0x0502,
     destination: Generator::InitialFilterFc as u16,

@@ -226,7 +226,11 @@ impl Voice {
             pv.pan_points[SEGMENTS] = pv.pan_points[segments];
         }
         pv.send_mod = last.sends;
-        let pitch_moves = patch.modulates(ModTarget::Pitch);
+        // Pitch that a slot could move but that holds still through the
+        // block (a vibrato whose mod wheel is down) plays the block in one
+        // piece: the same steps, so the same frames, with one call.
+        let pitch_moves =
+            patch.modulates(ModTarget::Pitch) && pitch[..segments].iter().any(|&p| p != pitch[0]);
 
         // Sources and unison into the voice's own lanes (one buffer per
         // channel, where the oscillators write in vectors of frames); a

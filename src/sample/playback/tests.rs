@@ -3,9 +3,10 @@
 
 use super::*;
 
-const ALL: [Interpolation; 3] = [
+const ALL: [Interpolation; 4] = [
     Interpolation::Linear,
     Interpolation::Cubic,
+    Interpolation::Lagrange,
     Interpolation::Sinc,
 ];
 
