@@ -17,6 +17,7 @@ use polyphonica::sample::Interpolation;
 use polyphonica::soundfont::{BankOptions, SoundFontBank};
 
 const TIMGM6MB: &str = "/usr/share/sounds/sf2/TimGM6mb.sf2";
+const FLUIDR3: &str = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
 
 /// TimGM6mb's instruments read with FluidSynth's own 4-point kernel, so
 /// that the comparisons measure everything else. The default 6-point one
@@ -24,7 +25,13 @@ const TIMGM6MB: &str = "/usr/share/sounds/sf2/TimGM6mb.sf2";
 /// it leaves out the images FluidSynth's leaves above 8 kHz, up to 9 dB of
 /// the 16 kHz band of a guitar's fret noise played an octave down.
 fn timgm6mb() -> Arc<SoundFontBank> {
-    let font = polyphonica::soundfont::SoundFont::from_file(TIMGM6MB).unwrap();
+    bank_like_fluidsynth(TIMGM6MB)
+}
+
+/// A font's instruments read with FluidSynth's 4-point kernel (see
+/// [`timgm6mb`]).
+fn bank_like_fluidsynth(path: &str) -> Arc<SoundFontBank> {
+    let font = polyphonica::soundfont::SoundFont::from_file(path).unwrap();
     let options = BankOptions {
         interpolation: Interpolation::Cubic,
         ..BankOptions::default()
@@ -65,8 +72,29 @@ fn one_note(channel: u8, program: u8, key: u8, velocity: u8, secs: f32) -> Vec<u
 #[test]
 #[ignore = "needs Debian's fluidsynth and timgm6mb-soundfont"]
 fn single_notes_across_the_general_midi_families_sound_like_fluidsynth() {
-    let bank = timgm6mb();
-    let dir = scratch();
+    single_notes_sound_like_fluidsynth(TIMGM6MB, 3.0, 0.9);
+}
+
+#[test]
+#[ignore = "needs Debian's fluidsynth and fluid-soundfont-gm"]
+fn fluidr3s_single_notes_sound_like_fluidsynth() {
+    // Not yet within 3 dB: FluidR3's sitar (program 104) and hi-hats
+    // (drum keys 42 and 46), each a hard-panned pair of linked stereo
+    // samples with a long hold, come out 4.5 to 5.1 dB louder than
+    // FluidSynth plays them, from the first 100 ms on, and so do their
+    // envelopes (an open finding of issue 14); 44 of the 57 envelopes are
+    // within 3 dB.
+    single_notes_sound_like_fluidsynth(FLUIDR3, 5.5, 0.75);
+}
+
+/// Single notes of every General MIDI family at three keys and
+/// velocities, and nine drums, through `font`: compared with FluidSynth
+/// playing them, after one overall gain; every level within `level_db`,
+/// and the envelopes of at least `share` of the notes within 3 dB.
+fn single_notes_sound_like_fluidsynth(font: &str, level_db: f64, share: f64) {
+    let bank = bank_like_fluidsynth(font);
+    let dir = scratch().join(std::path::Path::new(font).file_stem().unwrap());
+    std::fs::create_dir_all(&dir).unwrap();
     let mut cases: Vec<(String, Vec<u8>)> = Vec::new();
     for program in (0..128).step_by(8) {
         for (key, velocity) in [(60u8, 100u8), (48, 60), (72, 127)] {
@@ -83,7 +111,7 @@ fn single_notes_across_the_general_midi_families_sound_like_fluidsynth() {
     for (name, song) in &cases {
         let path = dir.join(format!("{}.mid", name.replace(' ', "_")));
         std::fs::write(&path, song).unwrap();
-        let Some(reference) = fluidsynth(TIMGM6MB, &path, &dir) else {
+        let Some(reference) = fluidsynth(font, &path, &dir) else {
             eprintln!("fluidsynth is not installed: skipped");
             return;
         };
@@ -96,7 +124,7 @@ fn single_notes_across_the_general_midi_families_sound_like_fluidsynth() {
         .collect();
     levels.sort_by(f64::total_cmp);
     let gain = -levels[levels.len() / 2];
-    println!("overall gain {gain:+.2} dB");
+    println!("{font}: overall gain {gain:+.2} dB");
     let rows: Vec<(String, Difference)> = renders
         .iter()
         .map(|(name, r, o)| {
@@ -114,17 +142,21 @@ fn single_notes_across_the_general_midi_families_sound_like_fluidsynth() {
             d.spectrum_db
         );
     }
-    // Every note's level and spectrum within 3 dB (the snare's noise, at
-    // 3.6 dB in the 8 kHz band, within 4); the loudness envelope, in 50 ms
-    // windows, within 3 dB for nine notes in ten (the strings' stereo pair
-    // with its pitch-swept synth layer and an LFO's phase in the others
-    // are the exceptions, at most 8 dB in one window).
+    // With TimGM6mb every note's level and spectrum within 3 dB (the
+    // snare's noise, at 3.6 dB in its high bands, within 4); the loudness
+    // envelope, in 50 ms windows, within 3 dB for nine notes in ten (the
+    // strings' stereo pair with its pitch-swept synth layers, a pad and an
+    // organ's tremolo are the exceptions, at most 8 dB in one window).
     let worst = |f: &dyn Fn(&Difference) -> f64| rows.iter().map(|r| f(&r.1)).fold(0.0, f64::max);
-    assert!(worst(&|d| (d.level_db + gain).abs()) <= 3.0);
+    assert!(worst(&|d| (d.level_db + gain).abs()) <= level_db);
     assert!(worst(&|d| d.spectrum_db) <= 4.0);
     assert!(worst(&|d| d.envelope_db) <= 8.0);
     let within = rows.iter().filter(|r| r.1.envelope_db <= 3.0).count();
-    assert!(within * 10 >= rows.len() * 9, "{within} of {}", rows.len());
+    assert!(
+        within as f64 >= share * rows.len() as f64,
+        "{within} of {}",
+        rows.len()
+    );
 }
 
 #[test]

@@ -495,3 +495,59 @@ fn midi_renders_a_song_as_long_as_the_song_plus_its_release() {
     ]);
     assert!(err.contains("not a valid MIDI file"), "{err}");
 }
+
+/// The library's byte-built SoundFont writer.
+#[path = "../../tests/common/sf2.rs"]
+mod sf2;
+
+#[test]
+fn midi_plays_a_soundfont_given_with_soundfont() {
+    let dir = scratch("soundfont");
+    // A 441 Hz sine recorded at 44.1 kHz (100 frames a cycle, looped on
+    // whole cycles) that sounds at A4, key 69.
+    let frames: Vec<i16> = (0..44_100)
+        .map(|n| (12_000.0 * (std::f64::consts::TAU * n as f64 / 100.0).sin()).round() as i16)
+        .collect();
+    let font = dir.join("sine.sf2");
+    std::fs::write(
+        &font,
+        sf2::looped_sample_font(&frames, 44_100, 69, (4_400, 44_100), &[]),
+    )
+    .unwrap();
+    // Format 0, 480 ticks a beat at 120 bpm: E5 (key 76) for one second.
+    let mut song = b"MThd\0\0\0\x06\0\0\0\x01\x01\xE0MTrk".to_vec();
+    let track = [
+        0x00, 0x90, 76, 100, 0x87, 0x40, 0x80, 76, 0, 0x00, 0xFF, 0x2F, 0x00,
+    ];
+    song.extend((track.len() as u32).to_be_bytes());
+    song.extend(track);
+    let song_path = dir.join("e5.mid");
+    std::fs::write(&song_path, song).unwrap();
+    let out = dir.join("e5.wav");
+    let args = |font: &Path| {
+        vec![
+            "midi".to_string(),
+            song_path.to_str().unwrap().to_string(),
+            "--soundfont".into(),
+            font.to_str().unwrap().to_string(),
+            "--no-effects".into(),
+            "-o".into(),
+            out.to_str().unwrap().to_string(),
+        ]
+    };
+    let ok: Vec<String> = args(&font);
+    run_ok(&ok.iter().map(String::as_str).collect::<Vec<_>>());
+    let wav = Wav::read(&out);
+    let note = &wav.left()[11_025..33_075];
+    // Seven semitones above the recording: 441 × 2^(7/12) = 660.7 Hz.
+    let hz = pitch(note, wav.spec.sample_rate);
+    assert!(close(hz, 660.7, 0.003), "{hz} Hz");
+    assert!(rms(note) > 0.01);
+    // Not a SoundFont: a sentence naming the file.
+    let wrong: Vec<String> = args(&root().join("tests/data/kick.wav"));
+    let e = run_err(&wrong.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        e.contains("could not use") && e.contains("SoundFont"),
+        "{e}"
+    );
+}

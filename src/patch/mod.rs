@@ -154,6 +154,8 @@ pub struct Patch {
     pub(crate) hold_secs: f32,
     pub(crate) filter: Option<Filter>,
     pub(crate) mod_envelope: AdsrEnvelope,
+    /// The modulation envelope's delay and hold, in seconds.
+    pub(crate) mod_delay_hold_secs: (f32, f32),
     pub(crate) lfos: [Lfo; 2],
     pub(crate) modulation: Vec<Modulation>,
     pub(crate) sends: Sends,
@@ -173,6 +175,7 @@ impl Patch {
             hold_secs: 0.0,
             filter: None,
             mod_envelope: AdsrEnvelope::new(0.0, 0.0, 1.0, 0.0),
+            mod_delay_hold_secs: (0.0, 0.0),
             lfos: [Lfo::default(); 2],
             modulation: Vec::with_capacity(MOD_SLOTS),
             sends: Sends::default(),
@@ -262,6 +265,29 @@ impl Patch {
     pub fn with_mod_envelope(mut self, envelope: AdsrEnvelope) -> Self {
         self.mod_envelope = envelope.sanitized().unwrap_or_default();
         self
+    }
+
+    /// The patch's modulation envelope at 0 for `delay_secs` before its
+    /// attack and holding 1 for `hold_secs` after it (as a SoundFont's
+    /// modulation envelope has them).
+    ///
+    /// ```
+    /// use polyphonica::patch::Patch;
+    /// use polyphonica::Waveform;
+    /// let patch = Patch::new(Waveform::Sine).with_mod_delay_hold(0.1, 0.05);
+    /// assert_eq!(patch.mod_delay_hold_secs(), (0.1, 0.05));
+    /// ```
+    pub fn with_mod_delay_hold(mut self, delay_secs: f32, hold_secs: f32) -> Self {
+        self.mod_delay_hold_secs = (
+            finite_clamp(delay_secs, 0.0, 3600.0),
+            finite_clamp(hold_secs, 0.0, 3600.0),
+        );
+        self
+    }
+
+    /// The modulation envelope's delay and hold, in seconds.
+    pub fn mod_delay_hold_secs(&self) -> (f32, f32) {
+        self.mod_delay_hold_secs
     }
 
     /// The patch with `lfo` as its LFO number `which` (1 or 2; anything

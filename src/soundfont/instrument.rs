@@ -374,6 +374,7 @@ fn zone_patch(sample: SampleData, sound: &ZoneSound, m: &ZoneModulation) -> Patc
             me.sustain,
             me.release_secs,
         ))
+        .with_mod_delay_hold(at_least_2_ms(me.delay_secs), at_least_2_ms(me.hold_secs))
         .with_lfo(
             1,
             Lfo::new(LfoShape::Triangle, sound.mod_lfo.frequency_hz)

@@ -161,7 +161,14 @@ impl PatchVoice {
             }
         });
         let key_octaves = ((frequency_hz / 261.625_57).log2()).clamp(-10.0, 10.0);
-        let mod_envelope = EnvelopeState::new(&patch.mod_envelope, sample_rate);
+        let (delay_secs, hold_secs) = patch.mod_delay_hold_secs;
+        let mod_envelope = EnvelopeState::with_delay_hold(
+            &patch.mod_envelope,
+            crate::EnvelopeCurve::Linear,
+            delay_secs,
+            hold_secs,
+            sample_rate,
+        );
         let mut voice = PatchVoice {
             velocity,
             key_octaves,
