@@ -391,7 +391,7 @@ impl MidiSynth {
             }
             if !key.is_sounding() {
                 // Keep the layers packed from the first.
-                key.layers.sort_by_key(|l| l.is_none());
+                key.layers.sort_unstable_by_key(|l| l.is_none());
             }
         }
         Ok(())

@@ -118,12 +118,12 @@ pub(super) fn zone_modulation(region: &Region, velocity_to_filter: bool) -> Zone
 }
 
 impl ZoneModulation {
-    /// Adds `m` (driven by `source`, no amount source) as matrix slots:
-    /// `y = a·s + b` in the source's own units, the slope as a slot and the
-    /// constant as a second slot on the same target without a source (an
-    /// LFO's depth) or dropped (the source at rest, for a direct target).
+    /// Adds `m` (driven by `source`, no amount source) as a matrix slot:
+    /// the slope `a` of `y = a·s + b` in the source's own units; the
+    /// constant `b` (what the modulator does with the source at rest) is
+    /// left out.
     fn add_slot(&mut self, m: &Modulator, source: Source) {
-        let (a, _b) = source.line();
+        let a = source.slope();
         let amount = f32::from(m.amount);
         let Some(s) = source.mod_source() else {
             return;
@@ -283,16 +283,15 @@ impl Source {
         })
     }
 
-    /// The straight line `y = a·s + b` through the ends of the shaped
-    /// value, `s` being the engine's source (0 to 1, or −1 to 1 for the
-    /// pitch wheel).
-    fn line(&self) -> (f32, f32) {
-        let (lo, hi) = (self.shape(0.0), self.shape(1.0));
+    /// The slope `a` of the straight line `y = a·s + b` through the ends
+    /// of the shaped value, `s` being the engine's source (0 to 1, or −1
+    /// to 1 for the pitch wheel, whose `x` is `(s + 1) / 2`).
+    fn slope(&self) -> f32 {
+        let rise = self.shape(1.0) - self.shape(0.0);
         if self.mod_source() == Some(ModSource::PitchBend) {
-            // s = 2x − 1.
-            ((hi - lo) / 2.0, (hi + lo) / 2.0)
+            rise / 2.0
         } else {
-            (hi - lo, lo)
+            rise
         }
     }
 }

@@ -64,14 +64,6 @@ pub fn fluidsynth(font: &str, song: &Path, scratch: &Path) -> Option<Vec<f32>> {
     )
 }
 
-/// The mid channel, (L + R) / 2, of interleaved stereo.
-pub fn mid(stereo: &[f32]) -> Vec<f32> {
-    stereo
-        .chunks_exact(2)
-        .map(|f| 0.5 * (f[0] + f[1]))
-        .collect()
-}
-
 /// Decibels of a power.
 pub fn db(power: f64) -> f64 {
     10.0 * (power + 1e-20).log10()
@@ -179,21 +171,6 @@ pub fn stereo_difference(
         &sum(envelope(&ol, window_secs), envelope(&or, window_secs)),
         &bands(&rl, &rr),
         &bands(&ol, &or),
-        gain_db,
-    )
-}
-
-/// Compares `ours` with `reference` (mono, same rate), our level shifted
-/// by `gain_db`.
-pub fn difference(reference: &[f32], ours: &[f32], gain_db: f64, window_secs: f64) -> Difference {
-    let energy = |x: &[f32]| power(x) * x.len() as f64;
-    compare(
-        energy(reference),
-        energy(ours),
-        &envelope(reference, window_secs),
-        &envelope(ours, window_secs),
-        &octave_bands(reference),
-        &octave_bands(ours),
         gain_db,
     )
 }
