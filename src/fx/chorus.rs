@@ -2,7 +2,7 @@
 //! swayed by its own phase of a sine LFO, spread across the stereo field.
 
 use super::chunked::{Chunked, Io, Scratch};
-use super::delay_line::{interpolate_add, peak, DelayLine, CHUNK_FRAMES};
+use super::delay_line::{interpolate, peak, DelayLine, CHUNK_FRAMES};
 use super::params::{finite_clamp, ChorusParams};
 use crate::dsp::fast::sin_cycles;
 
@@ -142,20 +142,30 @@ impl Chunked for Chorus {
         let ((phase_a, depth_a), (phase_b, depth_b)) = (at(block.done), at(block.done + n));
         let (left, right) = (&mut io.out_left[..n], &mut io.out_right[..n]);
         let mut gain = 0.0f32;
-        for k in 0..block.voices {
+        // Each copy in its own buffer (in whole groups of eight frames: the
+        // buffers have the room), then all of them added to both sides in
+        // one pass.
+        let copies = &mut scratch.lines[..block.voices];
+        for (k, copy) in copies.iter_mut().enumerate() {
             let offset = k as f32 / block.voices as f32;
             let sway = |phase: f32, depth: f32| depth * sin_cycles(phase + offset);
             let start = block.centres[k] + sway(phase_a, depth_a);
             let end = block.centres[k] + sway(phase_b, depth_b);
             let slope = (end - start) / n as f32;
-            let gains = block.gains[k];
-            gain += gains.0.max(gains.1);
-            self.line
-                .sweep(n - 1, start, slope, n, |at, older, newer, base| {
-                    let span = at..at + older.len();
-                    let (left, right) = (&mut left[span.clone()], &mut right[span]);
-                    interpolate_add(left, right, gains, older, newer, base, slope);
-                });
+            gain += block.gains[k].0.max(block.gains[k].1);
+            for run in self.line.sweep(n - 1, start, slope, n) {
+                let (older, newer) = self.line.pair(&run);
+                let out = &mut copy[run.at..run.at + older.len()];
+                interpolate(out, older, newer, run.base, slope);
+            }
+        }
+        let g = &block.gains;
+        match copies {
+            [a] => add_copies(left, right, [g[0]], [a]),
+            [a, b] => add_copies(left, right, [g[0], g[1]], [a, b]),
+            [a, b, c] => add_copies(left, right, [g[0], g[1], g[2]], [a, b, c]),
+            [a, b, c, d, ..] => add_copies(left, right, *g, [a, b, c, d]),
+            [] => {}
         }
         self.block.done += n;
         gain * peak(&scratch.input[0][..n])
@@ -168,6 +178,25 @@ impl Chunked for Chorus {
 
     fn clear(&mut self) {
         self.line.clear();
+    }
+}
+
+/// `left += Σ gains[k].0 · copies[k]`, `right += Σ gains[k].1 ·
+/// copies[k]`.
+#[inline(always)]
+fn add_copies<const COPIES: usize>(
+    left: &mut [f32],
+    right: &mut [f32],
+    gains: [(f32, f32); COPIES],
+    copies: [&[f32]; COPIES],
+) {
+    let n = left.len().min(right.len());
+    let copies = copies.map(|c| &c[..n]);
+    for (j, (l, r)) in left[..n].iter_mut().zip(&mut right[..n]).enumerate() {
+        for k in 0..COPIES {
+            *l += gains[k].0 * copies[k][j];
+            *r += gains[k].1 * copies[k][j];
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! across the chunk's frames so its loops vectorise, with working buffers
 //! that come with the effects.
 
-use super::delay_line::CHUNK_FRAMES;
+use super::delay_line::{CHUNK_FRAMES, LANES};
 use super::reverb::LINES;
 
 /// An effect's input and output over some frames (a block, or a chunk).
@@ -40,23 +40,25 @@ impl Io<'_> {
 /// them: every stage writes a buffer's first frames before reading them.
 #[derive(Debug)]
 pub(crate) struct Scratch {
-    /// One run per reverb line, after the line's previous sample.
-    pub(crate) lines: [[f32; CHUNK_FRAMES + 1]; LINES],
+    /// One run per reverb line, after the line's previous sample (with
+    /// room for an interpolated run's last group of [`LANES`]).
+    pub(crate) lines: [[f32; CHUNK_FRAMES + 1 + LANES]; LINES],
     /// What each reverb line (or allpass) takes in.
     pub(crate) written: [[f32; CHUNK_FRAMES]; LINES],
-    /// An effect's input and output, left and right.
+    /// An effect's input and output, left and right (the output with room
+    /// for an interpolated run's last group of [`LANES`]).
     pub(crate) input: [[f32; CHUNK_FRAMES]; 2],
-    pub(crate) output: [[f32; CHUNK_FRAMES]; 2],
+    pub(crate) output: [[f32; CHUNK_FRAMES + LANES]; 2],
 }
 
 impl Scratch {
     /// The buffers, on the heap (about 26 KB).
     pub(crate) fn new() -> Box<Self> {
         Box::new(Scratch {
-            lines: [[0.0; CHUNK_FRAMES + 1]; LINES],
+            lines: [[0.0; CHUNK_FRAMES + 1 + LANES]; LINES],
             written: [[0.0; CHUNK_FRAMES]; LINES],
             input: [[0.0; CHUNK_FRAMES]; 2],
-            output: [[0.0; CHUNK_FRAMES]; 2],
+            output: [[0.0; CHUNK_FRAMES + LANES]; 2],
         })
     }
 }

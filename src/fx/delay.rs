@@ -104,19 +104,19 @@ impl Chunked for Delay {
         let [buffer_left, buffer_right] = &mut scratch.output;
         let [written_left, written_right] = &mut scratch.input;
         let read = |line: &DelayLine, buffer: &mut [f32]| {
-            line.read_sweep(0, start, slope, buffer);
+            line.read_sweep(0, start, slope, n, buffer);
         };
         let left: &[f32] = match line_left.whole_delay(start, slope) {
             Some(whole) => line_left.run(whole, n),
             None => {
-                read(line_left, &mut buffer_left[..n]);
+                read(line_left, buffer_left);
                 &buffer_left[..n]
             }
         };
         let right: &[f32] = match line_right.whole_delay(start, slope) {
             Some(whole) => line_right.run(whole, n),
             None => {
-                read(line_right, &mut buffer_right[..n]);
+                read(line_right, buffer_right);
                 &buffer_right[..n]
             }
         };

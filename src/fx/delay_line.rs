@@ -10,15 +10,23 @@
 /// The longest run of frames read or written at once.
 pub(crate) const CHUNK_FRAMES: usize = 256;
 
-/// Samples past the ring's end that repeat its start, so a run of up to
-/// `CHUNK_FRAMES + 1` samples starting anywhere is one contiguous slice.
-const GUARD: usize = CHUNK_FRAMES + 2;
+/// Frames a vector loop handles at once. An interpolated run is read and
+/// written in whole groups of `LANES` frames, up to `LANES - 1` frames past
+/// its end where there is room (the next run, or nothing, takes those
+/// frames), so no run ends in a frame-by-frame remainder.
+pub(crate) const LANES: usize = 8;
 
-/// 0, 1, 2, … as floats: frame numbers within a run.
-pub(crate) static RAMP: [f32; CHUNK_FRAMES] = {
-    let mut ramp = [0.0f32; CHUNK_FRAMES];
+/// Samples past the ring's end that repeat its start, so a run of up to
+/// `CHUNK_FRAMES + 1` samples, rounded up to whole groups of [`LANES`],
+/// starting anywhere is one contiguous slice.
+const GUARD: usize = CHUNK_FRAMES + 2 + LANES;
+
+/// 0, 1, 2, … as floats: frame numbers within a run (rounded up to whole
+/// groups of [`LANES`]).
+pub(crate) static RAMP: [f32; CHUNK_FRAMES + LANES] = {
+    let mut ramp = [0.0f32; CHUNK_FRAMES + LANES];
     let mut i = 0;
-    while i < CHUNK_FRAMES {
+    while i < CHUNK_FRAMES + LANES {
         ramp[i] = i as f32;
         i += 1;
     }
@@ -147,28 +155,33 @@ impl DelayLine {
     /// The delay is clamped to the line's length; between samples it is
     /// interpolated linearly. The caller keeps the reads behind the writes
     /// ([`feedback_chunk`]).
+    ///
+    /// Fills `out[..frames]`; where `out` is longer it may also write up to
+    /// [`LANES`]` - 1` frames past them (see [`padded`]).
     #[inline(always)]
     pub(crate) fn read_sweep(
         &self,
         origin_back: usize,
         delay_frames: f32,
         slope: f32,
+        frames: usize,
         out: &mut [f32],
     ) {
-        let frames = out.len();
+        let frames = frames.min(out.len());
         if let Some(whole) = self.whole_delay(delay_frames, slope) {
-            out.copy_from_slice(self.run(origin_back + whole, frames));
+            out[..frames].copy_from_slice(self.run(origin_back + whole, frames));
         } else {
-            self.sweep(
-                origin_back,
-                delay_frames,
-                slope,
-                frames,
-                |at, older, newer, base| {
-                    let frames = older.len();
-                    interpolate(&mut out[at..at + frames], older, newer, base, slope);
-                },
-            );
+            for run in self.sweep(origin_back, delay_frames, slope, frames) {
+                let (older, newer) = self.pair(&run);
+                let out = &mut out[run.at..];
+                // Whole groups where `out` has room for them.
+                let frames = if out.len() >= older.len() {
+                    older.len()
+                } else {
+                    run.frames
+                };
+                interpolate(&mut out[..frames], older, newer, run.base, slope);
+            }
         }
     }
 
@@ -183,9 +196,10 @@ impl DelayLine {
     }
 
     /// What [`read_sweep`](Self::read_sweep) reads, for `frames` frames (at
-    /// most `CHUNK_FRAMES`), given run by run to `sink(first_frame, older,
-    /// newer, base)`: frame `first_frame + t` lies between `older[t]` and
-    /// `newer[t]`, at `base - t·slope` of the way (see [`interpolate`]).
+    /// most `CHUNK_FRAMES`), as runs between which the interpolated pair of
+    /// samples moves by a whole sample: see [`Run`] and
+    /// [`pair`](Self::pair). (An iterator, not a callback: a closure would
+    /// not be inlined into the AVX2 build of the effects.)
     #[inline(always)]
     pub(crate) fn sweep(
         &self,
@@ -193,38 +207,32 @@ impl DelayLine {
         delay_frames: f32,
         slope: f32,
         frames: usize,
-        mut sink: impl FnMut(usize, &[f32], &[f32], f32),
-    ) {
-        let frames = frames.min(CHUNK_FRAMES);
+    ) -> Sweep {
         let delay_frames = delay_frames.clamp(1.0, self.max_delay());
         let whole = delay_frames as usize;
-        let fraction = delay_frames - whole as f32;
-        // Frame j sits at (origin + j - whole) - e(j), e(j) = fraction + j·slope.
-        // With k = floor(-e(j)) the frame interpolates between the samples
-        // at origin + j - whole + k and the one after it; k changes only
-        // where the fraction wraps, so between those frames both samples
-        // are contiguous runs.
-        let origin = self.write.wrapping_sub(origin_back).wrapping_sub(whole);
-        let inverse_slope = if slope != 0.0 { 1.0 / slope } else { 0.0 };
-        let mut j = 0;
-        while j < frames {
-            let k = (-(fraction + j as f32 * slope)).floor();
-            // The first frame past this run: where -e(j) leaves [k, k + 1).
-            let end = if slope > 0.0 {
-                ((-fraction - k) * inverse_slope).floor() + 1.0
-            } else if slope < 0.0 {
-                (-(k + 1.0 + fraction) * inverse_slope).ceil()
-            } else {
-                frames as f32
-            };
-            let end = (end.max(0.0) as usize).clamp(j + 1, frames);
-            let start = origin.wrapping_add(j).wrapping_add(k as isize as usize) & self.mask;
-            let run = end - j;
-            let older = &self.buffer[start..start + run];
-            let newer = &self.buffer[start + 1..start + run + 1];
-            sink(j, older, newer, -(fraction + j as f32 * slope) - k);
-            j = end;
+        Sweep {
+            frames: frames.min(CHUNK_FRAMES),
+            next: 0,
+            origin: self.write.wrapping_sub(origin_back).wrapping_sub(whole),
+            mask: self.mask,
+            fraction: delay_frames - whole as f32,
+            slope,
+            inverse_slope: if slope != 0.0 { 1.0 / slope } else { 0.0 },
         }
+    }
+
+    /// The samples a [`Run`] interpolates between: frame `run.at + t`, for
+    /// `t < run.frames`, lies between `older[t]` and `newer[t]`, at
+    /// `run.base - t·slope` of the way (see [`interpolate`]). Both go on to
+    /// the run's length rounded up to whole groups of [`LANES`] (what they
+    /// hold past `run.frames` is some other part of the line).
+    #[inline(always)]
+    pub(crate) fn pair(&self, run: &Run) -> (&[f32], &[f32]) {
+        let groups = padded(run.frames);
+        (
+            &self.buffer[run.start..run.start + groups],
+            &self.buffer[run.start + 1..run.start + groups + 1],
+        )
     }
 
     /// Silences the line.
@@ -233,35 +241,119 @@ impl DelayLine {
     }
 }
 
-/// `out[t]` between `older[t]` and `newer[t]`, `base - t·slope` of the way
-/// (clamped to the two). The frame numbers come from a table: a float ramp
-/// vectorises where an integer-to-float conversion would not. Its own
-/// function, so the compiler knows the slices do not overlap.
-#[inline(always)]
-pub(crate) fn interpolate(out: &mut [f32], older: &[f32], newer: &[f32], base: f32, slope: f32) {
-    for (((o, a), b), t) in out.iter_mut().zip(older).zip(newer).zip(&RAMP) {
-        let f = (base - t * slope).clamp(0.0, 1.0);
-        *o = a + f * (b - a);
+/// A run of frames read from a [`DelayLine`] between the same two
+/// neighbouring runs of samples ([`DelayLine::pair`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Run {
+    /// The run's first frame within the sweep.
+    pub(crate) at: usize,
+    /// How many frames it covers.
+    pub(crate) frames: usize,
+    /// Where its older samples start in the line's buffer.
+    start: usize,
+    /// How far between the two samples its first frame is.
+    pub(crate) base: f32,
+}
+
+/// The runs of one [`DelayLine::sweep`], in order.
+#[derive(Clone, Debug)]
+pub(crate) struct Sweep {
+    frames: usize,
+    next: usize,
+    origin: usize,
+    mask: usize,
+    fraction: f32,
+    slope: f32,
+    inverse_slope: f32,
+}
+
+impl Iterator for Sweep {
+    type Item = Run;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Run> {
+        let j = self.next;
+        if j >= self.frames {
+            return None;
+        }
+        let (fraction, slope) = (self.fraction, self.slope);
+        // Frame j sits at (origin + j) - e(j), e(j) = fraction + j·slope.
+        // With k = floor(-e(j)) the frame interpolates between the samples
+        // at origin + j + k and the one after it; k changes only where the
+        // fraction wraps, so between those frames both samples are
+        // contiguous runs.
+        let k = (-(fraction + j as f32 * slope)).floor();
+        // The first frame past this run: where -e(j) leaves [k, k + 1).
+        let end = if slope > 0.0 {
+            ((-fraction - k) * self.inverse_slope).floor() + 1.0
+        } else if slope < 0.0 {
+            (-(k + 1.0 + fraction) * self.inverse_slope).ceil()
+        } else {
+            self.frames as f32
+        };
+        let end = (end.max(0.0) as usize).clamp(j + 1, self.frames);
+        self.next = end;
+        Some(Run {
+            at: j,
+            frames: end - j,
+            start: self
+                .origin
+                .wrapping_add(j)
+                .wrapping_add(k as isize as usize)
+                & self.mask,
+            base: -(fraction + j as f32 * slope) - k,
+        })
     }
 }
 
-/// [`interpolate`], added to `left` and `right` at two gains.
+/// `frames` rounded up to whole groups of [`LANES`].
 #[inline(always)]
-pub(crate) fn interpolate_add(
-    left: &mut [f32],
-    right: &mut [f32],
-    gains: (f32, f32),
-    older: &[f32],
-    newer: &[f32],
-    base: f32,
-    slope: f32,
-) {
-    let frames = left.iter_mut().zip(right.iter_mut());
-    for ((((l, r), a), b), t) in frames.zip(older).zip(newer).zip(&RAMP) {
-        let f = (base - t * slope).clamp(0.0, 1.0);
-        let x = a + f * (b - a);
-        *l += gains.0 * x;
-        *r += gains.1 * x;
+pub(crate) fn padded(frames: usize) -> usize {
+    frames.next_multiple_of(LANES)
+}
+
+/// `out[t]` between `older[t]` and `newer[t]`, `base - t·slope` of the way
+/// (clamped to the two), for `t < out.len()` (at most `CHUNK_FRAMES +
+/// LANES`). Whole groups of [`LANES`] frames at once, then any left frame
+/// by frame. The frame numbers come from a table: a float ramp vectorises
+/// where an integer-to-float conversion would not. Its own function, so the
+/// compiler knows the slices do not overlap.
+#[inline(always)]
+pub(crate) fn interpolate(out: &mut [f32], older: &[f32], newer: &[f32], base: f32, slope: f32) {
+    let frames = out.len().min(older.len()).min(newer.len());
+    let (out, older, newer) = (&mut out[..frames], &older[..frames], &newer[..frames]);
+    let mut outs = out.chunks_exact_mut(LANES);
+    let groups = (&mut outs)
+        .zip(older.chunks_exact(LANES))
+        .zip(newer.chunks_exact(LANES))
+        .zip(RAMP.chunks_exact(LANES));
+    for (((o, a), b), t) in groups {
+        // Fixed-size groups: the compiler then emits one vector per group
+        // and no frame-by-frame tail.
+        let (Ok(o), Ok(a), Ok(b), Ok(t)) = (
+            <&mut [f32; LANES]>::try_from(o),
+            <&[f32; LANES]>::try_from(a),
+            <&[f32; LANES]>::try_from(b),
+            <&[f32; LANES]>::try_from(t),
+        ) else {
+            continue;
+        };
+        // Within a run the fraction stays in 0..=1 but for rounding (a
+        // step of a few ulps past a sample); unclamped, the group is plain
+        // arithmetic, which the compiler turns into vectors.
+        // Every load before any store, so the group is one vector.
+        let (a, b, t) = (*a, *b, *t);
+        let mut y = [0.0f32; LANES];
+        for i in 0..LANES {
+            let f = base - t[i] * slope;
+            y[i] = a[i] + f * (b[i] - a[i]);
+        }
+        *o = y;
+    }
+    let done = frames - outs.into_remainder().len();
+    for t in done..frames {
+        let f = (base - RAMP[t] * slope).clamp(0.0, 1.0);
+        out[t] = older[t] + f * (newer[t] - older[t]);
     }
 }
 
@@ -389,10 +481,10 @@ mod tests {
             for chunk in history[..until].chunks(CHUNK_FRAMES) {
                 line.write(chunk);
             }
-            let mut out = [0.0f32; CHUNK_FRAMES];
+            let mut out = [0.0f32; CHUNK_FRAMES + LANES];
             // Feed-forward: the run's frames were just written.
-            line.read_sweep(CHUNK_FRAMES - 1, start_delay, slope, &mut out);
-            for (j, y) in out.iter().enumerate() {
+            line.read_sweep(CHUNK_FRAMES - 1, start_delay, slope, CHUNK_FRAMES, &mut out);
+            for (j, y) in out[..CHUNK_FRAMES].iter().enumerate() {
                 let at = until - CHUNK_FRAMES + 1 + j;
                 let want = reference(&history, at, start_delay + j as f32 * slope);
                 assert!(

@@ -52,6 +52,9 @@ use delay::Delay;
 use delay_line::{CHUNK_FRAMES, RAMP};
 use reverb::Reverb;
 
+/// The input of an effect nothing sent to this block.
+static SILENCE: [[f32; MAX_BLOCK_FRAMES]; 2] = [[0.0; MAX_BLOCK_FRAMES]; 2];
+
 /// Below this peak an effect's output counts as silence (−120 dB).
 const SILENT: f32 = 1e-6;
 
@@ -167,6 +170,9 @@ impl Effects {
             if from[bus] == 0.0 && to[bus] == 0.0 {
                 continue;
             }
+            // The block's first send to a bus overwrites it (no bus is
+            // cleared between blocks), the others add to it.
+            let first = !self.fed[bus];
             self.fed[bus] = true;
             let step = (to[bus] - from[bus]) / frames as f32;
             let [bus_left, bus_right] = &mut self.buses[bus];
@@ -184,17 +190,25 @@ impl Effects {
                     .iter()
                     .zip(right)
                     .zip(bus_left.iter_mut().zip(bus_right));
-                for (((x, y), (bus_x, bus_y)), t) in frames.zip(&RAMP) {
-                    let level = start + step * t;
-                    *bus_x += finite(*x) * level;
-                    *bus_y += finite(*y) * level;
+                if first {
+                    for (((x, y), (bus_x, bus_y)), t) in frames.zip(&RAMP) {
+                        let level = start + step * t;
+                        *bus_x = finite(*x) * level;
+                        *bus_y = finite(*y) * level;
+                    }
+                } else {
+                    for (((x, y), (bus_x, bus_y)), t) in frames.zip(&RAMP) {
+                        let level = start + step * t;
+                        *bus_x += finite(*x) * level;
+                        *bus_y += finite(*y) * level;
+                    }
                 }
             }
         }
     }
 
     /// Runs the effects that are fed or ringing over `out_left.len()`
-    /// frames, adds their output to the mix, and empties the buses.
+    /// frames and adds their output to the mix.
     pub(crate) fn process(&mut self, out_left: &mut [f32], out_right: &mut [f32]) {
         #[cfg(target_arch = "x86_64")]
         if crate::dsp::filter::has_avx2_fma() {
@@ -214,7 +228,12 @@ impl Effects {
             if !(self.fed[fx] || self.ringing[fx]) {
                 continue;
             }
-            let [bus_left, bus_right] = &mut self.buses[fx];
+            // A bus nothing sent to this block holds an old block: a
+            // ringing effect's input is then silence.
+            let [bus_left, bus_right] = match self.fed[fx] {
+                true => &self.buses[fx],
+                false => &SILENCE,
+            };
             let scratch = &mut *self.scratch;
             let io = Io {
                 in_left: &bus_left[..frames],
@@ -232,8 +251,6 @@ impl Effects {
             } else {
                 self.silent_frames[fx] + frames as f32
             };
-            bus_left[..frames].fill(0.0);
-            bus_right[..frames].fill(0.0);
             self.ringing[fx] = self.silent_frames[fx] <= self.latency_frames(fx);
             self.fed[fx] = false;
         }

@@ -2,8 +2,8 @@
 //! matrix, a damping filter and an exact RT60 gain in each line), fed
 //! through a predelay and two allpass diffusers per channel.
 
-use super::chunked::{add, Chunked, Io, Scratch};
-use super::delay_line::{feedback_chunk, peak, DelayLine, CHUNK_FRAMES};
+use super::chunked::{Chunked, Io, Scratch};
+use super::delay_line::{feedback_chunk, peak, DelayLine, CHUNK_FRAMES, LANES};
 use super::params::{finite_clamp, ReverbParams};
 
 /// Lines in the network.
@@ -86,23 +86,26 @@ fn allpasses(
 }
 
 /// The network's frames, `frames` of them: each line's run damped and
-/// scaled (`taps`: the gains on its sample now and the one before), summed
-/// for the Householder reflection (y - (2/N)·Σy) and the two outputs
-/// (written to `output` and added to `mix`), and what each line takes in
-/// (`written`: its y, less the reflection, plus the input of its side;
-/// `input` is left holding the input less the reflection).
+/// scaled (`now`, `before`: the gains on its sample now and the one
+/// before), summed for the Householder reflection (y - (2/N)·Σy) and the
+/// two outputs (written to `output` and added to `mix`), and what each line
+/// takes in (`written`: its y, less the reflection, plus the input of its
+/// side).
 ///
-/// In three passes, each across frames with few streams, so they vectorise
-/// without running out of registers: every line's y on its own, the sums
-/// frame by frame, then the feedback added to each line.
+/// One pass across the frames ([`network_frames`]), every slice its own
+/// argument so the compiler knows none overlaps another and keeps the loop
+/// in vectors.
 #[inline(always)]
 fn network(
     frames: usize,
     raw: &[&[f32]; LINES],
-    input: &mut [[f32; CHUNK_FRAMES]; 2],
+    [in_left, in_right]: &[[f32; CHUNK_FRAMES]; 2],
     (now, before): (&[f32; LINES], &[f32; LINES]),
     written: &mut [&mut [f32]; LINES],
-    (left, right): (&mut [f32; CHUNK_FRAMES], &mut [f32; CHUNK_FRAMES]),
+    (left, right): (
+        &mut [f32; CHUNK_FRAMES + LANES],
+        &mut [f32; CHUNK_FRAMES + LANES],
+    ),
     (mix_left, mix_right): (&mut [f32], &mut [f32]),
 ) {
     let frames = raw
@@ -113,49 +116,120 @@ fn network(
         .min(written.iter().fold(CHUNK_FRAMES, |n, w| n.min(w.len())))
         .min(mix_left.len())
         .min(mix_right.len());
-    for k in 0..LINES {
-        damp(
-            &mut written[k][..frames],
-            &raw[k][..=frames],
-            now[k],
-            before[k],
-        );
-    }
-    let [y0, y1, y2, y3, y4, y5, y6, y7] = written;
-    let [in_left, in_right] = input;
-    let ys = (y0.iter().zip(y1.iter()).zip(y2.iter().zip(y3.iter())))
-        .zip(y4.iter().zip(y5.iter()).zip(y6.iter().zip(y7.iter())));
-    let outs = (left.iter_mut().zip(right.iter_mut()))
-        .zip(mix_left.iter_mut().zip(mix_right.iter_mut()))
-        .zip(in_left.iter_mut().zip(in_right.iter_mut()));
-    for ((((y0, y1), (y2, y3)), ((y4, y5), (y6, y7))), (((l, r), (ml, mr)), (il, ir))) in
-        ys.zip(outs).take(frames)
-    {
+    let [r0, r1, r2, r3, r4, r5, r6, r7] = raw.map(|r| &r[..=frames]);
+    let [w0, w1, w2, w3, w4, w5, w6, w7] = written;
+    network_frames(
+        r0,
+        r1,
+        r2,
+        r3,
+        r4,
+        r5,
+        r6,
+        r7,
+        w0,
+        w1,
+        w2,
+        w3,
+        w4,
+        w5,
+        w6,
+        w7,
+        &in_left[..frames],
+        &in_right[..frames],
+        &mut left[..frames],
+        &mut right[..frames],
+        &mut mix_left[..frames],
+        &mut mix_right[..frames],
+        *now,
+        *before,
+    );
+}
+
+/// What [`network`] computes, frame by frame. (Each slice is an argument of
+/// its own: the compiler then knows that none overlaps another.)
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn network_frames(
+    r0: &[f32],
+    r1: &[f32],
+    r2: &[f32],
+    r3: &[f32],
+    r4: &[f32],
+    r5: &[f32],
+    r6: &[f32],
+    r7: &[f32],
+    w0: &mut [f32],
+    w1: &mut [f32],
+    w2: &mut [f32],
+    w3: &mut [f32],
+    w4: &mut [f32],
+    w5: &mut [f32],
+    w6: &mut [f32],
+    w7: &mut [f32],
+    in_left: &[f32],
+    in_right: &[f32],
+    left: &mut [f32],
+    right: &mut [f32],
+    mix_left: &mut [f32],
+    mix_right: &mut [f32],
+    now: [f32; LINES],
+    before: [f32; LINES],
+) {
+    let frames = in_left.len();
+    let (r0, r1, r2, r3) = (
+        &r0[..=frames],
+        &r1[..=frames],
+        &r2[..=frames],
+        &r3[..=frames],
+    );
+    let (r4, r5, r6, r7) = (
+        &r4[..=frames],
+        &r5[..=frames],
+        &r6[..=frames],
+        &r7[..=frames],
+    );
+    let (w0, w1, w2, w3) = (
+        &mut w0[..frames],
+        &mut w1[..frames],
+        &mut w2[..frames],
+        &mut w3[..frames],
+    );
+    let (w4, w5, w6, w7) = (
+        &mut w4[..frames],
+        &mut w5[..frames],
+        &mut w6[..frames],
+        &mut w7[..frames],
+    );
+    let in_right = &in_right[..frames];
+    let (left, right) = (&mut left[..frames], &mut right[..frames]);
+    let (mix_left, mix_right) = (&mut mix_left[..frames], &mut mix_right[..frames]);
+    for j in 0..frames {
+        // Damping (a two-tap lowpass) and the RT60 gain.
+        let y = |k: usize, r: &[f32]| now[k] * r[j + 1] + before[k] * r[j];
+        let (y0, y1, y2, y3) = (y(0, r0), y(1, r1), y(2, r2), y(3, r3));
+        let (y4, y5, y6, y7) = (y(4, r4), y(5, r5), y(6, r6), y(7, r7));
         let pairs = [y0 + y1, y2 + y3, y4 + y5, y6 + y7];
         let differences = [y0 - y1, y2 - y3, y4 - y5, y6 - y7];
         let sum = (pairs[0] + pairs[1]) + (pairs[2] + pairs[3]);
         // Two orthogonal rows of signs, so the channels decorrelate.
         let to_left = (differences[0] + differences[1]) + (differences[2] + differences[3]);
         let to_right = (pairs[0] - pairs[1]) + (pairs[2] - pairs[3]);
-        *l = OUTPUT_GAIN * to_left;
-        *r = OUTPUT_GAIN * to_right;
-        *ml += *l;
-        *mr += *r;
+        let (l, r) = (OUTPUT_GAIN * to_left, OUTPUT_GAIN * to_right);
+        left[j] = l;
+        right[j] = r;
+        mix_left[j] += l;
+        mix_right[j] += r;
         let reflect = (2.0 / LINES as f32) * sum;
-        *il -= reflect;
-        *ir -= reflect;
-    }
-    for (k, written) in written.iter_mut().enumerate() {
-        add(&mut written[..frames], &input[k & 1][..frames]);
-    }
-}
-
-/// `y[j] = now · raw[j + 1] + before · raw[j]`: a line's damping taps and
-/// gain.
-#[inline(always)]
-fn damp(y: &mut [f32], raw: &[f32], now: f32, before: f32) {
-    for ((y, a), b) in y.iter_mut().zip(&raw[1..]).zip(raw) {
-        *y = now * a + before * b;
+        let (il, ir) = (in_left[j] - reflect, in_right[j] - reflect);
+        w0[j] = y0 + il;
+        w1[j] = y1 + ir;
+        w2[j] = y2 + il;
+        w3[j] = y3 + ir;
+        w4[j] = y4 + il;
+        w5[j] = y5 + ir;
+        w6[j] = y6 + il;
+        w7[j] = y7 + ir;
     }
 }
 
@@ -308,7 +382,7 @@ impl Reverb {
             let delayed: &[f32] = match predelay.whole_delay(start, slope) {
                 Some(whole) => predelay.run(n - 1 + whole, n),
                 None => {
-                    predelay.read_sweep(n - 1, start, slope, &mut scratch.output[c][..n]);
+                    predelay.read_sweep(n - 1, start, slope, n, &mut scratch.output[c]);
                     &scratch.output[c][..n]
                 }
             };
@@ -372,7 +446,7 @@ impl Chunked for Reverb {
             if in_place[k].is_none() {
                 let raw = &mut scratch.lines[k];
                 raw[0] = self.last_raw[k];
-                self.lines[k].read_sweep(0, delay, slope, &mut raw[1..=n]);
+                self.lines[k].read_sweep(0, delay, slope, n, &mut raw[1..]);
             }
         }
         if gliding {
@@ -415,7 +489,7 @@ impl Chunked for Reverb {
         network(
             n,
             &raw,
-            &mut scratch.input,
+            &scratch.input,
             (&now, &before),
             &mut written,
             (left, right),
