@@ -389,13 +389,26 @@ impl EnvelopeState {
                         // one for the ratio, then a multiply a frame.
                         // Re-anchored every 32 frames, so rounding never
                         // drifts.
+                        // Eight frames at once: the first gain times the
+                        // ratio's powers 0..8, then on by its eighth power.
                         let ratio = (DB_SPAN_LOG2 * slope).exp2();
+                        let mut powers = [1.0f32; 8];
+                        for k in 1..8 {
+                            powers[k] = powers[k - 1] * ratio;
+                        }
+                        let eighth = powers[7] * ratio;
                         for (c, chunk) in rest[..n].chunks_mut(32).enumerate() {
                             let at = first + 32 * c as u32;
                             let mut gain = decibel_gain(start + slope * at as f32);
-                            for o in chunk.iter_mut() {
-                                *o = gain;
-                                gain *= ratio;
+                            let mut groups = chunk.chunks_exact_mut(8);
+                            for group in &mut groups {
+                                for (o, p) in group.iter_mut().zip(&powers) {
+                                    *o = gain * p;
+                                }
+                                gain *= eighth;
+                            }
+                            for (o, p) in groups.into_remainder().iter_mut().zip(&powers) {
+                                *o = gain * p;
                             }
                         }
                     } else {

@@ -460,6 +460,25 @@ impl MidiFilePlayer {
         self.frame
     }
 
+    /// How many voices are sounding now (a SoundFont note plays one per
+    /// zone).
+    ///
+    /// ```
+    /// use polyphonica::midi::MidiFile;
+    /// let song = MidiFile::parse(&[
+    ///     b'M', b'T', b'h', b'd', 0, 0, 0, 6, 0, 0, 0, 1, 0, 96,
+    ///     b'M', b'T', b'r', b'k', 0, 0, 0, 12,
+    ///     0, 0x90, 60, 100, 96, 0x80, 60, 0, 0, 0xFF, 0x2F, 0,
+    /// ]).unwrap();
+    /// let mut player = song.player(48_000);
+    /// let mut block = [0.0f32; 512];
+    /// player.render_stereo(&mut block);
+    /// assert_eq!(player.active_voice_count(), 1);
+    /// ```
+    pub fn active_voice_count(&self) -> usize {
+        self.engine.get_active_voice_count()
+    }
+
     /// Whether the song and its releases are over.
     pub fn is_finished(&self) -> bool {
         self.finished

@@ -325,10 +325,17 @@ impl<W: Write + Seek> WavSink<W> {
     }
 }
 
-/// `s` (clamped to `[-1, 1]`, NaN as 0) scaled by `full_scale` and rounded.
+/// `s` (clamped to `[-1, 1]`, NaN as 0) scaled by `full_scale` (below
+/// 2²³) and rounded half away from zero, as `f32::round` does, without its
+/// library call: the truncation is exact in hardware, and so is the
+/// fraction left over.
+#[inline]
 fn to_int(s: f32, full_scale: f32) -> i32 {
     let s = if s.is_nan() { 0.0 } else { s.clamp(-1.0, 1.0) };
-    (s * full_scale).round() as i32
+    let scaled = s * full_scale;
+    let whole = scaled as i32;
+    let fraction = scaled - whole as f32;
+    whole + i32::from(fraction >= 0.5) - i32::from(fraction <= -0.5)
 }
 
 /// Writes `samples` (interleaved if stereo) to a WAV file at `path`.
@@ -352,4 +359,39 @@ pub fn write_wav(
     let mut sink = WavSink::create(path, format)?;
     sink.write(samples)?;
     sink.finalize()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_int;
+
+    #[test]
+    fn to_int_rounds_as_f32_round_does() {
+        // Every 997th float from -1 to 1, at both integer scales.
+        let mut x = -1.0f32;
+        while x <= 1.0 {
+            for full_scale in [32_767.0, 8_388_607.0] {
+                let want = (x * full_scale).round() as i32;
+                assert_eq!(to_int(x, full_scale), want, "{x} at {full_scale}");
+            }
+            x = if x < 0.0 {
+                let next = f32::from_bits(x.to_bits() - 997);
+                if next > -1e-30 {
+                    0.0
+                } else {
+                    next
+                }
+            } else {
+                f32::from_bits(x.to_bits() + 997)
+            };
+        }
+        // Halves and the float just under a half.
+        for y in [0.5f32, -0.5, 1.5, -1.5, 2.5, 0.499_999_97, -0.499_999_97] {
+            let x = y / 32_767.0;
+            assert_eq!(to_int(x, 32_767.0), (x * 32_767.0).round() as i32, "{y}");
+        }
+        assert_eq!(to_int(f32::NAN, 32_767.0), 0);
+        assert_eq!(to_int(7.0, 32_767.0), 32_767);
+        assert_eq!(to_int(-7.0, 32_767.0), -32_767);
+    }
 }

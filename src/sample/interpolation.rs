@@ -214,6 +214,18 @@ pub(crate) trait Kernel {
     /// `first..first + len` lies in `reach().0..reach().1`.
     fn reach(&self) -> (isize, isize);
 
+    /// How many taps a short kernel has (2, 4 or 6; at most
+    /// [`SHORT_TAPS`]), 0 for the long ones. A short kernel's runs compute
+    /// many frames' weights at once with [`lane_weights`](Self::lane_weights).
+    const SHORT_TAPS: usize = 0;
+
+    /// A short kernel's weights at `frac` (the first `SHORT_TAPS`, the rest
+    /// zero): the numbers [`weights`](Self::weights) gives for `frac`
+    /// exactly.
+    fn lane_weights(_frac: f32) -> [f32; SHORT_TAPS] {
+        [0.0; SHORT_TAPS]
+    }
+
     /// Whether the kernel has enough taps to gain from eight-lane (AVX2)
     /// arithmetic: the sinc kernels (about 30 % faster), not the two- and
     /// four-tap ones (a few percent slower).
@@ -222,15 +234,23 @@ pub(crate) trait Kernel {
     }
 }
 
+/// The most taps a short kernel has (the 6-point Lagrange one).
+pub(crate) const SHORT_TAPS: usize = 6;
+
 /// Straight-line interpolation.
 pub(crate) struct LinearKernel;
 
 impl Kernel for LinearKernel {
+    const SHORT_TAPS: usize = 2;
+
+    #[inline(always)]
+    fn lane_weights(f: f32) -> [f32; SHORT_TAPS] {
+        [1.0 - f, f, 0.0, 0.0, 0.0, 0.0]
+    }
+
     #[inline(always)]
     fn weights(&self, frac: f64, w: &mut [f32; MAX_TAPS]) -> (isize, usize) {
-        let f = frac as f32;
-        w[0] = 1.0 - f;
-        w[1] = f;
+        w[..2].copy_from_slice(&Self::lane_weights(frac as f32)[..2]);
         (0, 2)
     }
 
@@ -245,8 +265,7 @@ pub(crate) struct CubicKernel;
 /// The Catmull-Rom weights of the taps at −1, 0, 1 and 2 for a read
 /// position `frac` past tap 0.
 #[inline(always)]
-fn catmull_rom(frac: f64) -> [f32; 4] {
-    let f = frac as f32;
+fn catmull_rom(f: f32) -> [f32; 4] {
     let f2 = f * f;
     let f3 = f2 * f;
     [
@@ -258,10 +277,17 @@ fn catmull_rom(frac: f64) -> [f32; 4] {
 }
 
 impl Kernel for CubicKernel {
+    const SHORT_TAPS: usize = 4;
+
+    #[inline(always)]
+    fn lane_weights(f: f32) -> [f32; SHORT_TAPS] {
+        let [a, b, c, d] = catmull_rom(f);
+        [a, b, c, d, 0.0, 0.0]
+    }
+
     #[inline(always)]
     fn weights(&self, frac: f64, w: &mut [f32; MAX_TAPS]) -> (isize, usize) {
-        let four = catmull_rom(frac);
-        w[..4].copy_from_slice(&four);
+        w[..4].copy_from_slice(&catmull_rom(frac as f32));
         (-1, 4)
     }
 
@@ -275,25 +301,38 @@ pub(crate) struct LagrangeKernel;
 
 /// The Lagrange weights of the taps at −2 … 3 for a read position `frac`
 /// past tap 0: each the product of `(frac − j) / (k − j)` over the other
-/// taps `j`, the denominators folded into constants.
+/// taps `j`, built from the products of the factors before and after it
+/// (ten multiplications, no division), the denominators folded into
+/// constants.
 #[inline(always)]
-fn lagrange6(frac: f64) -> [f32; 6] {
-    let x = frac as f32;
+fn lagrange6(x: f32) -> [f32; 6] {
     let (a, b, c, d, e, f) = (x + 2.0, x + 1.0, x, x - 1.0, x - 2.0, x - 3.0);
+    // Products of the factors before tap k, and after it.
+    let (ab, abc) = (a * b, a * b * c);
+    let abcd = abc * d;
+    let (ef, def) = (e * f, d * e * f);
+    let cdef = c * def;
     [
-        -b * c * d * e * f / 120.0,
-        a * c * d * e * f / 24.0,
-        -a * b * d * e * f / 12.0,
-        a * b * c * e * f / 12.0,
-        -a * b * c * d * f / 24.0,
-        a * b * c * d * e / 120.0,
+        (-1.0 / 120.0) * b * cdef,
+        (1.0 / 24.0) * a * cdef,
+        (-1.0 / 12.0) * ab * def,
+        (1.0 / 12.0) * abc * ef,
+        (-1.0 / 24.0) * abcd * f,
+        (1.0 / 120.0) * abcd * e,
     ]
 }
 
 impl Kernel for LagrangeKernel {
+    const SHORT_TAPS: usize = 6;
+
+    #[inline(always)]
+    fn lane_weights(f: f32) -> [f32; SHORT_TAPS] {
+        lagrange6(f)
+    }
+
     #[inline(always)]
     fn weights(&self, frac: f64, w: &mut [f32; MAX_TAPS]) -> (isize, usize) {
-        w[..6].copy_from_slice(&lagrange6(frac));
+        w[..6].copy_from_slice(&lagrange6(frac as f32));
         (-2, 6)
     }
 
@@ -439,17 +478,8 @@ mod tests {
 
     #[test]
     fn kernels_sum_to_one() {
-        let t = sinc_table();
-        let mut w = [0.0; MAX_TAPS];
-        let kernels: [&dyn Kernel; 6] = [
-            &LinearKernel,
-            &CubicKernel,
-            &LagrangeKernel,
-            &SincKernel(t),
-            &ScaledSincKernel::new(t, 1.7),
-            &ScaledSincKernel::new(t, 1000.0),
-        ];
-        for k in kernels {
+        fn check<K: Kernel>(k: &K) {
+            let mut w = [0.0; MAX_TAPS];
             for frac in [0.0, 0.25, 0.5, 0.999] {
                 let (first, len) = k.weights(frac, &mut w);
                 // Roughly symmetric around the read position.
@@ -457,8 +487,22 @@ mod tests {
                 assert!((first + len as isize / 2).abs() <= 2);
                 let sum: f32 = w[..len].iter().sum();
                 assert!((sum - 1.0).abs() < 1e-4, "sum {sum} at {frac}");
+                // A short kernel's lane weights are the same numbers.
+                if K::SHORT_TAPS > 0 {
+                    assert_eq!(len, K::SHORT_TAPS);
+                    let lanes = K::lane_weights(frac as f32);
+                    assert_eq!(lanes[..len], w[..len]);
+                    assert!(lanes[len..].iter().all(|x| *x == 0.0));
+                }
             }
         }
+        let t = sinc_table();
+        check(&LinearKernel);
+        check(&CubicKernel);
+        check(&LagrangeKernel);
+        check(&SincKernel(t));
+        check(&ScaledSincKernel::new(t, 1.7));
+        check(&ScaledSincKernel::new(t, 1000.0));
     }
 
     /// The interpolator's frequency response (the Fourier transform of the

@@ -2,14 +2,63 @@
 
 use super::interpolation::{
     sinc_table, CubicKernel, Kernel, LagrangeKernel, LinearKernel, ScaledSincKernel, SincKernel,
-    MAX_TAPS,
+    MAX_TAPS, SHORT_TAPS,
 };
 use super::{Interpolation, SampleData};
 
-/// Where a voice is in its sample, in source frames (fractional).
+/// Fraction bits of a playhead position: positions and steps are fixed
+/// point, 32.32 frames, so a run of frames computes its positions as
+/// `start + i · step` exactly as frame-by-frame additions would (and a
+/// block's split into calls never changes a sample).
+const FRACTION_BITS: u32 = 32;
+/// One frame, in fixed point.
+const ONE_FRAME: u64 = 1 << FRACTION_BITS;
+/// The largest step, in frames per frame: any faster ends the data within
+/// a frame or two (a sample has at most 2³² frames).
+const MAX_STEP_FRAMES: f64 = (1u64 << 31) as f64;
+
+/// `frames` in fixed point (at most 2³² frames: longer data is played up
+/// to there and ends).
+#[inline(always)]
+fn fixed(frames: usize) -> u64 {
+    (frames as u64).saturating_mul(ONE_FRAME)
+}
+
+/// `frames` in fixed point, 0 for negative ones.
+#[inline(always)]
+fn fixed_signed(frames: isize) -> u64 {
+    fixed(frames.max(0) as usize)
+}
+
+/// A step as the kernels see it (NaN and values at or below zero as 0,
+/// at most [`MAX_STEP_FRAMES`]) and in fixed point.
+fn steps(step: f64) -> (f64, u64) {
+    if step.is_nan() || step <= 0.0 {
+        (0.0, 0)
+    } else {
+        let step = step.min(MAX_STEP_FRAMES);
+        (step, (step * ONE_FRAME as f64).round() as u64)
+    }
+}
+
+/// The frame at or before `position`.
+#[inline(always)]
+fn index_of(position: u64) -> usize {
+    (position >> FRACTION_BITS) as usize
+}
+
+/// How far past its frame `position` is (0 to 1), to 24 bits: exactly an
+/// `f32`, whichever path computes it.
+#[inline(always)]
+fn fraction_of(position: u64) -> f32 {
+    ((position as u32) >> 8) as i32 as f32 * (1.0 / (1 << 24) as f32)
+}
+
+/// Where a voice is in its sample, in source frames (fixed point, see
+/// [`FRACTION_BITS`]).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct SamplePlayhead {
-    position: f64,
+    position: u64,
     ended: bool,
     /// Whether the playhead has wrapped from the loop end to the loop start
     /// at least once: from then on, the frames before the loop start read as
@@ -21,7 +70,7 @@ impl SamplePlayhead {
     /// A playhead at the first frame.
     pub(crate) const fn new() -> Self {
         SamplePlayhead {
-            position: 0.0,
+            position: 0,
             ended: false,
             looped: false,
         }
@@ -34,8 +83,9 @@ impl SamplePlayhead {
 
     /// Renders up to `left.len()` frames, advancing `step` source frames per
     /// output frame (`step` must be finite and above zero; defensively, NaN
-    /// and values at or below zero hold the playhead still and +∞ ends the
-    /// data). While `held` (or always, for a sample that loops in its
+    /// and values at or below zero hold the playhead still, as do steps
+    /// under 2⁻³² frames, and steps from 2³¹ frames up, +∞ included, end
+    /// the data). While `held` (or always, for a sample that loops in its
     /// release) and the sample has a loop, the loop region
     /// repeats, and the interpolator reads across its seam as if the data
     /// went on from the loop start. Once released, playback goes on from
@@ -64,24 +114,22 @@ impl SamplePlayhead {
         let frames = right
             .as_ref()
             .map_or(left.len(), |r| r.len().min(left.len()));
-        let step = if step.is_nan() || step <= 0.0 {
-            0.0
-        } else {
-            step.min(f64::MAX)
-        };
+        let (step, fixed_step) = steps(step);
         let out = Output {
             left: &mut left[..frames],
             right: right.as_deref_mut().map(|r| &mut r[..frames]),
         };
         let written = match sample.interpolation() {
-            Interpolation::Linear => self.run(&LinearKernel, sample, step, held, out),
-            Interpolation::Cubic => self.run(&CubicKernel, sample, step, held, out),
-            Interpolation::Lagrange => self.run(&LagrangeKernel, sample, step, held, out),
+            Interpolation::Linear => self.run(&LinearKernel, sample, fixed_step, held, out),
+            Interpolation::Cubic => self.run(&CubicKernel, sample, fixed_step, held, out),
+            Interpolation::Lagrange => self.run(&LagrangeKernel, sample, fixed_step, held, out),
             Interpolation::Sinc if step > 1.0 => {
                 let kernel = ScaledSincKernel::new(sinc_table(), step);
-                self.run(&kernel, sample, step, held, out)
+                self.run(&kernel, sample, fixed_step, held, out)
             }
-            Interpolation::Sinc => self.run(&SincKernel(sinc_table()), sample, step, held, out),
+            Interpolation::Sinc => {
+                self.run(&SincKernel(sinc_table()), sample, fixed_step, held, out)
+            }
         };
         left[written..].fill(0.0);
         if let Some(r) = right {
@@ -101,26 +149,27 @@ impl SamplePlayhead {
         left: &mut [f32],
         mut right: Option<&mut [f32]>,
     ) -> usize {
+        let (step, fixed_step) = steps(step);
         let out = Output {
             left: &mut *left,
             right: right.as_deref_mut(),
         };
         let written = match sample.interpolation() {
             Interpolation::Linear => {
-                self.run_with::<_, false>(&LinearKernel, sample, step, held, out)
+                self.run_with::<_, false>(&LinearKernel, sample, fixed_step, held, out)
             }
             Interpolation::Cubic => {
-                self.run_with::<_, false>(&CubicKernel, sample, step, held, out)
+                self.run_with::<_, false>(&CubicKernel, sample, fixed_step, held, out)
             }
             Interpolation::Lagrange => {
-                self.run_with::<_, false>(&LagrangeKernel, sample, step, held, out)
+                self.run_with::<_, false>(&LagrangeKernel, sample, fixed_step, held, out)
             }
             Interpolation::Sinc if step > 1.0 => {
                 let kernel = ScaledSincKernel::new(sinc_table(), step);
-                self.run_with::<_, false>(&kernel, sample, step, held, out)
+                self.run_with::<_, false>(&kernel, sample, fixed_step, held, out)
             }
             Interpolation::Sinc => {
-                self.run_with::<_, false>(&SincKernel(sinc_table()), sample, step, held, out)
+                self.run_with::<_, false>(&SincKernel(sinc_table()), sample, fixed_step, held, out)
             }
         };
         left[written..].fill(0.0);
@@ -139,12 +188,12 @@ impl SamplePlayhead {
         &mut self,
         kernel: &K,
         sample: &SampleData,
-        step: f64,
+        step: u64,
         held: bool,
         out: Output<'_>,
     ) -> usize {
         #[cfg(target_arch = "x86_64")]
-        if kernel.long() && std::arch::is_x86_feature_detected!("avx2") {
+        if (kernel.long() || K::SHORT_TAPS > 0) && std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2 (checked just above).
             return unsafe { self.run_avx2(kernel, sample, step, held, out) };
         }
@@ -161,7 +210,7 @@ impl SamplePlayhead {
         &mut self,
         kernel: &K,
         sample: &SampleData,
-        step: f64,
+        step: u64,
         held: bool,
         out: Output<'_>,
     ) -> usize {
@@ -177,7 +226,7 @@ impl SamplePlayhead {
         &mut self,
         kernel: &K,
         sample: &SampleData,
-        step: f64,
+        step: u64,
         held: bool,
         out: Output<'_>,
     ) -> usize {
@@ -216,15 +265,15 @@ impl SamplePlayhead {
         &mut self,
         kernel: &K,
         source: Source<'_, T>,
-        step: f64,
+        step: u64,
         out: Output<'_>,
     ) -> usize {
-        let len = source.left.len() as f64;
+        let len = fixed(source.left.len());
         let (reach_lo, reach_hi) = kernel.reach();
         let Output { left, mut right } = out;
         let mut n = 0;
         while n < left.len() {
-            let end_f = self.wrap_loop(&source, len);
+            let end = self.wrap_loop(&source, len);
             if self.position >= len {
                 self.ended = true;
                 return n;
@@ -234,8 +283,11 @@ impl SamplePlayhead {
             // end ahead, and every tap in the direct range (the taps only
             // move forward, so checking the first frame's lowest tap is
             // enough).
-            let limit = end_f.min(len).min((direct.1 - reach_hi + 1) as f64);
-            if FAST && self.position < limit && self.position as isize + reach_lo >= direct.0 {
+            let limit = end.min(len).min(fixed_signed(direct.1 - reach_hi + 1));
+            if FAST
+                && self.position < limit
+                && index_of(self.position) as isize + reach_lo >= direct.0
+            {
                 n = self.direct_run(kernel, &source, step, limit, left, right.as_deref_mut(), n);
             } else {
                 self.edge_frame::<K, T, FAST>(
@@ -246,7 +298,7 @@ impl SamplePlayhead {
                     right.as_deref_mut(),
                     n,
                 );
-                self.position += step;
+                self.position = self.position.saturating_add(step);
                 n += 1;
             }
         }
@@ -254,18 +306,21 @@ impl SamplePlayhead {
     }
 
     /// Wraps the position back into the loop when it has passed the loop's
-    /// end (one division, whatever the step: never a loop of
+    /// end (one remainder, whatever the step: never a loop of
     /// subtractions); returns where the playable frames end.
-    fn wrap_loop<T: Pcm>(&mut self, source: &Source<'_, T>, len: f64) -> f64 {
+    fn wrap_loop<T: Pcm>(&mut self, source: &Source<'_, T>, len: u64) -> u64 {
         let Some((start, end)) = source.loop_region else {
             return len;
         };
-        let end_f = end as f64;
-        if self.position >= end_f {
-            self.position = start as f64 + (self.position - end_f) % (end - start) as f64;
+        let (start, end) = (fixed(start), fixed(end));
+        if end <= start {
+            return len;
+        }
+        if self.position >= end {
+            self.position = start + (self.position - end) % (end - start);
             self.looped = true;
         }
-        end_f
+        end
     }
 
     /// Frames `n..` while the position stays below `limit`, each reading
@@ -277,26 +332,23 @@ impl SamplePlayhead {
         &mut self,
         kernel: &K,
         source: &Source<'_, T>,
-        step: f64,
-        limit: f64,
+        step: u64,
+        limit: u64,
         left: &mut [f32],
         mut right: Option<&mut [f32]>,
         mut n: usize,
     ) -> usize {
+        if K::SHORT_TAPS > 0 {
+            return self.short_run(kernel, source, step, limit, left, right, n);
+        }
         let mut weights = [0.0f32; MAX_TAPS];
         while n < left.len() && self.position < limit {
-            let index = self.position as usize;
-            let frac = self.position - index as f64;
+            let index = index_of(self.position);
+            let frac = f64::from(fraction_of(self.position));
             let (first, taps) = kernel.weights(frac, &mut weights);
             // Long kernels (the sinc ones, 48 taps and more) go through the
-            // vectorised loop of `dot`: a tap count the compiler knows
-            // makes it unroll them into scalar code instead, at half the
-            // speed. Short ones (2 or 4 taps) are best unrolled.
-            let taps = if taps > 8 {
-                std::hint::black_box(taps)
-            } else {
-                taps
-            };
+            // vectorised loop of `dot`.
+            let taps = std::hint::black_box(taps);
             let w = &weights[..taps];
             let lo = (index as isize + first) as usize;
             let l = dot(w, &source.left[lo..lo + taps]) * T::SCALE;
@@ -304,8 +356,63 @@ impl SamplePlayhead {
                 .right
                 .map(|data| dot(w, &data[lo..lo + taps]) * T::SCALE);
             put_frame(left, right.as_deref_mut(), n, l, r);
-            self.position += step;
+            self.position = self.position.saturating_add(step);
             n += 1;
+        }
+        n
+    }
+
+    /// [`direct_run`](Self::direct_run) for the short kernels, [`BATCH`]
+    /// frames at a time: their positions and weights computed across the
+    /// frames (so in vectors), then each frame's taps summed in the order
+    /// [`dot`] sums them (the same numbers, to the bit).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn short_run<K: Kernel, T: Pcm>(
+        &mut self,
+        kernel: &K,
+        source: &Source<'_, T>,
+        step: u64,
+        limit: u64,
+        left: &mut [f32],
+        mut right: Option<&mut [f32]>,
+        mut n: usize,
+    ) -> usize {
+        let first = kernel.reach().0;
+        while n < left.len() && self.position < limit {
+            // The frames before `limit`, at most a batch and the output.
+            let room = (left.len() - n).min(BATCH);
+            // (A playhead held still, step 0, fills the room.)
+            let count = (limit - self.position - 1)
+                .checked_div(step)
+                .map_or(room, |before| (before + 1).min(room as u64) as usize);
+            let start = self.position;
+            // Lanes past `count` hold positions nobody reads (they may wrap).
+            let mut fractions = [0.0f32; BATCH];
+            let mut indices = [0usize; BATCH];
+            for (i, (f, index)) in fractions.iter_mut().zip(&mut indices).enumerate() {
+                let position = start.wrapping_add(step.wrapping_mul(i as u64));
+                *f = fraction_of(position);
+                *index = index_of(position);
+            }
+            let mut weights = [[0.0f32; BATCH]; SHORT_TAPS];
+            for (i, f) in fractions.iter().enumerate() {
+                let w = K::lane_weights(*f);
+                for k in 0..SHORT_TAPS {
+                    weights[k][i] = w[k];
+                }
+            }
+            let l = lane_dots::<K, T>(&weights, &indices[..count], first, source.left);
+            let r = source
+                .right
+                .map(|data| lane_dots::<K, T>(&weights, &indices[..count], first, data));
+            for i in 0..count {
+                put_frame(left, right.as_deref_mut(), n + i, l[i], r.map(|r| r[i]));
+            }
+            n += count;
+            // Where `count` steps, each saturating, take the playhead.
+            let last = start + step * (count as u64 - 1);
+            self.position = last.saturating_add(step);
         }
         n
     }
@@ -324,8 +431,8 @@ impl SamplePlayhead {
     ) {
         let mut weights = [0.0f32; MAX_TAPS];
         let mut scratch = [0.0f32; MAX_TAPS];
-        let index = self.position as usize;
-        let frac = self.position - index as f64;
+        let index = index_of(self.position);
+        let frac = f64::from(fraction_of(self.position));
         let (first, taps) = kernel.weights(frac, &mut weights);
         let w = &weights[..taps];
         let lo = index as isize + first;
@@ -400,12 +507,15 @@ struct Output<'a> {
 trait Pcm: Copy {
     /// What one stored unit is worth.
     const SCALE: f32;
+    /// Silence.
+    const ZERO: Self;
     /// The stored value as a number (unscaled).
     fn value(self) -> f32;
 }
 
 impl Pcm for f32 {
     const SCALE: f32 = 1.0;
+    const ZERO: f32 = 0.0;
     #[inline(always)]
     fn value(self) -> f32 {
         self
@@ -414,6 +524,7 @@ impl Pcm for f32 {
 
 impl Pcm for i16 {
     const SCALE: f32 = 1.0 / 32_768.0;
+    const ZERO: i16 = 0;
     #[inline(always)]
     fn value(self) -> f32 {
         f32::from(self)
@@ -454,6 +565,40 @@ impl<T: Pcm> Source<'_, T> {
             data.get(index as usize).map_or(0.0, |x| x.value())
         }
     }
+}
+
+/// Frames a short kernel's run computes at once.
+const BATCH: usize = 16;
+
+/// A batch's frames (`indices.len()` of them, at most [`BATCH`]) from
+/// `data`: frame `i` is its weights (`weights[k][i]`) times the taps from
+/// `indices[i] + first` on, summed in [`dot`]'s order for a kernel of under
+/// eight taps, and scaled. The taps are gathered first, tap by tap across
+/// the frames, so the arithmetic runs in vectors.
+#[inline(always)]
+fn lane_dots<K: Kernel, T: Pcm>(
+    weights: &[[f32; BATCH]; SHORT_TAPS],
+    indices: &[usize],
+    first: isize,
+    data: &[T],
+) -> [f32; BATCH] {
+    let mut taps = [[T::ZERO; BATCH]; SHORT_TAPS];
+    for (i, index) in indices.iter().take(BATCH).enumerate() {
+        let lo = (*index as isize + first) as usize;
+        let x = &data[lo..lo + K::SHORT_TAPS];
+        for k in 0..K::SHORT_TAPS {
+            taps[k][i] = x[k];
+        }
+    }
+    let mut out = [0.0f32; BATCH];
+    for (i, o) in out.iter_mut().enumerate() {
+        let mut sum = 0.0f32;
+        for k in 0..K::SHORT_TAPS {
+            sum += weights[k][i] * taps[k][i].value();
+        }
+        *o = sum * T::SCALE;
+    }
+    out
 }
 
 /// Dot product in 8 independent lanes (so it vectorises).
