@@ -18,6 +18,10 @@ use polyphonica::soundfont::{BankOptions, SoundFontBank};
 
 const TIMGM6MB: &str = "/usr/share/sounds/sf2/TimGM6mb.sf2";
 const FLUIDR3: &str = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
+/// Debian's `musescore-general-soundfont-small`: SoundFont 3, its samples
+/// in Ogg Vorbis.
+#[cfg(feature = "sf3")]
+const MUSESCORE_SF3: &str = "/usr/share/sounds/sf3/MuseScore_General_Lite.sf3";
 
 /// TimGM6mb's instruments read with FluidSynth's own 4-point kernel, so
 /// that the comparisons measure everything else. The default 6-point one
@@ -87,11 +91,61 @@ fn fluidr3s_single_notes_sound_like_fluidsynth() {
     single_notes_sound_like_fluidsynth(FLUIDR3, 5.5, 0.75);
 }
 
+#[test]
+#[cfg(feature = "sf3")]
+#[ignore = "needs Debian's fluidsynth and musescore-general-soundfont-small"]
+fn musescores_sf3_single_notes_sound_like_fluidsynth() {
+    // The Ogg Vorbis samples decode and play: every note sounds, and most
+    // match FluidSynth as the SoundFont 2 fonts do. Not yet within 3 dB
+    // (open findings of issue 14): the sitar and the hi-hats come out 4 to
+    // 5 dB loud as in FluidR3, the kick drums 4 dB quiet, the square lead
+    // (program 80) 4 dB loud with its spectrum 25-30 dB apart, and the
+    // piano at key 60 23 dB quiet. That piano's zones filter at 300 Hz
+    // (6237 cents) and their modulation envelope takes the cutoff 2350
+    // cents lower, under the note's pitch: FluidSynth's render of it is
+    // near silence too (a peak at -31 dBFS, noise-like), so the two differ
+    // in how far under its cutoff each filter lets a little through. 47 of
+    // the 57 notes were within 3 dB when this was written.
+    let Some((gain, rows)) = single_note_rows(MUSESCORE_SF3) else {
+        return;
+    };
+    assert!((gain + 1.8).abs() < 1.0, "overall gain {gain:+.2} dB");
+    let within = rows
+        .iter()
+        .filter(|r| (r.1.level_db + gain).abs() <= 3.0)
+        .count();
+    assert!(within * 5 >= rows.len() * 4, "{within} of {}", rows.len());
+}
+
 /// Single notes of every General MIDI family at three keys and
 /// velocities, and nine drums, through `font`: compared with FluidSynth
 /// playing them, after one overall gain; every level within `level_db`,
 /// and the envelopes of at least `share` of the notes within 3 dB.
 fn single_notes_sound_like_fluidsynth(font: &str, level_db: f64, share: f64) {
+    let Some((gain, rows)) = single_note_rows(font) else {
+        return;
+    };
+    // With TimGM6mb every note's level and spectrum within 3 dB (the
+    // snare's noise, at 3.6 dB in its high bands, within 4); the loudness
+    // envelope, in 50 ms windows, within 3 dB for nine notes in ten (the
+    // strings' stereo pair with its pitch-swept synth layers, a pad and an
+    // organ's tremolo are the exceptions, at most 8 dB in one window).
+    let worst = |f: &dyn Fn(&Difference) -> f64| rows.iter().map(|r| f(&r.1)).fold(0.0, f64::max);
+    assert!(worst(&|d| (d.level_db + gain).abs()) <= level_db);
+    assert!(worst(&|d| d.spectrum_db) <= 4.0);
+    assert!(worst(&|d| d.envelope_db) <= 8.0);
+    let within = rows.iter().filter(|r| r.1.envelope_db <= 3.0).count();
+    assert!(
+        within as f64 >= share * rows.len() as f64,
+        "{within} of {}",
+        rows.len()
+    );
+}
+
+/// The single notes of [`single_notes_sound_like_fluidsynth`] through
+/// `font`, printed and returned with the overall gain (`None` without
+/// FluidSynth).
+fn single_note_rows(font: &str) -> Option<(f64, Vec<(String, Difference)>)> {
     let bank = bank_like_fluidsynth(font);
     let dir = scratch().join(std::path::Path::new(font).file_stem().unwrap());
     std::fs::create_dir_all(&dir).unwrap();
@@ -113,7 +167,7 @@ fn single_notes_sound_like_fluidsynth(font: &str, level_db: f64, share: f64) {
         std::fs::write(&path, song).unwrap();
         let Some(reference) = fluidsynth(font, &path, &dir) else {
             eprintln!("fluidsynth is not installed: skipped");
-            return;
+            return None;
         };
         renders.push((name.clone(), reference, ours(&bank, song)));
     }
@@ -142,21 +196,7 @@ fn single_notes_sound_like_fluidsynth(font: &str, level_db: f64, share: f64) {
             d.spectrum_db
         );
     }
-    // With TimGM6mb every note's level and spectrum within 3 dB (the
-    // snare's noise, at 3.6 dB in its high bands, within 4); the loudness
-    // envelope, in 50 ms windows, within 3 dB for nine notes in ten (the
-    // strings' stereo pair with its pitch-swept synth layers, a pad and an
-    // organ's tremolo are the exceptions, at most 8 dB in one window).
-    let worst = |f: &dyn Fn(&Difference) -> f64| rows.iter().map(|r| f(&r.1)).fold(0.0, f64::max);
-    assert!(worst(&|d| (d.level_db + gain).abs()) <= level_db);
-    assert!(worst(&|d| d.spectrum_db) <= 4.0);
-    assert!(worst(&|d| d.envelope_db) <= 8.0);
-    let within = rows.iter().filter(|r| r.1.envelope_db <= 3.0).count();
-    assert!(
-        within as f64 >= share * rows.len() as f64,
-        "{within} of {}",
-        rows.len()
-    );
+    Some((gain, rows))
 }
 
 #[test]

@@ -63,7 +63,14 @@ pub(crate) fn render(a: MidiArgs) -> Result<(), Failure> {
     // long for a WAV file is refused here, by its real length.
     let song_frames = song.song_frames(a.rate);
     format.check_length(song_frames)?;
-    let mut synth = crate::soundfont::synth(a.soundfont.as_deref())?;
+    // A SoundFont loads on this thread while another builds the engine's
+    // oscillator tables (built once per process, whichever engine comes
+    // first): on two cores the two overlap.
+    let rate = a.rate as f32;
+    let mut synth = std::thread::scope(|scope| {
+        scope.spawn(move || drop(polyphonica::RealtimeEngine::new(rate)));
+        crate::soundfont::synth(a.soundfont.as_deref())
+    })?;
     synth.set_effects(!a.no_effects);
     let bar = progress_bar(song_frames, song.duration_secs() > 1.0, path);
     let cannot_write = |e: &RenderError| {

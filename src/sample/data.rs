@@ -45,6 +45,10 @@ impl SampleAudio {
 /// its own pitch; at twice that frequency, an octave up; whatever the engine's
 /// sample rate.
 ///
+/// A voice's place in its sample is kept in 32.32 fixed point: pitch is
+/// exact to 2⁻³² frames per frame, and a sample plays up to its 2³²nd frame
+/// (27 hours at 44.1 kHz), where it ends.
+///
 /// ```
 /// use polyphonica::SampleData;
 ///

@@ -132,23 +132,12 @@ fn run_body<M: MulAdd>(b: &mut SvfBatch, frames: &mut [Lanes], g_end: &Lanes, k_
             let a1 = 1.0 / M::mul_add(g[l], g[l] + k[l], 1.0);
             let a2 = g[l] * a1;
             let a3 = g[l] * a2;
-            let (c1, c2, input) = (ic1[l], ic2[l], x[l]);
-            let v3 = input - c2;
-            let v1 = M::mul_add(a1, c1, a2 * v3);
-            let v2 = M::mul_add(a3, v3, M::mul_add(a2, c1, c2));
-            // The memory's update written out in the memory itself
-            // (`ic1 = 2v1 − ic1`, `ic2 = 2v2 − ic2` expanded): two
-            // multiply-adds deep from one frame's memory to the next, where
-            // going through v1 and v2 takes four. The coefficients depend
-            // on the cutoff alone, so they are ready ahead.
-            let (two_a2, two_a3) = (2.0 * a2, 2.0 * a3);
-            ic1[l] = M::mul_add(
-                M::mul_add(2.0, a1, -1.0),
-                c1,
-                M::mul_add(-two_a2, c2, two_a2 * input),
-            );
-            ic2[l] = M::mul_add(two_a2, c1, M::mul_add(1.0 - two_a3, c2, two_a3 * input));
-            x[l] = M::mul_add(b.wl[l], v2, M::mul_add(b.wb[l] * k[l], v1, b.wx[l] * input));
+            let v3 = x[l] - ic2[l];
+            let v1 = M::mul_add(a1, ic1[l], a2 * v3);
+            let v2 = M::mul_add(a3, v3, M::mul_add(a2, ic1[l], ic2[l]));
+            ic1[l] = M::mul_add(2.0, v1, -ic1[l]);
+            ic2[l] = M::mul_add(2.0, v2, -ic2[l]);
+            x[l] = M::mul_add(b.wl[l], v2, M::mul_add(b.wb[l] * k[l], v1, b.wx[l] * x[l]));
         }
     }
     b.g = *g_end;
