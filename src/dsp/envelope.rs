@@ -427,6 +427,40 @@ impl EnvelopeState {
         done
     }
 
+    /// Advances `frames` frames without writing their levels and returns
+    /// the last one's level: what [`render`](Self::render) would have put
+    /// last (0 once finished), computed from its index alone (on a decibel
+    /// curve `render`'s series may differ from it in the last bits). With
+    /// 0 frames, the next frame's level, nothing advanced. For envelopes
+    /// read only at a control rate (a patch's modulation envelope).
+    pub(crate) fn skip(&mut self, frames: usize) -> f32 {
+        let mut left = u32::try_from(frames).unwrap_or(u32::MAX);
+        let mut last = self.level();
+        while left > 0 {
+            match self.phase {
+                EnvelopePhase::Finished => return 0.0,
+                EnvelopePhase::Sustain => return self.level(),
+                phase => {
+                    let n = self.length.saturating_sub(self.position).min(left);
+                    if n > 0 {
+                        let raw = self.start + self.slope * (self.position + n - 1) as f32;
+                        last = if self.decibels && phase != EnvelopePhase::Attack {
+                            decibel_gain(raw)
+                        } else {
+                            raw
+                        };
+                    }
+                    self.position += n;
+                    left -= n;
+                    if self.position >= self.length {
+                        self.advance_phase();
+                    }
+                }
+            }
+        }
+        last
+    }
+
     fn enter(&mut self, phase: EnvelopePhase, start: f32, length: u32, end: f32) {
         self.phase = phase;
         self.start = start;
@@ -568,6 +602,46 @@ mod tests {
             b.extend(levels(&mut parts, n));
         }
         assert!(a == b[..3000], "chunked levels differ");
+    }
+
+    #[test]
+    fn skipping_gives_the_levels_render_gives() {
+        let settings = [
+            (
+                AdsrEnvelope::new(0.004, 0.010, 0.3, 0.006),
+                EnvelopeCurve::Linear,
+            ),
+            (
+                AdsrEnvelope::new(0.0, 0.050, 0.1, 0.020),
+                EnvelopeCurve::Decibels,
+            ),
+            (
+                AdsrEnvelope::new(0.003, 0.0, 0.0, 0.0),
+                EnvelopeCurve::Linear,
+            ),
+        ];
+        for (adsr, curve) in settings {
+            for step in [1usize, 3, 7, 32, 100] {
+                let make = || EnvelopeState::with_delay_hold(&adsr, curve, 0.002, 0.005, 1000.0);
+                let (mut rendered, mut skipped) = (make(), make());
+                let mut out = vec![0.0; step];
+                for block in 0..12 {
+                    if block == 6 {
+                        rendered.release();
+                        skipped.release();
+                    }
+                    assert_eq!(skipped.skip(0), rendered.level());
+                    rendered.render(&mut out);
+                    let level = skipped.skip(step);
+                    let want = out[step - 1];
+                    assert!(
+                        (level - want).abs() <= 1e-5 * want.abs().max(1e-3),
+                        "{curve:?}, steps of {step}, block {block}: {level} against {want}"
+                    );
+                    assert_eq!(skipped.phase(), rendered.phase());
+                }
+            }
+        }
     }
 
     #[test]

@@ -3,47 +3,58 @@
 //! one array of lanes per frame (what the filter kernels take, in vectors of
 //! lanes). With AVX, eight frames of eight lanes turn around in registers.
 
-use super::filter::{Lanes, LANES};
+use super::filter::{Lanes, LANES, NARROW};
 
-/// Writes lane `l` of `frames[f]` from `rows[l][f]` for every frame and the
-/// first `used` lanes; the other lanes get 0 (and so do their rows, up to
-/// `LANES`, over those frames).
+/// Writes lane `l` of `frames[f]` from `rows[l][f]` for every frame and
+/// the first `used` lanes; lanes from `used` up to `width` get 0 (and so do
+/// their rows, over those frames), and lanes from `width` on are left
+/// alone. `width` is [`LANES`] or [`NARROW`] (anything else counts as
+/// `LANES`).
 pub(crate) fn rows_to_frames<const N: usize>(
     rows: &mut [[f32; N]],
     used: usize,
+    width: usize,
     frames: &mut [Lanes],
 ) {
-    let used = used.min(LANES).min(rows.len());
+    let width = if width == NARROW { NARROW } else { LANES };
+    let used = used.min(width).min(rows.len());
     let count = frames.len().min(N);
     let frames = &mut frames[..count];
     #[cfg(target_arch = "x86_64")]
-    if rows.len() >= LANES && super::filter::has_avx2_fma() {
-        for row in &mut rows[used..LANES] {
+    if rows.len() >= width && super::filter::has_avx2_fma() {
+        for row in &mut rows[used..width] {
             row[..count].fill(0.0);
         }
         // SAFETY: the CPU has AVX (checked just above), and there are
-        // LANES rows.
-        unsafe { avx::rows_to_frames(rows, frames) };
+        // `width` rows, a multiple of eight.
+        unsafe { avx::rows_to_frames(&rows[..width], frames) };
         return;
     }
     for (f, frame) in frames.iter_mut().enumerate() {
-        for (l, x) in frame.iter_mut().enumerate() {
+        for (l, x) in frame[..width].iter_mut().enumerate() {
             *x = if l < used { rows[l][f] } else { 0.0 };
         }
     }
 }
 
 /// Writes `rows[l][f]` from lane `l` of `frames[f]`, for every frame and
-/// at least the first `used` lanes (all `LANES` when that is quicker).
-pub(crate) fn frames_to_rows<const N: usize>(frames: &[Lanes], used: usize, rows: &mut [[f32; N]]) {
-    let used = used.min(LANES).min(rows.len());
+/// at least the first `used` lanes (all of the first `width`, as in
+/// [`rows_to_frames`], when that is quicker).
+pub(crate) fn frames_to_rows<const N: usize>(
+    frames: &[Lanes],
+    used: usize,
+    width: usize,
+    rows: &mut [[f32; N]],
+) {
+    let width = if width == NARROW { NARROW } else { LANES };
+    let used = used.min(width).min(rows.len());
     let count = frames.len().min(N);
     let frames = &frames[..count];
     #[cfg(target_arch = "x86_64")]
-    if rows.len() >= LANES && super::filter::has_avx2_fma() {
+    if rows.len() >= width && super::filter::has_avx2_fma() {
         // SAFETY: the CPU has AVX (checked just above), and there are
-        // LANES rows.
-        unsafe { avx::frames_to_rows(frames, rows) };
+        // `width` rows, a multiple of eight.
+        unsafe { avx::frames_to_rows(frames, &mut rows[..width]) };
         return;
     }
     for (l, row) in rows[..used].iter_mut().enumerate() {
@@ -95,13 +106,14 @@ mod avx {
         }
     }
 
-    /// [`super::rows_to_frames`] with all lanes used.
+    /// [`super::rows_to_frames`] with every row used: the first
+    /// `rows.len()` lanes (8 or 16).
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn rows_to_frames<const N: usize>(rows: &[[f32; N]], frames: &mut [Lanes]) {
         let whole = frames.len() / 8 * 8;
-        let rows = &rows[..LANES];
+        let rows = &rows[..rows.len().min(LANES) / 8 * 8];
         for f0 in (0..whole).step_by(8) {
-            for half in 0..LANES / 8 {
+            for half in 0..rows.len() / 8 {
                 // SAFETY: f0 + 8 <= frames.len() <= N, and each row has N
                 // floats: the eight reads are in bounds.
                 let r: [__m256; 8] = std::array::from_fn(|i| unsafe {
@@ -119,19 +131,21 @@ mod avx {
             }
         }
         for (f, frame) in frames.iter_mut().enumerate().skip(whole) {
-            for (l, x) in frame.iter_mut().enumerate() {
-                *x = rows[l][f];
+            for (l, row) in rows.iter().enumerate() {
+                frame[l] = row[f];
             }
         }
     }
 
-    /// [`super::frames_to_rows`] with all lanes used.
+    /// [`super::frames_to_rows`] into every row: the first `rows.len()`
+    /// lanes (8 or 16).
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn frames_to_rows<const N: usize>(frames: &[Lanes], rows: &mut [[f32; N]]) {
         let whole = frames.len() / 8 * 8;
-        let rows = &mut rows[..LANES];
+        let width = rows.len().min(LANES) / 8 * 8;
+        let rows = &mut rows[..width];
         for f0 in (0..whole).step_by(8) {
-            for half in 0..LANES / 8 {
+            for half in 0..width / 8 {
                 // SAFETY: frames f0 .. f0 + 8 exist and have LANES floats.
                 let r: [__m256; 8] = std::array::from_fn(|i| unsafe {
                     _mm256_loadu_ps(frames[f0 + i][half * 8..half * 8 + 8].as_ptr())
@@ -158,33 +172,45 @@ mod tests {
 
     #[test]
     fn both_ways_match_the_plain_loops() {
-        for frames_count in [0usize, 1, 7, 8, 9, 64, 255, 256] {
-            for used in [0usize, 1, 5, 15, 16] {
-                let mut rows: Vec<[f32; 256]> = (0..LANES + 2)
-                    .map(|l| std::array::from_fn(|f| (l * 1000 + f) as f32))
-                    .collect();
-                let mut frames = vec![[-1.0f32; LANES]; frames_count];
-                rows_to_frames(&mut rows, used, &mut frames);
-                for (f, frame) in frames.iter().enumerate() {
-                    for (l, x) in frame.iter().enumerate() {
-                        let want = if l < used { (l * 1000 + f) as f32 } else { 0.0 };
-                        assert_eq!(*x, want, "{frames_count} frames, {used} lanes: [{f}][{l}]");
-                    }
+        for width in [NARROW, LANES] {
+            for frames_count in [0usize, 1, 7, 8, 9, 64, 255, 256] {
+                for used in [0usize, 1, 5, 8, 15, 16] {
+                    both_ways(width, frames_count, used);
                 }
-                let mut back = vec![[-1.0f32; 256]; LANES + 2];
-                frames_to_rows(&frames, used, &mut back);
-                for (l, row) in back.iter().enumerate() {
-                    for (f, x) in row.iter().enumerate() {
-                        // Lanes past `used` may come back as 0 (the frames'
-                        // zeros) or stay untouched.
-                        if l < used && f < frames_count {
-                            assert_eq!(*x, (l * 1000 + f) as f32, "back: [{l}][{f}]");
-                        } else if l >= LANES || f >= frames_count {
-                            assert_eq!(*x, -1.0, "back: [{l}][{f}] untouched");
-                        } else {
-                            assert!(*x == 0.0 || *x == -1.0, "back: [{l}][{f}] {x}");
-                        }
-                    }
+            }
+        }
+    }
+
+    fn both_ways(width: usize, frames_count: usize, used: usize) {
+        let case = format!("width {width}, {frames_count} frames, {used} lanes");
+        let mut rows: Vec<[f32; 256]> = (0..LANES + 2)
+            .map(|l| std::array::from_fn(|f| (l * 1000 + f) as f32))
+            .collect();
+        let mut frames = vec![[-1.0f32; LANES]; frames_count];
+        rows_to_frames(&mut rows, used, width, &mut frames);
+        let filled = used.min(width);
+        for (f, frame) in frames.iter().enumerate() {
+            for (l, x) in frame.iter().enumerate() {
+                let want = match l {
+                    l if l < filled => (l * 1000 + f) as f32,
+                    l if l < width => 0.0,
+                    _ => -1.0,
+                };
+                assert_eq!(*x, want, "{case}: [{f}][{l}]");
+            }
+        }
+        let mut back = vec![[-1.0f32; 256]; LANES + 2];
+        frames_to_rows(&frames, used, width, &mut back);
+        for (l, row) in back.iter().enumerate() {
+            for (f, x) in row.iter().enumerate() {
+                // Lanes past `used` may come back as 0 (the frames' zeros)
+                // or stay untouched; lanes past `width` stay untouched.
+                if l < filled && f < frames_count {
+                    assert_eq!(*x, (l * 1000 + f) as f32, "{case}, back: [{l}][{f}]");
+                } else if l >= width || f >= frames_count {
+                    assert_eq!(*x, -1.0, "{case}, back: [{l}][{f}] untouched");
+                } else {
+                    assert!(*x == 0.0 || *x == -1.0, "{case}, back: [{l}][{f}] {x}");
                 }
             }
         }

@@ -118,6 +118,15 @@ impl Channel {
         }
     }
 
+    /// Every layer of every sounding key (layers are kept packed from a
+    /// key's first slot, so a silent key costs one look).
+    pub(super) fn layers(&self) -> impl Iterator<Item = &Layer> {
+        self.keys
+            .iter()
+            .filter(|k| k.is_sounding())
+            .flat_map(Key::voices)
+    }
+
     pub(super) fn pan_position(&self) -> f32 {
         ((self.pan as f32 - 64.0) / 63.0).clamp(-1.0, 1.0)
     }

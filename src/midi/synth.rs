@@ -381,18 +381,27 @@ impl MidiSynth {
         ch: &mut Channel,
         class: u16,
     ) -> Result<(), T::Error> {
-        for key in ch.keys.iter_mut() {
+        for key in ch.keys.iter_mut().filter(|k| k.is_sounding()) {
+            let mut removed = false;
+            let mut outcome = Ok(());
             for layer in key.layers.iter_mut() {
                 if let Some(l) = layer.filter(|l| l.class == class) {
                     *layer = None;
-                    engine.ramp_voice_amplitude(l.id, 0.0, 0.005)?;
-                    engine.release_note(l.id)?;
+                    removed = true;
+                    if outcome.is_ok() {
+                        outcome = engine
+                            .ramp_voice_amplitude(l.id, 0.0, 0.005)
+                            .and_then(|()| engine.release_note(l.id));
+                    }
                 }
             }
-            if !key.is_sounding() {
-                // Keep the layers packed from the first.
+            if removed {
+                // Keep the layers packed from the first (`Channel::layers`
+                // looks only at keys whose first slot holds one), error or
+                // not.
                 key.layers.sort_unstable_by_key(|l| l.is_none());
             }
+            outcome?;
         }
         Ok(())
     }
@@ -441,7 +450,7 @@ impl MidiSynth {
             }
             cc::PAN => {
                 ch.pan = value;
-                for layer in ch.keys.iter().flat_map(Key::voices) {
+                for layer in ch.layers() {
                     let (pan, amplitude) = layer.placed(ch, gain);
                     engine.set_voice_pan(layer.id, pan)?;
                     if layer.constant_power {
@@ -464,7 +473,7 @@ impl MidiSynth {
                 } else {
                     ch.chorus = value;
                 }
-                for layer in ch.keys.iter().flat_map(Key::voices) {
+                for layer in ch.layers() {
                     engine.set_voice_sends(layer.id, ch.layer_sends(layer.sends))?;
                 }
             }
@@ -504,7 +513,7 @@ impl MidiSynth {
     /// own (velocity curve, preset or zone level) × the channel's volume
     /// and expression.
     fn relevel<T: EventTarget>(engine: &mut T, ch: &Channel, gain: f32) -> Result<(), T::Error> {
-        for layer in ch.keys.iter().flat_map(Key::voices) {
+        for layer in ch.layers() {
             engine.set_voice_amplitude(layer.id, layer.placed(ch, gain).1)?;
         }
         Ok(())
@@ -531,7 +540,7 @@ impl MidiSynth {
 
     fn retune<T: EventTarget>(engine: &mut T, ch: &Channel) -> Result<(), T::Error> {
         let ratio = ch.bend_ratio();
-        for layer in ch.keys.iter().flat_map(Key::voices) {
+        for layer in ch.layers() {
             if layer.hz > 0.0 {
                 engine.set_voice_frequency(layer.id, layer.hz * ratio)?;
             }

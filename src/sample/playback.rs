@@ -8,8 +8,8 @@ use super::interpolation::{
 };
 use super::{Interpolation, SampleData};
 use reading::{
-    dot, fixed, fixed_signed, fraction_of, index_of, lane_dots, put_frame, steps, Output, Pcm,
-    Source, BATCH,
+    dot, fixed, fixed_signed, fraction_of, index_of, lane_dots, put_frame, put_frames, steps,
+    Output, Pcm, Source, BATCH,
 };
 
 /// Where a voice is in its sample, in source frames (32.32 fixed point,
@@ -364,9 +364,13 @@ impl SamplePlayhead {
             let r = source
                 .right
                 .map(|data| lane_dots::<K, T>(&weights, &indices[..count], first, data));
-            for i in 0..count {
-                put_frame(left, right.as_deref_mut(), n + i, l[i], r.map(|r| r[i]));
-            }
+            put_frames(
+                left,
+                right.as_deref_mut(),
+                n,
+                &l[..count],
+                r.as_ref().map(|r| &r[..count]),
+            );
             n += count;
             // Where `count` steps, each saturating, take the playhead.
             let last = start + step * (count as u64 - 1);

@@ -9,6 +9,10 @@
 //! or, on CPUs that have it, AVX2 and FMA registers (decided once, at run
 //! time).
 //!
+//! A batch of at most [`NARROW`] lanes (a sparse song's few voices) runs
+//! only those, in one vector, with an update whose latency one vector can
+//! hide (see `svf.rs`).
+//!
 //! Coefficients come at a control rate ([`CONTROL_FRAMES`]): the caller
 //! gives each lane's cutoff and resonance at the start and end of a segment
 //! and the kernel moves the coefficients linearly between them frame by
@@ -20,7 +24,7 @@ mod svf;
 pub(crate) use ladder::{
     drive_gain as ladder_drive_gain, feedback as ladder_feedback, LadderBatch, LadderState,
 };
-pub(crate) use svf::{damping as svf_damping, SvfBatch, SvfMode, SvfState};
+pub(crate) use svf::{damping as svf_damping, SvfBatch, SvfMode, SvfState, NARROW};
 
 /// Lanes (voice channels) a filter batch runs at once.
 pub(crate) const LANES: usize = 16;

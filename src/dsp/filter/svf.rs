@@ -54,7 +54,10 @@ pub(crate) struct SvfState {
 /// resonance, or modulated wildly, stays bounded.
 const STATE_LIMIT: f32 = 8.0;
 
-/// Eight lanes of state-variable filters, gathered for one block.
+/// Lanes a batch with few voices runs (one AVX vector).
+pub(crate) const NARROW: usize = 8;
+
+/// [`LANES`] lanes of state-variable filters, gathered for one block.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct SvfBatch {
     ic1: Lanes,
@@ -66,6 +69,8 @@ pub(crate) struct SvfBatch {
     /// The coefficients reached at the end of the last segment.
     g: Lanes,
     k: Lanes,
+    /// Every lane is a lowpass (a batch holds one mode).
+    lowpass: bool,
 }
 
 impl SvfBatch {
@@ -74,6 +79,7 @@ impl SvfBatch {
         self.ic1[lane] = state.ic1;
         self.ic2[lane] = state.ic2;
         (self.wx[lane], self.wb[lane], self.wl[lane]) = mode.weights();
+        self.lowpass = mode == SvfMode::Lowpass;
         self.g[lane] = g;
         self.k[lane] = k;
     }
@@ -89,14 +95,23 @@ impl SvfBatch {
     /// Filters `frames` (frame-major: one [`Lanes`] per frame) in place,
     /// moving each lane's `g` and `k` in a straight line from where the last
     /// segment left them to `g_end` and `k_end`, reached at the last frame.
-    pub(crate) fn run(&mut self, frames: &mut [Lanes], g_end: &Lanes, k_end: &Lanes) {
+    /// Only the first `used` lanes need to be right: when they are at most
+    /// [`NARROW`], the rest are left alone (see [`run_narrow_body`]).
+    pub(crate) fn run(&mut self, frames: &mut [Lanes], g_end: &Lanes, k_end: &Lanes, used: usize) {
+        let narrow = used <= NARROW;
+        let lowpass = self.lowpass;
         #[cfg(target_arch = "x86_64")]
         if super::has_avx2_fma() {
             // SAFETY: the CPU has AVX2 and FMA (checked just above).
-            unsafe { run_avx2(self, frames, g_end, k_end) };
+            unsafe { run_avx2(self, frames, g_end, k_end, narrow, lowpass) };
             return;
         }
-        run_body::<Separate>(self, frames, g_end, k_end);
+        match (narrow, lowpass) {
+            (true, true) => run_narrow_body::<Separate, true>(self, frames, g_end, k_end),
+            (true, false) => run_narrow_body::<Separate, false>(self, frames, g_end, k_end),
+            (false, true) => run_body::<Separate, true>(self, frames, g_end, k_end),
+            (false, false) => run_body::<Separate, false>(self, frames, g_end, k_end),
+        }
     }
 }
 
@@ -110,12 +125,34 @@ fn bounded(x: f32) -> f32 {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn run_avx2(b: &mut SvfBatch, frames: &mut [Lanes], g_end: &Lanes, k_end: &Lanes) {
-    run_body::<super::Fused>(b, frames, g_end, k_end);
+unsafe fn run_avx2(
+    b: &mut SvfBatch,
+    frames: &mut [Lanes],
+    g_end: &Lanes,
+    k_end: &Lanes,
+    narrow: bool,
+    lowpass: bool,
+) {
+    use super::Fused;
+    match (narrow, lowpass) {
+        (true, true) => run_narrow_body::<Fused, true>(b, frames, g_end, k_end),
+        (true, false) => run_narrow_body::<Fused, false>(b, frames, g_end, k_end),
+        (false, true) => run_body::<Fused, true>(b, frames, g_end, k_end),
+        (false, false) => run_body::<Fused, false>(b, frames, g_end, k_end),
+    }
 }
 
+/// All [`LANES`] lanes, in the update of the module's header: four
+/// multiply-adds deep from one frame's memory to the next, which is no
+/// limit here, as two vectors of lanes fill the arithmetic units anyway.
+/// `LOWPASS`: every lane is a lowpass (the output is `v2`, nothing to weigh).
 #[inline(always)]
-fn run_body<M: MulAdd>(b: &mut SvfBatch, frames: &mut [Lanes], g_end: &Lanes, k_end: &Lanes) {
+fn run_body<M: MulAdd, const LOWPASS: bool>(
+    b: &mut SvfBatch,
+    frames: &mut [Lanes],
+    g_end: &Lanes,
+    k_end: &Lanes,
+) {
     let n = frames.len().max(1) as f32;
     let mut g_step = [0.0; LANES];
     let mut k_step = [0.0; LANES];
@@ -137,11 +174,222 @@ fn run_body<M: MulAdd>(b: &mut SvfBatch, frames: &mut [Lanes], g_end: &Lanes, k_
             let v2 = M::mul_add(a3, v3, M::mul_add(a2, ic1[l], ic2[l]));
             ic1[l] = M::mul_add(2.0, v1, -ic1[l]);
             ic2[l] = M::mul_add(2.0, v2, -ic2[l]);
-            x[l] = M::mul_add(b.wl[l], v2, M::mul_add(b.wb[l] * k[l], v1, b.wx[l] * x[l]));
+            x[l] = if LOWPASS {
+                v2
+            } else {
+                M::mul_add(b.wl[l], v2, M::mul_add(b.wb[l] * k[l], v1, b.wx[l] * x[l]))
+            };
         }
     }
     b.g = *g_end;
     b.k = *k_end;
     b.ic1 = ic1;
     b.ic2 = ic2;
+}
+
+/// The first [`NARROW`] lanes only (a batch with few voices: the rest of
+/// each frame is neither read nor written). One vector of lanes cannot hide
+/// the four-deep update's latency, so the memory moves in closed form, two
+/// multiply-adds deep (and, while the coefficients hold still, two frames
+/// per step, through the update's square: see [`Steady`]; a segment whose
+/// coefficients move by under [`STEADY_TOLERANCE`] runs at their midpoint,
+/// as a SoundFont's slow modulation envelope moves them):
+/// `ic1' = (2a1 − 1)·ic1 − 2a2·ic2 + 2a2·x`,
+/// `ic2' = 2a2·ic1 + (1 − 2a3)·ic2 + 2a3·x`,
+/// and the outputs use `v1 = (ic1 + ic1')/2`, `v2 = (ic2 + ic2')/2` (the
+/// same filter; only the rounding differs).
+#[inline(always)]
+fn run_narrow_body<M: MulAdd, const LOWPASS: bool>(
+    b: &mut SvfBatch,
+    frames: &mut [Lanes],
+    g_end: &Lanes,
+    k_end: &Lanes,
+) {
+    let n = frames.len().max(1) as f32;
+    let mut g_step = [0.0; NARROW];
+    let mut k_step = [0.0; NARROW];
+    for l in 0..NARROW {
+        g_step[l] = (g_end[l] - b.g[l]) / n;
+        k_step[l] = (k_end[l] - b.k[l]) / n;
+    }
+    let mut g: [f32; NARROW] = std::array::from_fn(|l| b.g[l]);
+    let mut k: [f32; NARROW] = std::array::from_fn(|l| b.k[l]);
+    let mut ic1: [f32; NARROW] = std::array::from_fn(|l| b.ic1[l]);
+    let mut ic2: [f32; NARROW] = std::array::from_fn(|l| b.ic2[l]);
+    let wl: [f32; NARROW] = std::array::from_fn(|l| 0.5 * b.wl[l]);
+    let wb: [f32; NARROW] = std::array::from_fn(|l| 0.5 * b.wb[l]);
+    let wx: [f32; NARROW] = std::array::from_fn(|l| b.wx[l]);
+    if (0..NARROW).all(|l| steady(b.g[l], g_end[l], b.k[l], k_end[l])) {
+        let g_mid: [f32; NARROW] = std::array::from_fn(|l| 0.5 * (b.g[l] + g_end[l]));
+        let k_mid: [f32; NARROW] = std::array::from_fn(|l| 0.5 * (b.k[l] + k_end[l]));
+        let (one, two) = Steady::<M>::new(&g_mid, &k_mid);
+        let k = k_mid;
+        let mut pairs = frames.chunks_exact_mut(2);
+        for pair in &mut pairs {
+            let [f0, f1] = pair else { unreachable!() };
+            for l in 0..NARROW {
+                let (x0, x1) = (f0[l], f1[l]);
+                let s0 = (ic1[l], ic2[l]);
+                // Two frames on from s0 (the only serial step), and the
+                // frame between, both from s0.
+                let s2 = two.advance(l, s0, two.input2(l, x0, x1));
+                let s1 = one.advance(l, s0, one.input(l, x0));
+                f0[l] = output::<M, LOWPASS>(s0, s1, x0, wl[l], wb[l] * k[l], wx[l]);
+                f1[l] = output::<M, LOWPASS>(s1, s2, x1, wl[l], wb[l] * k[l], wx[l]);
+                (ic1[l], ic2[l]) = s2;
+            }
+        }
+        for frame in pairs.into_remainder() {
+            for l in 0..NARROW {
+                let s0 = (ic1[l], ic2[l]);
+                let s1 = one.advance(l, s0, one.input(l, frame[l]));
+                frame[l] = output::<M, LOWPASS>(s0, s1, frame[l], wl[l], wb[l] * k[l], wx[l]);
+                (ic1[l], ic2[l]) = s1;
+            }
+        }
+        b.g[..NARROW].copy_from_slice(&g_end[..NARROW]);
+        b.k[..NARROW].copy_from_slice(&k_end[..NARROW]);
+        b.ic1[..NARROW].copy_from_slice(&ic1);
+        b.ic2[..NARROW].copy_from_slice(&ic2);
+        return;
+    }
+    for frame in frames.iter_mut() {
+        let x = &mut frame[..NARROW];
+        for l in 0..NARROW {
+            g[l] += g_step[l];
+            k[l] += k_step[l];
+            let a1 = 1.0 / M::mul_add(g[l], g[l] + k[l], 1.0);
+            let a2 = g[l] * a1;
+            let two_a2 = a2 + a2;
+            let two_a3 = g[l] * two_a2;
+            let c11 = M::mul_add(2.0, a1, -1.0);
+            let c22 = 1.0 - two_a3;
+            let next1 = M::mul_add(c11, ic1[l], M::mul_add(-two_a2, ic2[l], two_a2 * x[l]));
+            let next2 = M::mul_add(two_a2, ic1[l], M::mul_add(c22, ic2[l], two_a3 * x[l]));
+            x[l] = if LOWPASS {
+                0.5 * (ic2[l] + next2)
+            } else {
+                M::mul_add(
+                    wl[l],
+                    ic2[l] + next2,
+                    M::mul_add(wb[l] * k[l], ic1[l] + next1, wx[l] * x[l]),
+                )
+            };
+            ic1[l] = next1;
+            ic2[l] = next2;
+        }
+    }
+    b.g[..NARROW].copy_from_slice(&g_end[..NARROW]);
+    b.k[..NARROW].copy_from_slice(&k_end[..NARROW]);
+    b.ic1[..NARROW].copy_from_slice(&ic1);
+    b.ic2[..NARROW].copy_from_slice(&ic2);
+}
+
+/// How far a segment's coefficients may move and still run at their
+/// midpoint, as a fraction of `g` (for `k`, absolute): 0.1 %, under 1.8
+/// cents of cutoff, so the midpoint is under 0.9 cents from the glide.
+const STEADY_TOLERANCE: f32 = 1e-3;
+
+/// Whether a lane's coefficients hold (near enough) still over a segment.
+#[inline(always)]
+fn steady(g: f32, g_end: f32, k: f32, k_end: f32) -> bool {
+    (g_end - g).abs() <= STEADY_TOLERANCE * g && (k_end - k).abs() <= STEADY_TOLERANCE
+}
+
+/// A narrow filter's output frame from its memory before (`s0`) and after
+/// (`s1`) the frame: `v1`, `v2` are their means.
+#[inline(always)]
+fn output<M: MulAdd, const LOWPASS: bool>(
+    s0: (f32, f32),
+    s1: (f32, f32),
+    x: f32,
+    half_wl: f32,
+    half_wb_k: f32,
+    wx: f32,
+) -> f32 {
+    if LOWPASS {
+        0.5 * (s0.1 + s1.1)
+    } else {
+        M::mul_add(
+            half_wl,
+            s0.1 + s1.1,
+            M::mul_add(half_wb_k, s0.0 + s1.0, wx * x),
+        )
+    }
+}
+
+/// The closed-form update `s' = A·s + B·x` with coefficients that hold
+/// still (a segment whose cutoff and resonance do not move), per lane.
+struct Steady<M> {
+    /// `A` by rows, and `B`.
+    a: [[f32; NARROW]; 4],
+    b: [[f32; NARROW]; 2],
+    /// For two frames: the input's effect through `A` (`A·B`).
+    ab: [[f32; NARROW]; 2],
+    mul_add: std::marker::PhantomData<M>,
+}
+
+impl<M: MulAdd> Steady<M> {
+    /// The update for one frame, and for two (`A²`, with `A·B` kept for
+    /// [`input`](Self::input)).
+    #[inline(always)]
+    fn new(g: &[f32; NARROW], k: &[f32; NARROW]) -> (Self, Self) {
+        let mut one = Steady {
+            a: [[0.0; NARROW]; 4],
+            b: [[0.0; NARROW]; 2],
+            ab: [[0.0; NARROW]; 2],
+            mul_add: std::marker::PhantomData,
+        };
+        for l in 0..NARROW {
+            let a1 = 1.0 / M::mul_add(g[l], g[l] + k[l], 1.0);
+            let two_a2 = 2.0 * g[l] * a1;
+            let two_a3 = g[l] * two_a2;
+            one.a[0][l] = M::mul_add(2.0, a1, -1.0);
+            one.a[1][l] = -two_a2;
+            one.a[2][l] = two_a2;
+            one.a[3][l] = 1.0 - two_a3;
+            one.b[0][l] = two_a2;
+            one.b[1][l] = two_a3;
+        }
+        let mut two = Steady {
+            a: [[0.0; NARROW]; 4],
+            b: one.b,
+            ab: [[0.0; NARROW]; 2],
+            mul_add: std::marker::PhantomData,
+        };
+        for l in 0..NARROW {
+            let [p, q, r, t] = [one.a[0][l], one.a[1][l], one.a[2][l], one.a[3][l]];
+            two.a[0][l] = M::mul_add(p, p, q * r);
+            two.a[1][l] = M::mul_add(p, q, q * t);
+            two.a[2][l] = M::mul_add(r, p, t * r);
+            two.a[3][l] = M::mul_add(r, q, t * t);
+            two.ab[0][l] = M::mul_add(p, one.b[0][l], q * one.b[1][l]);
+            two.ab[1][l] = M::mul_add(r, one.b[0][l], t * one.b[1][l]);
+        }
+        (one, two)
+    }
+
+    /// What one frame of input adds to the memory (`B·x`).
+    #[inline(always)]
+    fn input(&self, l: usize, x: f32) -> (f32, f32) {
+        (self.b[0][l] * x, self.b[1][l] * x)
+    }
+
+    /// What two frames of input add over the two frames (`A·B·x0 + B·x1`).
+    #[inline(always)]
+    fn input2(&self, l: usize, x0: f32, x1: f32) -> (f32, f32) {
+        (
+            M::mul_add(self.ab[0][l], x0, self.b[0][l] * x1),
+            M::mul_add(self.ab[1][l], x0, self.b[1][l] * x1),
+        )
+    }
+
+    /// `A·s + u`.
+    #[inline(always)]
+    fn advance(&self, l: usize, s: (f32, f32), u: (f32, f32)) -> (f32, f32) {
+        (
+            M::mul_add(self.a[0][l], s.0, M::mul_add(self.a[1][l], s.1, u.0)),
+            M::mul_add(self.a[2][l], s.0, M::mul_add(self.a[3][l], s.1, u.1)),
+        )
+    }
 }

@@ -17,7 +17,9 @@ enum Kind {
 }
 
 /// Runs `input` through one filter in lane 3 (the other lanes silent), at a
-/// fixed cutoff and resonance, in control segments as the engine does.
+/// fixed cutoff and resonance, in control segments as the engine does. A
+/// state-variable filter runs both in a full batch and in a narrow one
+/// (its closed-form update), which must agree.
 fn filter(kind: Kind, cutoff_hz: f32, resonance: f32, input: &[f32]) -> Vec<f32> {
     filter_moving(kind, input, |_| (cutoff_hz, resonance))
 }
@@ -32,15 +34,20 @@ fn filter_moving(
     const LANE: usize = 3;
     let (c0, r0) = settings(0);
     let mut svf = SvfBatch::default();
+    let mut narrow = SvfBatch::default();
     let mut ladder = LadderBatch::default();
     match kind {
-        Kind::Svf(mode) => svf.load(
-            LANE,
-            SvfState::default(),
-            mode,
-            prewarp(c0, SR),
-            damping(r0),
-        ),
+        Kind::Svf(mode) => {
+            for batch in [&mut svf, &mut narrow] {
+                batch.load(
+                    LANE,
+                    SvfState::default(),
+                    mode,
+                    prewarp(c0, SR),
+                    damping(r0),
+                );
+            }
+        }
         Kind::Ladder { drive } => ladder.load(
             LANE,
             LadderState::default(),
@@ -66,7 +73,17 @@ fn filter_moving(
         match kind {
             Kind::Svf(_) => {
                 k[LANE] = damping(r);
-                svf.run(&mut frames, &g, &k);
+                let mut narrow_frames = frames.clone();
+                svf.run(&mut frames, &g, &k, LANES);
+                narrow.run(&mut narrow_frames, &g, &k, NARROW);
+                for (wide, few) in frames.iter().zip(&narrow_frames) {
+                    let (a, b) = (wide[LANE], few[LANE]);
+                    assert!(
+                        (a - b).abs() <= 1e-3 * a.abs().max(1.0),
+                        "narrow {b} against full {a}"
+                    );
+                    assert!(few[NARROW..].iter().all(|&y| y == 0.0));
+                }
             }
             Kind::Ladder { .. } => {
                 k[LANE] = feedback(r);
@@ -86,6 +103,8 @@ fn filter_moving(
                 Kind::Svf(mode) => {
                     let st = svf.store(LANE);
                     svf.load(LANE, st, mode, g[LANE], k[LANE]);
+                    let st = narrow.store(LANE);
+                    narrow.load(LANE, st, mode, g[LANE], k[LANE]);
                 }
                 Kind::Ladder { drive } => {
                     let st = ladder.store(LANE);

@@ -12,7 +12,7 @@ use super::super::{GROUPS, MAX_BLOCK_FRAMES};
 use super::{EngineCore, UNFILTERED_LANE};
 use crate::dsp::denormal::DenormalGuard;
 use crate::dsp::filter::{
-    ladder_drive_gain, LadderBatch, Lanes, SvfBatch, SvfMode, CONTROL_FRAMES, LANES,
+    ladder_drive_gain, LadderBatch, Lanes, SvfBatch, SvfMode, CONTROL_FRAMES, LANES, NARROW,
 };
 use crate::dsp::mix::apply_ramp;
 use crate::dsp::transpose::{frames_to_rows, rows_to_frames};
@@ -137,16 +137,16 @@ impl EngineCore {
         };
         let scratch = &mut *self.patch_scratch;
         let segments = frames.div_ceil(CONTROL_FRAMES);
-        // Lanes nobody uses (silent since the batch began) run at a
-        // harmless setting.
-        for lane in batch.lanes..LANES {
-            for s in 0..segments {
-                scratch.g_points[s][lane] = 1000f32.log2();
-                scratch.k_points[s][lane] = 1.0;
-            }
-        }
-        for points in &mut scratch.g_points[..segments] {
-            crate::dsp::fast::prewarp_lanes(points, self.sample_rate);
+        // Only the lanes in use are prewarped; lanes nobody uses (silent
+        // since the batch began) run at a harmless setting.
+        for (g, k) in scratch.g_points[..segments]
+            .iter_mut()
+            .zip(&mut scratch.k_points[..segments])
+        {
+            let (used, idle) = g.split_at_mut(batch.lanes);
+            crate::dsp::fast::prewarp_lanes(used, self.sample_rate);
+            idle.fill(IDLE_G);
+            k[batch.lanes..].fill(1.0);
         }
         let mut filters = Filters::new(family);
         for &(slot, lane, _) in &batch.members[..batch.count] {
@@ -165,12 +165,17 @@ impl EngineCore {
         }
         // The voices' lanes into frames of lanes, through the filters, and
         // back.
+        // A few voices' state-variable filters run in one vector of lanes.
+        let width = match filters {
+            Filters::Svf(..) if batch.lanes <= NARROW => NARROW,
+            _ => LANES,
+        };
         let frame_major = &mut scratch.frame_major[..frames];
-        rows_to_frames(&mut scratch.lanes, batch.lanes, frame_major);
+        rows_to_frames(&mut scratch.lanes, batch.lanes, width, frame_major);
         for (s, chunk) in frame_major.chunks_mut(CONTROL_FRAMES).enumerate() {
-            filters.run(chunk, &scratch.g_points[s], &scratch.k_points[s]);
+            filters.run(chunk, &scratch.g_points[s], &scratch.k_points[s], width);
         }
-        frames_to_rows(frame_major, batch.lanes, &mut scratch.lanes);
+        frames_to_rows(frame_major, batch.lanes, width, &mut scratch.lanes);
         let last = segments.saturating_sub(1);
         for &(slot, lane, _) in &batch.members[..batch.count] {
             if let Some(pv) = self.voices[slot].patched_mut() {
@@ -337,6 +342,10 @@ fn render_into(
     }
 }
 
+/// The prewarped gain a lane nobody uses runs at (about 1.4 kHz at 44.1
+/// kHz; any finite value would do, as the lane's input is silence).
+const IDLE_G: f32 = 0.1;
+
 /// A batch's filters: one family's [`LANES`] channels, run together.
 enum Filters {
     Svf(SvfBatch, SvfMode),
@@ -368,16 +377,17 @@ impl Filters {
     /// A lane nobody uses, at a harmless setting.
     fn load_idle(&mut self, lane: usize) {
         match self {
-            Filters::Svf(svf, mode) => svf.load(lane, Default::default(), *mode, 0.1, 1.0),
-            Filters::Ladder(ladder) => ladder.load(lane, Default::default(), 0.0, 0.1, 1.0),
+            Filters::Svf(svf, mode) => svf.load(lane, Default::default(), *mode, IDLE_G, 1.0),
+            Filters::Ladder(ladder) => ladder.load(lane, Default::default(), 0.0, IDLE_G, 1.0),
         }
     }
 
     /// Filters a control segment of frames of lanes, the coefficients
-    /// gliding to `g_end` and `k_end`.
-    fn run(&mut self, frames: &mut [Lanes], g_end: &Lanes, k_end: &Lanes) {
+    /// gliding to `g_end` and `k_end`; only the first `width` lanes for
+    /// a state-variable batch.
+    fn run(&mut self, frames: &mut [Lanes], g_end: &Lanes, k_end: &Lanes, width: usize) {
         match self {
-            Filters::Svf(svf, _) => svf.run(frames, g_end, k_end),
+            Filters::Svf(svf, _) => svf.run(frames, g_end, k_end, width),
             Filters::Ladder(ladder) => ladder.run(frames, g_end, k_end),
         }
     }

@@ -82,11 +82,9 @@ pub(crate) struct PatchScratch {
     pub(crate) g_points: [[f32; LANES]; SEGMENTS],
     pub(crate) k_points: [[f32; LANES]; SEGMENTS],
     /// A source's block before it is added to its lanes (and a filtered
-    /// voice's block on its way from the batch to the mix), and the
-    /// modulation envelope's levels.
+    /// voice's block on its way from the batch to the mix).
     tmp: [f32; MAX_BLOCK_FRAMES],
     tmp_right: [f32; MAX_BLOCK_FRAMES],
-    mod_levels: [f32; MAX_BLOCK_FRAMES],
 }
 
 impl PatchScratch {
@@ -98,7 +96,6 @@ impl PatchScratch {
             k_points: [[0.0; LANES]; SEGMENTS],
             tmp: [0.0; MAX_BLOCK_FRAMES],
             tmp_right: [0.0; MAX_BLOCK_FRAMES],
-            mod_levels: [0.0; MAX_BLOCK_FRAMES],
         }
     }
 }
@@ -165,12 +162,16 @@ impl Voice {
         let sr = ctx.sample_rate;
         let ch = &ctx.channels[usize::from(pv.channel)];
         // Modulation at the start (from where the last block left it) and
-        // at the end of each segment.
-        if pv.uses_mod_envelope {
-            pv.mod_envelope.render(&mut scratch.mod_levels[..frames]);
-        } else {
-            scratch.mod_levels[..frames].fill(0.0);
-        }
+        // at the end of each segment; the modulation envelope is read only
+        // there.
+        let uses_mod_envelope = pv.uses_mod_envelope;
+        let mod_level = |pv: &mut PatchVoice, frames: usize| {
+            if uses_mod_envelope {
+                pv.mod_envelope.skip(frames)
+            } else {
+                0.0
+            }
+        };
         let segments = frames.div_ceil(CONTROL_FRAMES);
         let mut pitch = [0.0f32; SEGMENTS];
         let mut pulse = [0.0f32; SEGMENTS];
@@ -179,7 +180,8 @@ impl Voice {
         if first {
             let lfo = pv.advance_lfos(0, rate_mod, sr);
             pv.set_varying_amounts(ch);
-            let t = pv.targets(&pv.steady_targets(ch), lfo, scratch.mod_levels[0]);
+            let level = mod_level(pv, 0);
+            let t = pv.targets(&pv.steady_targets(ch), lfo, level);
             let (log2_cutoff, k) = pv.coefficients(&t);
             pv.g_now = prewarp(fast::exp2(log2_cutoff), sr);
             pv.k_now = k;
@@ -204,7 +206,8 @@ impl Voice {
                 None => pv.advance_lfos(n, rate_mod, sr),
             };
             pv.age_frames += n as u64;
-            let t = pv.targets(&steady, lfo, scratch.mod_levels[start + n - 1]);
+            let level = mod_level(pv, n);
+            let t = pv.targets(&steady, lfo, level);
             rate_mod = t.lfo_rate;
             pitch[s] = t.pitch;
             pulse[s] = t.pulse_width;

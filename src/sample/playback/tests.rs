@@ -48,11 +48,20 @@ fn runs_without_boundaries_equal_the_general_path() {
     // exactly what the general per-frame path gives, across loop seams, the
     // data's ends, both channel layouts and every kernel.
     let mono = SampleData::from_mono(signal(2500, 0.3), 44_100).unwrap();
+    // 16-bit data (a SoundFont's), inside a larger buffer as a font's is.
+    let pcm: std::sync::Arc<[i16]> = signal(2600, 0.7)
+        .iter()
+        .map(|x| (x * 32_767.0) as i16)
+        .collect();
+    let pcm16 = SampleData::from_pcm16(&pcm, 50..2550, 44_100).unwrap();
     let cases = [
         stereo(3000).with_loop(500, 1700).unwrap(),
         stereo(3000),
         mono.clone().with_loop(40, 90).unwrap(),
         mono,
+        pcm16.clone().with_loop(40, 90).unwrap(),
+        pcm16.clone().with_loop(700, 2400).unwrap(),
+        pcm16,
     ];
     for sample in cases {
         for interpolation in ALL {
