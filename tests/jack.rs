@@ -138,3 +138,76 @@ fn live_midi_through_jack_plays_a_note() {
         .active_voices()
         .all(|v| v.envelope_phase() == polyphonica::EnvelopePhase::Release));
 }
+
+#[test]
+#[ignore = "needs a running JACK server and Debian's timgm6mb-soundfont: run through .ci/run"]
+fn live_midi_through_jack_plays_a_soundfont_instrument() {
+    use midir::os::unix::VirtualOutput;
+    use polyphonica::midi::MidiSynth;
+    use polyphonica::soundfont::{SoundFont, SoundFontBank};
+    let font = SoundFont::from_file("/usr/share/sounds/sf2/TimGM6mb.sf2").expect("the font");
+    let synth = MidiSynth::with_soundfont(Arc::new(SoundFontBank::new(&font)));
+    let keyboard = midir::MidiOutput::new("polyphonica-test-keyboard").expect("JACK MIDI");
+    let mut keys = keyboard
+        .create_virtual("test-font-keys")
+        .expect("a virtual MIDI output");
+    // As `polyphonica play --midi --soundfont` sets it up.
+    let (mut audio, control) = RealtimeEngine::with_voices(48_000.0, 128).split();
+    let input = connect_input(Some("test-font-keys"), LiveMidi::with_synth(control, synth))
+        .expect("the input connects");
+    println!("connected to {}", input.port_name());
+    // The flute (program 74, 73 counting from 0), then A4.
+    keys.send(&[0xC0, 73]).unwrap();
+    keys.send(&[0x90, 69, 100]).unwrap();
+    let mut block = [0.0f32; 512];
+    let sent = Instant::now();
+    while audio.get_active_voice_count() == 0 && sent.elapsed() < Duration::from_secs(2) {
+        audio.process_stereo_buffer(&mut block);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(
+        audio.get_active_voice_count() >= 1,
+        "the note-on arrived through JACK"
+    );
+    // Half a second of the note, then its pitch by rising zero crossings.
+    let mut left = Vec::new();
+    for _ in 0..(48_000 / 256) / 2 {
+        audio.process_stereo_buffer(&mut block);
+        left.extend(block.chunks_exact(2).map(|f| f[0]));
+    }
+    keys.send(&[0x80, 69, 0]).unwrap();
+    let steady = &left[4_800..4_800 + 16_384];
+    let hz = strongest_hz(steady, 48_000.0, 200.0..1_000.0);
+    let peak = steady.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+    println!("flute A4 through JACK MIDI: {hz:.2} Hz, peak {peak:.3}");
+    assert!((hz - 440.0).abs() < 4.0, "pitch {hz}");
+    assert!(peak > 0.01 && peak <= 1.0, "level {peak}");
+}
+
+/// The frequency of the strongest spectral peak of `x` within `range`
+/// (Hann window, parabolic interpolation between bins).
+fn strongest_hz(x: &[f32], rate: f32, range: std::ops::Range<f32>) -> f32 {
+    use rustfft::{num_complex::Complex, FftPlanner};
+    let n = x.len();
+    let mut bins: Vec<Complex<f32>> = x
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let w = 0.5 - 0.5 * (std::f32::consts::TAU * i as f32 / n as f32).cos();
+            Complex::new(s * w, 0.0)
+        })
+        .collect();
+    FftPlanner::new().plan_fft_forward(n).process(&mut bins);
+    let bin_hz = rate / n as f32;
+    let magnitude = |k: usize| bins[k].norm();
+    let (lo, hi) = (
+        (range.start / bin_hz) as usize,
+        (range.end / bin_hz) as usize,
+    );
+    let k = (lo..hi)
+        .max_by(|&a, &b| magnitude(a).total_cmp(&magnitude(b)))
+        .unwrap();
+    let (a, b, c) = (magnitude(k - 1), magnitude(k), magnitude(k + 1));
+    let offset = 0.5 * (a - c) / (a - 2.0 * b + c);
+    (k as f32 + offset) * bin_hz
+}
