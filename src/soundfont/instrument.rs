@@ -322,14 +322,32 @@ impl Zone {
             + f64::from(m.pitch_cents);
         let frequency_hz = BASE_HZ * (cents / 1200.0).exp2() as f32;
         let e = sound.volume_envelope;
-        let envelope = AdsrEnvelope::new(e.attack_secs, e.decay_secs, e.sustain, e.release_secs);
+        let [attack_tc, decay_tc, release_tc] = m.envelope_timecents;
+        let envelope = AdsrEnvelope::new(
+            add_timecents(e.attack_secs, attack_tc),
+            add_timecents(e.decay_secs, decay_tc),
+            (e.sustain * 10f32.powf(-m.sustain_cb / 200.0)).clamp(0.0, 1.0),
+            add_timecents(e.release_secs, release_tc),
+        );
         let sends = Sends {
             reverb: (sound.reverb_send + m.sends.0).clamp(0.0, 1.0),
             chorus: (sound.chorus_send + m.sends.1).clamp(0.0, 1.0),
             delay: 0.0,
         };
-        let attenuation = 10f32.powf(-m.attenuation_cb.max(0.0) / 200.0);
-        let level = sound.gain.powf(ATTENUATION_SCALE) * attenuation;
+        // The zone's attenuation (at 0.4, see ATTENUATION_SCALE) plus the
+        // modulators', kept to the standard's 0 to 144 dB as a sum, as
+        // FluidSynth does: a zone below 0 (MuseScore's kick drums, −10 dB)
+        // makes up for its velocity's attenuation.
+        let own_cb = f32::from(self.region.get(Generator::InitialAttenuation));
+        let attenuation_cb = (own_cb * ATTENUATION_SCALE + m.attenuation_cb).clamp(0.0, 1440.0);
+        let attenuation = 10f32.powf(-attenuation_cb / 200.0);
+        let filtered = self.patch.filter().is_some();
+        let resonance = if filtered {
+            resonance_gain(sound.filter_q_db)
+        } else {
+            1.0
+        };
+        let level = attenuation * resonance;
         let pan = (sound.pan + m.pan).clamp(-1.0, 1.0);
         let (engine_pan, pan_gain) = constant_power(pan);
         let note = Note {
@@ -340,7 +358,6 @@ impl Zone {
             sends,
             ..Note::from_patch(&self.patch, frequency_hz)
         };
-        let filtered = self.patch.filter().is_some();
         ZoneNote {
             note,
             exclusive_class: sound.exclusive_class,
@@ -457,6 +474,18 @@ fn zone_patch(sample: SampleData, sound: &ZoneSound, m: &ZoneModulation) -> Patc
     patch
 }
 
+/// A time of `secs` lengthened by `timecents` (a velocity or key
+/// modulator's: MuseScore's strings attack faster the harder they are
+/// played), within the standard's range (−12000 to 8000 timecents); 0
+/// stays 0.
+fn add_timecents(secs: f32, timecents: f32) -> f32 {
+    if secs == 0.0 || timecents == 0.0 || !timecents.is_finite() {
+        return secs;
+    }
+    let (shortest, longest) = (2f32.powf(-10.0), 2f32.powf(8000.0 / 1200.0));
+    (secs * (timecents / 1200.0).exp2()).clamp(shortest, longest)
+}
+
 /// `secs`, or 0 below 2 ms: the standard's default delay and hold
 /// (−12000 timecents, about 1 ms) mean none, and a note released in a
 /// delay never sounds.
@@ -466,6 +495,15 @@ fn at_least_2_ms(secs: f32) -> f32 {
     } else {
         secs
     }
+}
+
+/// The gain a zone's resonant filter costs it: half the height of the
+/// resonance peak, as the standard asks (SoundFont 2.01, section 8.1.3:
+/// a 10 dB peak takes 5 dB off), so a resonant zone sounds about as loud
+/// as a plain one. FluidSynth does the same; without it FluidR3's sitar
+/// and hi-hats (10 dB peaks) came out 4 to 5 dB loud against its renders.
+fn resonance_gain(q_db: f32) -> f32 {
+    10f32.powf(-q_db.clamp(0.0, 96.0) / 40.0)
 }
 
 /// The resonance (0 to 1) of the state-variable filter whose peak is

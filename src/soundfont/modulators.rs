@@ -85,6 +85,10 @@ pub(super) struct NoteModulation {
     pub(super) pan: f32,
     /// Reverb and chorus sends, 0 to 1 (added).
     pub(super) sends: (f32, f32),
+    /// The volume envelope's attack, decay and release, in timecents
+    /// (added), and its sustain, in centibels of attenuation (added).
+    pub(super) envelope_timecents: [f32; 3],
+    pub(super) sustain_cb: f32,
 }
 
 /// The modulators of `region`: the defaults, the instrument's (each
@@ -108,6 +112,9 @@ pub(super) fn zone_modulation(region: &Region, velocity_to_filter: bool) -> Zone
         }
         let (primary, amount_source) = (Source::decode(m.source), Source::decode(m.amount_source));
         match (primary, amount_source) {
+            (Some(p), None) if p.per_note() && depth_of(m.destination).is_some() => {
+                zone.add_note_depth(&m, p)
+            }
             (Some(p), a) if p.per_note() && a.is_none_or(|a| a.per_note()) => zone.per_note.push(m),
             (Some(p), None) => zone.add_slot(&m, p),
             // A controller scaled by another: too rare to approximate.
@@ -129,7 +136,6 @@ impl ZoneModulation {
             return;
         };
         let direct = |target, scale: f32| Some((s, None, target, a * amount * scale));
-        let depth = |lfo, target, scale: f32| Some((lfo, Some(s), target, a * amount * scale));
         let slot = match m.destination {
             d if d == Generator::FineTune as u16 => direct(ModTarget::Pitch, 0.01),
             d if d == Generator::CoarseTune as u16 => direct(ModTarget::Pitch, 1.0),
@@ -142,29 +148,49 @@ impl ZoneModulation {
                 let full = 10f32.powf(-(a * amount) / 200.0) - 1.0;
                 Some((s, None, ModTarget::Amplitude, full.max(-1.0)))
             }
-            d if d == Generator::VibLfoToPitch as u16 => {
-                depth(ModSource::Lfo2, ModTarget::Pitch, 0.01)
-            }
-            d if d == Generator::ModLfoToPitch as u16 => {
-                depth(ModSource::Lfo1, ModTarget::Pitch, 0.01)
-            }
-            d if d == Generator::ModLfoToFilterFc as u16 => {
-                depth(ModSource::Lfo1, ModTarget::Cutoff, 1.0 / 1200.0)
-            }
-            d if d == Generator::ModEnvToPitch as u16 => {
-                depth(ModSource::ModEnvelope, ModTarget::Pitch, 0.01)
-            }
-            d if d == Generator::ModEnvToFilterFc as u16 => {
-                depth(ModSource::ModEnvelope, ModTarget::Cutoff, 1.0 / 1200.0)
-            }
-            _ => None,
+            d => depth_of(d).map(|(by, target, scale)| (by, Some(s), target, a * amount * scale)),
         };
         if let Some(slot) = slot {
-            if slot.2 == ModTarget::Cutoff {
-                self.moves_cutoff = true;
-            }
-            self.slots.push(slot);
+            self.push(slot);
         }
+    }
+
+    /// Adds `m`, a velocity or key modulator of a modulation depth (how far
+    /// an LFO or the modulation envelope moves pitch or cutoff), as slots
+    /// scaled by the note's velocity or key: exact for a linear source (as
+    /// MuseScore's fonts deepen a filter envelope with velocity); a curve
+    /// becomes the straight line through its ends, as a controller's does.
+    fn add_note_depth(&mut self, m: &Modulator, source: Source) {
+        let Some((by, target, scale)) = depth_of(m.destination) else {
+            return;
+        };
+        let amount = f32::from(m.amount) * scale;
+        let (at_0, rise) = (source.shape(0.0), source.shape(1.0) - source.shape(0.0));
+        // The shaped value is about `at_0 + rise·x`, x = velocity or key
+        // over 127. The engine's velocity is x itself; its key is in
+        // octaves from middle C, (127·x − 60)/12.
+        let (scale_source, per_unit, constant) = if source.index == 2 {
+            (ModSource::Velocity, rise, at_0)
+        } else {
+            (
+                ModSource::Key,
+                rise * 12.0 / 127.0,
+                at_0 + rise * 60.0 / 127.0,
+            )
+        };
+        if per_unit != 0.0 {
+            self.push((by, Some(scale_source), target, amount * per_unit));
+        }
+        if constant != 0.0 {
+            self.push((by, None, target, amount * constant));
+        }
+    }
+
+    fn push(&mut self, slot: Slot) {
+        if slot.2 == ModTarget::Cutoff {
+            self.moves_cutoff = true;
+        }
+        self.slots.push(slot);
     }
 
     /// What the velocity and key modulators do to a note of `key` at
@@ -186,11 +212,34 @@ impl ZoneModulation {
                 d if d == Generator::Pan as u16 => out.pan += y / 500.0,
                 d if d == Generator::ReverbEffectsSend as u16 => out.sends.0 += y / 1000.0,
                 d if d == Generator::ChorusEffectsSend as u16 => out.sends.1 += y / 1000.0,
+                d if d == Generator::AttackVolEnv as u16 => out.envelope_timecents[0] += y,
+                d if d == Generator::DecayVolEnv as u16 => out.envelope_timecents[1] += y,
+                d if d == Generator::ReleaseVolEnv as u16 => out.envelope_timecents[2] += y,
+                d if d == Generator::SustainVolEnv as u16 => out.sustain_cb += y,
                 _ => {}
             }
         }
         out
     }
+}
+
+/// What a modulation-depth generator scales: the LFO or envelope, the
+/// target it moves, and the target's units per unit of the generator.
+fn depth_of(destination: u16) -> Option<(ModSource, ModTarget, f32)> {
+    Some(match destination {
+        d if d == Generator::VibLfoToPitch as u16 => (ModSource::Lfo2, ModTarget::Pitch, 0.01),
+        d if d == Generator::ModLfoToPitch as u16 => (ModSource::Lfo1, ModTarget::Pitch, 0.01),
+        d if d == Generator::ModLfoToFilterFc as u16 => {
+            (ModSource::Lfo1, ModTarget::Cutoff, 1.0 / 1200.0)
+        }
+        d if d == Generator::ModEnvToPitch as u16 => {
+            (ModSource::ModEnvelope, ModTarget::Pitch, 0.01)
+        }
+        d if d == Generator::ModEnvToFilterFc as u16 => {
+            (ModSource::ModEnvelope, ModTarget::Cutoff, 1.0 / 1200.0)
+        }
+        _ => return None,
+    })
 }
 
 /// Whether the channel itself does what `m` does (see the module docs).
@@ -388,5 +437,58 @@ mod tests {
         };
         let zone = zone_modulation(&region_with(vec![cc7]), false);
         assert_eq!(zone.slots.len(), 2);
+    }
+
+    #[test]
+    fn velocity_and_key_reach_depths_and_envelope_times() {
+        // MuseScore's: velocity deepens the filter envelope by up to 3000
+        // cents, and shortens the attack by up to 3986 timecents.
+        let deeper = Modulator {
+            source: 2, // velocity, linear, unipolar, rising
+            destination: Generator::ModEnvToFilterFc as u16,
+            amount: 3000,
+            amount_source: 0,
+            transform: 0,
+        };
+        let quicker = Modulator {
+            source: 2,
+            destination: Generator::AttackVolEnv as u16,
+            amount: -3986,
+            amount_source: 0,
+            transform: 0,
+        };
+        // Key (falling) into the vibrato's depth: a line through its ends.
+        let key_vibrato = Modulator {
+            source: 0x0100 | 3,
+            destination: Generator::VibLfoToPitch as u16,
+            amount: 127,
+            amount_source: 0,
+            transform: 0,
+        };
+        let zone = zone_modulation(&region_with(vec![deeper, quicker, key_vibrato]), false);
+        assert!(zone.moves_cutoff);
+        assert!(zone.slots.contains(&(
+            ModSource::ModEnvelope,
+            Some(ModSource::Velocity),
+            ModTarget::Cutoff,
+            2.5
+        )));
+        // 1.27 semitones × (1 − key/127): 0.67 at C4 (key 60), 0.12 less
+        // per octave above.
+        let scaled = zone
+            .slots
+            .iter()
+            .find(|s| s.1 == Some(ModSource::Key))
+            .expect("a slot scaled by the key");
+        assert_eq!((scaled.0, scaled.2), (ModSource::Lfo2, ModTarget::Pitch));
+        assert!((scaled.3 + 0.12).abs() < 1e-5, "{scaled:?}");
+        assert!(zone
+            .slots
+            .iter()
+            .any(|s| s.1.is_none() && s.2 == ModTarget::Pitch && (s.3 - 0.67).abs() < 1e-5));
+        let note = zone.for_note(60, 100);
+        let want = -3986.0 * 100.0 / 127.0;
+        assert!((note.envelope_timecents[0] - want).abs() < 0.5, "{note:?}");
+        assert_eq!(note.envelope_timecents[1..], [0.0, 0.0]);
     }
 }

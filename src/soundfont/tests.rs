@@ -381,3 +381,31 @@ mod mutations {
         }
     }
 }
+
+#[test]
+fn resonance_and_attenuation_below_zero_set_a_notes_level_as_fluidsynth_does() {
+    let mut font = SoundFont::parse(&tiny_font()).unwrap();
+    let level = |font: &SoundFont, velocity: u8| {
+        let bank = SoundFontBank::new(font);
+        let instrument = bank.instrument(0, 5).unwrap();
+        let note = instrument.notes(60, velocity).next().unwrap();
+        note.level
+    };
+    let db = |gain: f32| 20.0 * gain.log10();
+    // 12 dB of attenuation, at 0.4.
+    let plain = level(&font, 127);
+    assert!((db(plain) + 4.8).abs() < 1e-3, "{}", db(plain));
+    // A resonance 10 dB high takes 5 dB off.
+    let generators = &mut font.presets[0].regions[0].generators;
+    generators[Generator::InitialFilterQ as usize] = 100;
+    let resonant = level(&font, 127);
+    assert!((db(resonant / plain) + 5.0).abs() < 1e-3);
+    // −10 dB of attenuation (−4 at 0.4) makes up for what velocity 100
+    // attenuates (40·log10(127/100) = 4.15 dB) before the sum is kept at
+    // 0 or more.
+    let generators = &mut font.presets[0].regions[0].generators;
+    generators[Generator::InitialFilterQ as usize] = 0;
+    generators[Generator::InitialAttenuation as usize] = -100;
+    assert!((db(level(&font, 100)) + 0.15).abs() < 0.01);
+    assert_eq!(level(&font, 127), 1.0);
+}
