@@ -115,6 +115,9 @@ pub struct ZoneNote {
     /// octaves: [`ZoneNote::trigger`] sends it as the note's own
     /// modulation ([`Event::SetNoteModulation`](crate::Event::SetNoteModulation)).
     pub cutoff_octaves: f32,
+    /// How far the note's velocity and key move its filter's resonance
+    /// (0 to 1 scale, added to the zone's), sent as `cutoff_octaves` is.
+    pub resonance: f32,
     /// The zone's pan (−1 to 1) and level before the pan law: `note` has
     /// them through [`constant_power`], for a player that adds its own pan
     /// (a MIDI channel's) first.
@@ -163,12 +166,17 @@ impl ZoneNote {
     /// The target's, when it refuses a command.
     pub fn trigger<T: EventTarget>(self, target: &mut T) -> Result<VoiceId, T::Error> {
         let id = target.trigger(self.note)?;
-        if self.cutoff_octaves != 0.0 {
-            target.send(Event::SetNoteModulation {
-                id,
-                target: ModTarget::Cutoff,
-                amount: self.cutoff_octaves,
-            })?;
+        for (modulated, amount) in [
+            (ModTarget::Cutoff, self.cutoff_octaves),
+            (ModTarget::Resonance, self.resonance),
+        ] {
+            if amount != 0.0 {
+                target.send(Event::SetNoteModulation {
+                    id,
+                    target: modulated,
+                    amount,
+                })?;
+            }
         }
         Ok(id)
     }
@@ -342,12 +350,19 @@ impl Zone {
         let attenuation_cb = (own_cb * ATTENUATION_SCALE + m.attenuation_cb).clamp(0.0, 1440.0);
         let attenuation = 10f32.powf(-attenuation_cb / 200.0);
         let filtered = self.patch.filter().is_some();
-        let resonance = if filtered {
-            resonance_gain(sound.filter_q_db)
+        // The resonance with its modulators (MuseScore's piano softens
+        // it with velocity), summed before the standard's 0-96 dB clamp.
+        let own_q_cb = f32::from(self.region.get(Generator::InitialFilterQ));
+        let q_db = (own_q_cb + m.filter_q_cb).clamp(0.0, 960.0) / 10.0;
+        let (resonance_gain, resonance) = if filtered {
+            (
+                resonance_gain(q_db),
+                q_to_resonance(q_db) - q_to_resonance(sound.filter_q_db),
+            )
         } else {
-            1.0
+            (1.0, 0.0)
         };
-        let level = attenuation * resonance;
+        let level = attenuation * resonance_gain;
         let pan = (sound.pan + m.pan).clamp(-1.0, 1.0);
         let (engine_pan, pan_gain) = constant_power(pan);
         let note = Note {
@@ -366,6 +381,7 @@ impl Zone {
             } else {
                 0.0
             },
+            resonance,
             pan,
             level,
         }

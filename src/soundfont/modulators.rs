@@ -89,6 +89,8 @@ pub(super) struct NoteModulation {
     /// (added), and its sustain, in centibels of attenuation (added).
     pub(super) envelope_timecents: [f32; 3],
     pub(super) sustain_cb: f32,
+    /// The filter's resonance peak, in centibels (added).
+    pub(super) filter_q_cb: f32,
 }
 
 /// The modulators of `region`: the defaults, the instrument's (each
@@ -208,6 +210,7 @@ impl ZoneModulation {
                 d if d == Generator::FineTune as u16 => out.pitch_cents += y,
                 d if d == Generator::CoarseTune as u16 => out.pitch_cents += 100.0 * y,
                 d if d == Generator::InitialFilterFc as u16 => out.cutoff_cents += y,
+                d if d == Generator::InitialFilterQ as u16 => out.filter_q_cb += y,
                 d if d == Generator::InitialAttenuation as u16 => out.attenuation_cb += y,
                 d if d == Generator::Pan as u16 => out.pan += y / 500.0,
                 d if d == Generator::ReverbEffectsSend as u16 => out.sends.0 += y / 1000.0,
@@ -465,7 +468,16 @@ mod tests {
             amount_source: 0,
             transform: 0,
         };
-        let zone = zone_modulation(&region_with(vec![deeper, quicker, key_vibrato]), false);
+        // And velocity softening the filter's resonance (MuseScore's piano).
+        let softer = Modulator {
+            source: 2,
+            destination: Generator::InitialFilterQ as u16,
+            amount: -160,
+            amount_source: 0,
+            transform: 0,
+        };
+        let modulators = vec![deeper, quicker, key_vibrato, softer];
+        let zone = zone_modulation(&region_with(modulators), false);
         assert!(zone.moves_cutoff);
         assert!(zone.slots.contains(&(
             ModSource::ModEnvelope,
@@ -490,5 +502,6 @@ mod tests {
         let want = -3986.0 * 100.0 / 127.0;
         assert!((note.envelope_timecents[0] - want).abs() < 0.5, "{note:?}");
         assert_eq!(note.envelope_timecents[1..], [0.0, 0.0]);
+        assert!((note.filter_q_cb + 160.0 * 100.0 / 127.0).abs() < 0.01);
     }
 }
