@@ -127,9 +127,22 @@ impl Chunked for Chorus {
     fn process_chunk(&mut self, io: Io<'_>, scratch: &mut Scratch) -> f32 {
         let n = io.frames().min(CHUNK_FRAMES);
         let block = self.block;
-        let mid = &mut scratch.input[0];
-        middle(&mut mid[..n], &io.in_left[..n], &io.in_right[..n]);
-        self.line.write(&mid[..n]);
+        // The mid channel straight into the line's ring where its slot is
+        // clear (most chunks), else through scratch.
+        let mid_peak = match self.line.read_and_slot(0, 0, n) {
+            Some((_, slot)) => {
+                middle(slot, &io.in_left[..n], &io.in_right[..n]);
+                let mid_peak = peak(slot);
+                self.line.advance(n);
+                mid_peak
+            }
+            None => {
+                let mid = &mut scratch.input[0][..n];
+                middle(mid, &io.in_left[..n], &io.in_right[..n]);
+                self.line.write(mid);
+                peak(mid)
+            }
+        };
         // Each copy's delay at the chunk's ends, a line between (the LFO is
         // at most 10 Hz; a chunk a few milliseconds).
         let at = |frame: usize| {
@@ -168,7 +181,7 @@ impl Chunked for Chorus {
             [] => {}
         }
         self.block.done += n;
-        gain * peak(&scratch.input[0][..n])
+        gain * mid_peak
     }
 
     fn end_block(&mut self) {

@@ -99,8 +99,38 @@ impl Chunked for Delay {
             };
         }
         let slope = (self.frames - start) / n as f32;
-        // Settled on whole frames, the echoes are read in place.
+        let (feedback, ping_pong) = (self.params.feedback, self.params.ping_pong);
+        // Settled on whole frames (nearly always), the echoes are read in
+        // place and what goes back in is written straight into the rings.
         let [line_left, line_right] = &mut self.lines;
+        let wholes = (
+            line_left.whole_delay(start, slope),
+            line_right.whole_delay(start, slope),
+        );
+        if let (Some(whole_left), Some(whole_right)) = wholes {
+            if line_left.has_slot(whole_left, n, n) && line_right.has_slot(whole_right, n, n) {
+                let slots = (
+                    line_left.read_and_slot(whole_left, n, n),
+                    line_right.read_and_slot(whole_right, n, n),
+                );
+                if let (Some((left, into_left)), Some((right, into_right))) = slots {
+                    let (in_left, in_right) = (&in_left[..n], &in_right[..n]);
+                    if ping_pong {
+                        feed_mid(into_left, in_left, in_right, right, feedback);
+                        scale(into_right, left, feedback);
+                    } else {
+                        feed(into_left, in_left, left, feedback);
+                        feed(into_right, in_right, right, feedback);
+                    }
+                    add(&mut out_left[..n], left);
+                    add(&mut out_right[..n], right);
+                    let peak = peak(left).max(peak(right));
+                    line_left.advance(n);
+                    line_right.advance(n);
+                    return peak;
+                }
+            }
+        }
         let [buffer_left, buffer_right] = &mut scratch.output;
         let [written_left, written_right] = &mut scratch.input;
         let read = |line: &DelayLine, buffer: &mut [f32]| {
@@ -122,8 +152,7 @@ impl Chunked for Delay {
         };
         let (written_left, written_right) = (&mut written_left[..n], &mut written_right[..n]);
         let (in_left, in_right) = (&in_left[..n], &in_right[..n]);
-        let feedback = self.params.feedback;
-        if self.params.ping_pong {
+        if ping_pong {
             // Everything enters on the left; each echo crosses over.
             feed_mid(written_left, in_left, in_right, right, feedback);
             scale(written_right, left, feedback);

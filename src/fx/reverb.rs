@@ -252,16 +252,32 @@ fn diffuse_pair(
     while done < frames {
         let n = piece.min(frames - done);
         let span = done..done + n;
-        allpasses(
-            (&input[span.clone()], &mut out[span.clone()]),
-            (
-                first.line.run(first.delay, n),
-                second.line.run(second.delay, n),
-            ),
-            (&mut first_written[..n], &mut second_written[..n]),
+        let io = (&input[span.clone()], &mut out[span]);
+        // Straight into the rings where their slots are clear (most
+        // pieces), else through `temporary` and copied in.
+        let slots = (
+            first.line.read_and_slot(first.delay, n, n),
+            second.line.read_and_slot(second.delay, n, n),
         );
-        first.line.write(&first_written[..n]);
-        second.line.write(&second_written[..n]);
+        match slots {
+            (Some((first_run, first_slot)), Some((second_run, second_slot))) => {
+                allpasses(io, (first_run, second_run), (first_slot, second_slot));
+                first.line.advance(n);
+                second.line.advance(n);
+            }
+            _ => {
+                allpasses(
+                    io,
+                    (
+                        first.line.run(first.delay, n),
+                        second.line.run(second.delay, n),
+                    ),
+                    (&mut first_written[..n], &mut second_written[..n]),
+                );
+                first.line.write(&first_written[..n]);
+                second.line.write(&second_written[..n]);
+            }
+        }
         done += n;
     }
 }
