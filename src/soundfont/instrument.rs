@@ -99,6 +99,10 @@ struct Zone {
     region: Region,
     header: SampleHeader,
     patch: Arc<Patch>,
+    /// For a zone whose envelopes' hold (or the modulation envelope's
+    /// decay) follows the key, a patch per key of its range, from its
+    /// lowest; empty otherwise (`patch`, built at the middle key, serves).
+    by_key: Vec<Arc<Patch>>,
     modulation: ZoneModulation,
 }
 
@@ -310,16 +314,44 @@ impl Zone {
                 .with_loop_in_release(sound.loop_mode == LoopMode::Continuous);
         }
         let modulation = zone_modulation(region, options.velocity_to_filter);
+        // The key-scaled parts of the envelopes live in the patch (the
+        // note's own envelope carries only the volume envelope's attack,
+        // decay, sustain and release).
+        let key_scaled = [
+            Generator::KeynumToVolEnvHold,
+            Generator::KeynumToModEnvHold,
+            Generator::KeynumToModEnvDecay,
+        ]
+        .iter()
+        .any(|&g| region.get(g) != 0);
+        let by_key = if key_scaled {
+            (region.keys.0..=region.keys.1)
+                .map(|key| {
+                    let sound = region.sound(&header, key);
+                    Arc::new(zone_patch(sample.clone(), &sound, &modulation))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let patch = zone_patch(sample, &sound, &modulation);
         Some(Zone {
             region: region.clone(),
             header,
             patch: Arc::new(patch),
+            by_key,
             modulation,
         })
     }
 
+    /// The patch a note of `key` plays.
+    fn patch(&self, key: u8) -> &Arc<Patch> {
+        let index = usize::from(key.saturating_sub(self.region.keys.0));
+        self.by_key.get(index).unwrap_or(&self.patch)
+    }
+
     fn note(&self, key: u8, velocity: u8) -> ZoneNote {
+        let patch = self.patch(key);
         let sound = self.region.sound(&self.header, key);
         let velocity = match self.region.get(Generator::Velocity) {
             v @ 1..=127 => v as u8,
@@ -349,7 +381,7 @@ impl Zone {
         let own_cb = f32::from(self.region.get(Generator::InitialAttenuation));
         let attenuation_cb = (own_cb * ATTENUATION_SCALE + m.attenuation_cb).clamp(0.0, 1440.0);
         let attenuation = 10f32.powf(-attenuation_cb / 200.0);
-        let filtered = self.patch.filter().is_some();
+        let filtered = patch.filter().is_some();
         // The resonance with its modulators (MuseScore's piano softens
         // it with velocity), summed before the standard's 0-96 dB clamp.
         let own_q_cb = f32::from(self.region.get(Generator::InitialFilterQ));
@@ -371,7 +403,7 @@ impl Zone {
             pan: engine_pan,
             velocity: f32::from(velocity) / 127.0,
             sends,
-            ..Note::from_patch(&self.patch, frequency_hz)
+            ..Note::from_patch(patch, frequency_hz)
         };
         ZoneNote {
             note,
@@ -388,7 +420,8 @@ impl Zone {
     }
 }
 
-/// The key-independent part of a zone as a patch.
+/// A zone as a patch, for the key `sound` was made at (only the hold of
+/// either envelope and the modulation envelope's decay depend on it).
 fn zone_patch(sample: SampleData, sound: &ZoneSound, m: &ZoneModulation) -> Patch {
     let e = sound.volume_envelope;
     let me = sound.mod_envelope;

@@ -409,3 +409,22 @@ fn resonance_and_attenuation_below_zero_set_a_notes_level_as_fluidsynth_does() {
     assert!((db(level(&font, 100)) + 0.15).abs() < 0.01);
     assert_eq!(level(&font, 127), 1.0);
 }
+
+#[test]
+fn a_key_scaled_hold_follows_the_key_played() {
+    let mut font = SoundFont::parse(&tiny_font()).unwrap();
+    // Hold 1 s at key 60, 100 timecents shorter per key up (region keys
+    // 40-63).
+    let generators = &mut font.presets[0].regions[0].generators;
+    generators[Generator::HoldVolEnv as usize] = 0;
+    generators[Generator::KeynumToVolEnvHold as usize] = 100;
+    let bank = SoundFontBank::new(&font);
+    let instrument = bank.instrument(0, 5).unwrap();
+    let hold = |key: u8| {
+        let note = instrument.notes(key, 100).next().unwrap().note;
+        note.patch.unwrap().hold_secs
+    };
+    assert!((hold(60) - 1.0).abs() < 1e-4, "{}", hold(60));
+    assert!((hold(48) - 2.0).abs() < 1e-4, "{}", hold(48));
+    assert!((hold(63) - 2f32.powf(-0.25)).abs() < 1e-4, "{}", hold(63));
+}
