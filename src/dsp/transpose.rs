@@ -5,31 +5,48 @@
 
 use super::filter::{Lanes, LANES, NARROW};
 
-/// Writes lane `l` of `frames[f]` from `rows[l][f]` for every frame and
-/// the first `used` lanes; lanes from `used` up to `width` get 0 (and so do
-/// their rows, over those frames), and lanes from `width` on are left
-/// alone. `width` is [`LANES`] or [`NARROW`] (anything else counts as
-/// `LANES`).
+/// How many frames the transposes move for `count`: whole groups of eight
+/// when the buffers (`room` frames of lanes, rows of `N`) have space for
+/// the last group's padding, which then holds whatever the rows held (a
+/// block split at an event's frame ends anywhere; a frame-by-frame tail
+/// cost more than the padding).
+fn moved<const N: usize>(count: usize, room: usize) -> usize {
+    let padded = count.div_ceil(8) * 8;
+    if padded <= room.min(N) {
+        padded
+    } else {
+        count.min(room).min(N)
+    }
+}
+
+/// Writes lane `l` of `frames[f]` from `rows[l][f]` for the first `count`
+/// frames and the first `used` lanes; lanes from `used` up to `width` get
+/// 0 (and so do their rows, over those frames), and lanes from `width` on
+/// are left alone. `width` is [`LANES`] or [`NARROW`] (anything else counts
+/// as `LANES`). Frames past `count`, up to the next multiple of eight, may
+/// be written too (see [`moved`]).
 pub(crate) fn rows_to_frames<const N: usize>(
     rows: &mut [[f32; N]],
     used: usize,
     width: usize,
     frames: &mut [Lanes],
+    count: usize,
 ) {
     let width = if width == NARROW { NARROW } else { LANES };
     let used = used.min(width).min(rows.len());
-    let count = frames.len().min(N);
-    let frames = &mut frames[..count];
     #[cfg(target_arch = "x86_64")]
     if rows.len() >= width && super::filter::has_avx2_fma() {
+        let count = moved::<N>(count, frames.len());
         for row in &mut rows[used..width] {
             row[..count].fill(0.0);
         }
         // SAFETY: the CPU has AVX (checked just above), and there are
         // `width` rows, a multiple of eight.
-        unsafe { avx::rows_to_frames(&rows[..width], frames) };
+        unsafe { avx::rows_to_frames(&rows[..width], &mut frames[..count]) };
         return;
     }
+    let count = count.min(frames.len()).min(N);
+    let frames = &mut frames[..count];
     for (f, frame) in frames.iter_mut().enumerate() {
         for (l, x) in frame[..width].iter_mut().enumerate() {
             *x = if l < used { rows[l][f] } else { 0.0 };
@@ -37,26 +54,29 @@ pub(crate) fn rows_to_frames<const N: usize>(
     }
 }
 
-/// Writes `rows[l][f]` from lane `l` of `frames[f]`, for every frame and
-/// at least the first `used` lanes (all of the first `width`, as in
-/// [`rows_to_frames`], when that is quicker).
+/// Writes `rows[l][f]` from lane `l` of `frames[f]`, for the first `count`
+/// frames and at least the first `used` lanes (all of the first `width`,
+/// as in [`rows_to_frames`], when that is quicker; and up to the next
+/// multiple of eight frames, as there).
 pub(crate) fn frames_to_rows<const N: usize>(
     frames: &[Lanes],
+    count: usize,
     used: usize,
     width: usize,
     rows: &mut [[f32; N]],
 ) {
     let width = if width == NARROW { NARROW } else { LANES };
     let used = used.min(width).min(rows.len());
-    let count = frames.len().min(N);
-    let frames = &frames[..count];
     #[cfg(target_arch = "x86_64")]
     if rows.len() >= width && super::filter::has_avx2_fma() {
+        let count = moved::<N>(count, frames.len());
         // SAFETY: the CPU has AVX (checked just above), and there are
         // `width` rows, a multiple of eight.
-        unsafe { avx::frames_to_rows(frames, &mut rows[..width]) };
+        unsafe { avx::frames_to_rows(&frames[..count], &mut rows[..width]) };
         return;
     }
+    let count = count.min(frames.len()).min(N);
+    let frames = &frames[..count];
     for (l, row) in rows[..used].iter_mut().enumerate() {
         for (x, frame) in row.iter_mut().zip(frames) {
             *x = frame[l];
@@ -182,35 +202,42 @@ mod tests {
     }
 
     fn both_ways(width: usize, frames_count: usize, used: usize) {
-        let case = format!("width {width}, {frames_count} frames, {used} lanes");
-        let mut rows: Vec<[f32; 256]> = (0..LANES + 2)
-            .map(|l| std::array::from_fn(|f| (l * 1000 + f) as f32))
-            .collect();
-        let mut frames = vec![[-1.0f32; LANES]; frames_count];
-        rows_to_frames(&mut rows, used, width, &mut frames);
-        let filled = used.min(width);
-        for (f, frame) in frames.iter().enumerate() {
-            for (l, x) in frame.iter().enumerate() {
-                let want = match l {
-                    l if l < filled => (l * 1000 + f) as f32,
-                    l if l < width => 0.0,
-                    _ => -1.0,
-                };
-                assert_eq!(*x, want, "{case}: [{f}][{l}]");
+        // The frames' buffer has room for a padded last group or not.
+        for room in [frames_count, 256] {
+            let case = format!("width {width}, {frames_count} frames ({room} room), {used} lanes");
+            let mut rows: Vec<[f32; 256]> = (0..LANES + 2)
+                .map(|l| std::array::from_fn(|f| (l * 1000 + f) as f32))
+                .collect();
+            let mut frames = vec![[-1.0f32; LANES]; room];
+            rows_to_frames(&mut rows, used, width, &mut frames, frames_count);
+            let filled = used.min(width);
+            for (f, frame) in frames.iter().enumerate().take(frames_count) {
+                for (l, x) in frame.iter().enumerate() {
+                    let want = match l {
+                        l if l < filled => (l * 1000 + f) as f32,
+                        l if l < width => 0.0,
+                        _ => -1.0,
+                    };
+                    assert_eq!(*x, want, "{case}: [{f}][{l}]");
+                }
             }
-        }
-        let mut back = vec![[-1.0f32; 256]; LANES + 2];
-        frames_to_rows(&frames, used, width, &mut back);
-        for (l, row) in back.iter().enumerate() {
-            for (f, x) in row.iter().enumerate() {
-                // Lanes past `used` may come back as 0 (the frames' zeros)
-                // or stay untouched; lanes past `width` stay untouched.
-                if l < filled && f < frames_count {
-                    assert_eq!(*x, (l * 1000 + f) as f32, "{case}, back: [{l}][{f}]");
-                } else if l >= width || f >= frames_count {
-                    assert_eq!(*x, -1.0, "{case}, back: [{l}][{f}] untouched");
-                } else {
-                    assert!(*x == 0.0 || *x == -1.0, "{case}, back: [{l}][{f}] {x}");
+            // Past the count, at most up to the next multiple of eight.
+            for frame in frames.iter().skip(frames_count.div_ceil(8) * 8) {
+                assert!(frame.iter().all(|&x| x == -1.0), "{case}: written too far");
+            }
+            let mut back = vec![[-1.0f32; 256]; LANES + 2];
+            frames_to_rows(&frames, frames_count, used, width, &mut back);
+            let padded = frames_count.div_ceil(8) * 8;
+            for (l, row) in back.iter().enumerate() {
+                for (f, x) in row.iter().enumerate() {
+                    // Lanes past `used` may come back as 0 (the frames'
+                    // zeros) or stay untouched; lanes past `width`, and
+                    // frames past the padded count, stay untouched.
+                    if l < filled && f < frames_count {
+                        assert_eq!(*x, (l * 1000 + f) as f32, "{case}, back: [{l}][{f}]");
+                    } else if l >= width || f >= padded {
+                        assert_eq!(*x, -1.0, "{case}, back: [{l}][{f}] untouched");
+                    }
                 }
             }
         }

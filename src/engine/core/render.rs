@@ -170,12 +170,12 @@ impl EngineCore {
             Filters::Svf(..) if batch.lanes <= NARROW => NARROW,
             _ => LANES,
         };
-        let frame_major = &mut scratch.frame_major[..frames];
-        rows_to_frames(&mut scratch.lanes, batch.lanes, width, frame_major);
-        for (s, chunk) in frame_major.chunks_mut(CONTROL_FRAMES).enumerate() {
+        let frame_major = &mut scratch.frame_major;
+        rows_to_frames(&mut scratch.lanes, batch.lanes, width, frame_major, frames);
+        for (s, chunk) in frame_major[..frames].chunks_mut(CONTROL_FRAMES).enumerate() {
             filters.run(chunk, &scratch.g_points[s], &scratch.k_points[s], width);
         }
-        frames_to_rows(frame_major, batch.lanes, width, &mut scratch.lanes);
+        frames_to_rows(frame_major, frames, batch.lanes, width, &mut scratch.lanes);
         let last = segments.saturating_sub(1);
         for &(slot, lane, _) in &batch.members[..batch.count] {
             if let Some(pv) = self.voices[slot].patched_mut() {
