@@ -12,6 +12,29 @@ static DEVICE: Mutex<()> = Mutex::new(());
 
 const BIN: &str = env!("CARGO_BIN_EXE_polyphonica");
 
+/// Runs `polyphonica play ARGS…` and returns the device's rate, which it
+/// prints ("playing on … (48000 Hz, 2 channels, f32)"); the captures are
+/// decoded as f32 stereo.
+fn play_on_the_device(args: &[&str]) -> u32 {
+    let out = Command::new(BIN).arg("play").args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "play failed: {stderr}");
+    assert!(stderr.contains("playing on"), "{stderr}");
+    assert!(
+        stderr.contains("2 channels, f32"),
+        "the tests decode f32 stereo captures: {stderr}"
+    );
+    stderr
+        .split('(')
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
 fn rising_zero_crossing_hz(x: &[f32], rate: f32) -> f32 {
     let c: Vec<usize> = (1..x.len())
         .filter(|&i| x[i - 1] < 0.0 && x[i] >= 0.0)
@@ -35,27 +58,7 @@ fn play_sends_a_score_to_the_device() {
         "duration = 0.5\n[[note]]\ntime = 0\nduration = 0.5\npitch = \"A4\"\nwaveform = \"sine\"\namplitude = 0.5\nenvelope = { attack = 0.0, decay = 0.0, sustain = 1.0, release = 0.0 }\n",
     )
     .unwrap();
-    let out = Command::new(BIN)
-        .args(["play", score.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "play failed: {stderr}");
-    assert!(stderr.contains("playing on"), "{stderr}");
-    // The device's format is printed: "(48000 Hz, 2 channels, f32)".
-    let rate: f32 = stderr
-        .split('(')
-        .nth(1)
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(
-        stderr.contains("2 channels, f32"),
-        "the test decodes f32 stereo captures: {stderr}"
-    );
+    let rate = play_on_the_device(&[score.to_str().unwrap()]) as f32;
     let raw = std::fs::read(&capture).expect("the file plugin wrote the capture");
     let left: Vec<f32> = raw
         .chunks_exact(8)
@@ -98,22 +101,7 @@ fn play_sends_a_midi_file_through_a_soundfont_to_the_device() {
     std::fs::create_dir_all(&dir).unwrap();
     let song = dir.join("a4.mid");
     std::fs::write(&song, one_note_midi()).unwrap();
-    let out = Command::new(BIN)
-        .args(["play", song.to_str().unwrap(), "--soundfont", FONT])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "play failed: {stderr}");
-    assert!(stderr.contains("2 channels, f32"), "{stderr}");
-    let rate: u32 = stderr
-        .split('(')
-        .nth(1)
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let rate = play_on_the_device(&[song.to_str().unwrap(), "--soundfont", FONT]);
     // What the device got is what the offline render of the same file
     // at the device's rate gives.
     let wav = dir.join("a4.wav");
