@@ -100,35 +100,31 @@ impl Chunked for Delay {
         }
         let slope = (self.frames - start) / n as f32;
         let (feedback, ping_pong) = (self.params.feedback, self.params.ping_pong);
+        let (in_left, in_right) = (&in_left[..n], &in_right[..n]);
+        let outs = (&mut out_left[..n], &mut out_right[..n]);
         // Settled on whole frames (nearly always), the echoes are read in
         // place and what goes back in is written straight into the rings.
         let [line_left, line_right] = &mut self.lines;
-        let wholes = (
+        if let (Some(whole_left), Some(whole_right)) = (
             line_left.whole_delay(start, slope),
             line_right.whole_delay(start, slope),
-        );
-        if let (Some(whole_left), Some(whole_right)) = wholes {
-            if line_left.has_slot(whole_left, n, n) && line_right.has_slot(whole_right, n, n) {
-                let slots = (
-                    line_left.read_and_slot(whole_left, n, n),
-                    line_right.read_and_slot(whole_right, n, n),
+        ) {
+            let slots = (
+                line_left.read_and_slot(whole_left, n, n),
+                line_right.read_and_slot(whole_right, n, n),
+            );
+            if let (Some((left, into_left)), Some((right, into_right))) = slots {
+                let peak = echo(
+                    (in_left, in_right),
+                    (left, right),
+                    (into_left, into_right),
+                    outs,
+                    feedback,
+                    ping_pong,
                 );
-                if let (Some((left, into_left)), Some((right, into_right))) = slots {
-                    let (in_left, in_right) = (&in_left[..n], &in_right[..n]);
-                    if ping_pong {
-                        feed_mid(into_left, in_left, in_right, right, feedback);
-                        scale(into_right, left, feedback);
-                    } else {
-                        feed(into_left, in_left, left, feedback);
-                        feed(into_right, in_right, right, feedback);
-                    }
-                    add(&mut out_left[..n], left);
-                    add(&mut out_right[..n], right);
-                    let peak = peak(left).max(peak(right));
-                    line_left.advance(n);
-                    line_right.advance(n);
-                    return peak;
-                }
+                line_left.advance(n);
+                line_right.advance(n);
+                return peak;
             }
         }
         let [buffer_left, buffer_right] = &mut scratch.output;
@@ -151,26 +147,47 @@ impl Chunked for Delay {
             }
         };
         let (written_left, written_right) = (&mut written_left[..n], &mut written_right[..n]);
-        let (in_left, in_right) = (&in_left[..n], &in_right[..n]);
-        if ping_pong {
-            // Everything enters on the left; each echo crosses over.
-            feed_mid(written_left, in_left, in_right, right, feedback);
-            scale(written_right, left, feedback);
-        } else {
-            feed(written_left, in_left, left, feedback);
-            feed(written_right, in_right, right, feedback);
-        }
-        add(&mut out_left[..n], left);
-        add(&mut out_right[..n], right);
-        let peak = peak(left).max(peak(right));
-        line_left.write(&written_left[..n]);
-        line_right.write(&written_right[..n]);
+        let peak = echo(
+            (in_left, in_right),
+            (left, right),
+            (&mut *written_left, &mut *written_right),
+            outs,
+            feedback,
+            ping_pong,
+        );
+        line_left.write(written_left);
+        line_right.write(written_right);
         peak
     }
 
     fn clear(&mut self) {
         self.lines.iter_mut().for_each(DelayLine::clear);
     }
+}
+
+/// One chunk's echoes (`echoes`, as read) added to the outputs, and what
+/// goes back into the lines (`written`): the input plus `feedback` times
+/// each echo, or, ping-pong, everything entering on the left and each
+/// echo crossing over. Returns the echoes' peak.
+#[inline(always)]
+fn echo(
+    (in_left, in_right): (&[f32], &[f32]),
+    (left, right): (&[f32], &[f32]),
+    (written_left, written_right): (&mut [f32], &mut [f32]),
+    (out_left, out_right): (&mut [f32], &mut [f32]),
+    feedback: f32,
+    ping_pong: bool,
+) -> f32 {
+    if ping_pong {
+        feed_mid(written_left, in_left, in_right, right, feedback);
+        scale(written_right, left, feedback);
+    } else {
+        feed(written_left, in_left, left, feedback);
+        feed(written_right, in_right, right, feedback);
+    }
+    add(out_left, left);
+    add(out_right, right);
+    peak(left).max(peak(right))
 }
 
 /// `written = input + feedback · echo`.
