@@ -1,10 +1,12 @@
 //! `Reverb`: a stereo feedback delay network (eight lines, a Householder
-//! matrix, a damping filter and an exact RT60 gain in each line), fed
-//! through a predelay and two allpass diffusers per channel.
+//! matrix turned slowly by two rotations, a damping filter and an exact
+//! RT60 gain in each line), fed through a predelay and two allpass
+//! diffusers per channel.
 
 use super::chunked::{Chunked, Io, Scratch};
-use super::delay_line::{feedback_chunk, peak, DelayLine, CHUNK_FRAMES, LANES};
+use super::delay_line::{feedback_chunk, peak, DelayLine, CHUNK_FRAMES, LANES, RAMP};
 use super::params::{finite_clamp, ReverbParams};
+use std::f32::consts::TAU;
 
 /// Lines in the network.
 pub(crate) const LINES: usize = 8;
@@ -15,16 +17,14 @@ const LINE_SECS: [f32; LINES] = [
 ];
 /// The smallest room is this fraction of the largest.
 const MIN_SIZE_SCALE: f32 = 0.35;
-/// How many lines sway.
-const SWAYING: usize = 4;
-/// Slow sways of the first lines' lengths (Hz), which smear the network's
-/// resonances so long tails stay smooth instead of ringing.
-const SWAY_HZ: [f32; SWAYING] = [0.53, 0.71, 0.89, 1.07];
-/// How far the sways reach, in seconds.
-const SWAY_SECS: f32 = 0.00025;
-/// The sways change a line's length by less than this many frames per
-/// frame (4 · `SWAY_SECS` · the fastest rate, under 0.0011).
-const SWAY_SLOPE_BOUND: f32 = 0.002;
+/// Two pairs of lines (0 and 4, 2 and 6) whose outputs turn into each
+/// other on every pass: a rotation by an angle that grows without end, at
+/// these rates (turns a second). The loop's matrix then changes slowly and stays lossless, which
+/// smears the network's resonances so a long tail stays smooth instead of
+/// ringing (a time-varying feedback matrix, where a modulated delay would
+/// also bend the pitch and, interpolated, dull some lines: those that kept
+/// their highs then rang). Measured in `tests/effects.rs`.
+const TURN_HZ: [f32; 2] = [0.53, 0.89];
 /// The fastest a line's length glides to a new room size, and the
 /// predelay to a new time, in frames per frame.
 const MAX_LENGTH_GLIDE: f32 = 0.25;
@@ -35,12 +35,12 @@ const DIFFUSER_GAIN: f32 = 0.6;
 /// The damping filter's second tap at damping 1 (a two-tap lowpass in
 /// each line, unity at DC: at 0.5 it has a zero at Nyquist).
 const DAMPING_RANGE: f32 = 0.5;
-/// The per-pass gains are set for a decay this much longer than asked:
-/// the swaying lines' interpolation and the damping take high frequencies
-/// down a little faster, and a broadband measurement (Schroeder
-/// integration, -5 to -35 dB) then lands on the asked RT60. Measured in
-/// `tests/effects.rs`.
-const DECAY_CALIBRATION: f32 = 1.1;
+/// With damping, the per-pass gains are set for a decay up to this much
+/// longer than asked: the damping takes the highs down faster, so a
+/// broadband measurement (Schroeder integration, -5 to -35 dB) would find a
+/// decay 11 % short from a damping of 0.05 up (the highs are gone early
+/// whatever the damping). Measured in `tests/effects.rs`.
+const DAMPED_DECAY_CALIBRATION: f32 = 1.12;
 /// The longest predelay, in seconds.
 const MAX_PREDELAY_SECS: f32 = 0.5;
 /// Output level of the network (its eight lines summed with signs).
@@ -87,7 +87,8 @@ fn allpasses(
 
 /// The network's frames, `frames` of them: each line's run damped and
 /// scaled (`now`, `before`: the gains on its sample now and the one
-/// before), summed for the Householder reflection (y - (2/N)·Σy) and the
+/// before), two pairs of lines turned into each other (`turns`, see
+/// [`TURN_HZ`]), summed for the Householder reflection (y - (2/N)·Σy) and the
 /// two outputs (written to `output` and added to `mix`), and what each line
 /// takes in (`written`: its y, less the reflection, plus the input of its
 /// side).
@@ -100,7 +101,7 @@ fn network(
     frames: usize,
     raw: &[&[f32]; LINES],
     [in_left, in_right]: &[[f32; CHUNK_FRAMES]; 2],
-    (now, before): (&[f32; LINES], &[f32; LINES]),
+    (now, before, turns): (&[f32; LINES], &[f32; LINES], &[Turn; 2]),
     written: &mut [&mut [f32]; LINES],
     (left, right): (
         &mut [f32; CHUNK_FRAMES + LANES],
@@ -143,6 +144,7 @@ fn network(
         &mut mix_right[..frames],
         *now,
         *before,
+        *turns,
     );
 }
 
@@ -175,8 +177,10 @@ fn network_frames(
     mix_right: &mut [f32],
     now: [f32; LINES],
     before: [f32; LINES],
+    turns: [Turn; 2],
 ) {
     let frames = in_left.len();
+    let ramp = &RAMP[..frames];
     let (r0, r1, r2, r3) = (
         &r0[..=frames],
         &r1[..=frames],
@@ -209,6 +213,9 @@ fn network_frames(
         let y = |k: usize, r: &[f32]| now[k] * r[j + 1] + before[k] * r[j];
         let (y0, y1, y2, y3) = (y(0, r0), y(1, r1), y(2, r2), y(3, r3));
         let (y4, y5, y6, y7) = (y(4, r4), y(5, r5), y(6, r6), y(7, r7));
+        // The two rotations (see `TURN_HZ`).
+        let t = ramp[j];
+        let ((y0, y4), (y2, y6)) = (turns[0].apply(t, y0, y4), turns[1].apply(t, y2, y6));
         let pairs = [y0 + y1, y2 + y3, y4 + y5, y6 + y7];
         let differences = [y0 - y1, y2 - y3, y4 - y5, y6 - y7];
         let sum = (pairs[0] + pairs[1]) + (pairs[2] + pairs[3]);
@@ -230,6 +237,41 @@ fn network_frames(
         w5[j] = y5 + ir;
         w6[j] = y6 + il;
         w7[j] = y7 + ir;
+    }
+}
+
+/// One rotation across a chunk: its cosine and sine at the chunk's first
+/// frame and their steps per frame. Between the chunk's ends they move in
+/// a straight line, a hair inside the circle (a gain under 1 by at most
+/// 1.2e-4 for a 256-frame chunk at 0.89 Hz), so the rotation never adds
+/// energy.
+#[derive(Clone, Copy, Debug, Default)]
+struct Turn {
+    cos: f32,
+    cos_step: f32,
+    sin: f32,
+    sin_step: f32,
+}
+
+impl Turn {
+    /// The rotation over `frames` frames from `phase` to `phase + advance`
+    /// (in turns).
+    fn across(phase: f32, advance: f32, frames: usize) -> Self {
+        let (start, end) = (phase * TAU, (phase + advance) * TAU);
+        let frames = frames.max(1) as f32;
+        Turn {
+            cos: start.cos(),
+            cos_step: (end.cos() - start.cos()) / frames,
+            sin: start.sin(),
+            sin_step: (end.sin() - start.sin()) / frames,
+        }
+    }
+
+    /// `(a, b)` rotated at frame `t` of the chunk.
+    #[inline(always)]
+    fn apply(&self, t: f32, a: f32, b: f32) -> (f32, f32) {
+        let (c, s) = (self.cos + t * self.cos_step, self.sin + t * self.sin_step);
+        (c * a - s * b, s * a + c * b)
     }
 }
 
@@ -301,9 +343,9 @@ pub(crate) struct Reverb {
     damping_coefficient: f32,
     /// Each line's last output, for the damping filter.
     last_raw: [f32; LINES],
-    sway_phase: [f32; SWAYING],
-    sway_step: [f32; SWAYING],
-    sway_frames: f32,
+    /// Each rotation's angle (in turns, `0..1`) and its step per frame.
+    turn_phase: [f32; 2],
+    turn_step: [f32; 2],
 }
 
 impl Reverb {
@@ -311,7 +353,6 @@ impl Reverb {
     /// room and predelay.
     pub(crate) fn new(sample_rate: f32) -> Self {
         let frames = |secs: f32| (secs * sample_rate).ceil() as usize;
-        let sway_frames = SWAY_SECS * sample_rate;
         let mut reverb = Reverb {
             sample_rate,
             params: ReverbParams::default(),
@@ -321,17 +362,14 @@ impl Reverb {
             diffusers: std::array::from_fn(|c| {
                 std::array::from_fn(|k| Allpass::new(frames(DIFFUSER_SECS[c][k])))
             }),
-            lines: std::array::from_fn(|i| {
-                DelayLine::new(frames(LINE_SECS[i]) + sway_frames.ceil() as usize + 4)
-            }),
+            lines: std::array::from_fn(|i| DelayLine::new(frames(LINE_SECS[i]) + 4)),
             lengths: [0.0; LINES],
             length_targets: [0.0; LINES],
             gains: [0.0; LINES],
             damping_coefficient: 0.0,
             last_raw: [0.0; LINES],
-            sway_phase: [0.0, 0.25, 0.5, 0.75],
-            sway_step: SWAY_HZ.map(|hz| hz / sample_rate),
-            sway_frames,
+            turn_phase: [0.0, 0.5],
+            turn_step: TURN_HZ.map(|hz| hz / sample_rate),
         };
         reverb.set(ReverbParams::default());
         reverb.settle();
@@ -375,7 +413,10 @@ impl Reverb {
     /// Each line's gain for its current length: -60 dB after `decay_secs`
     /// of round trips.
     fn update_gains(&mut self) {
-        let frames_for_60_db = self.params.decay_secs * DECAY_CALIBRATION * self.sample_rate;
+        // The calibration reaches its full value at a damping of 0.05.
+        let damped = (20.0 * self.params.damping).min(1.0);
+        let calibration = 1.0 + (DAMPED_DECAY_CALIBRATION - 1.0) * damped;
+        let frames_for_60_db = self.params.decay_secs * calibration * self.sample_rate;
         for (gain, length) in self.gains.iter_mut().zip(self.lengths) {
             *gain = 10f32.powf(-3.0 * length.max(1.0) / frames_for_60_db);
         }
@@ -410,13 +451,12 @@ impl Reverb {
 
 impl Chunked for Reverb {
     /// How many frames the network can run at once: no longer than its
-    /// shortest line at its shortest sway while gliding a quarter frame per
-    /// frame (the diffusers, shorter, run their chunk in pieces).
+    /// shortest line while gliding a quarter frame per frame (the
+    /// diffusers, shorter, run their chunk in pieces).
     #[inline(always)]
     fn chunk_frames(&self) -> usize {
-        let shortest_line =
-            self.lengths.iter().fold(f32::INFINITY, |a, b| a.min(*b)) - self.sway_frames;
-        feedback_chunk(shortest_line, MAX_LENGTH_GLIDE + SWAY_SLOPE_BOUND)
+        let shortest_line = self.lengths.iter().fold(f32::INFINITY, |a, b| a.min(*b));
+        feedback_chunk(shortest_line, MAX_LENGTH_GLIDE)
     }
 
     /// One chunk (at most the shortest loop long): each stage runs across
@@ -433,30 +473,21 @@ impl Chunked for Reverb {
             out_right,
         } = io;
         self.diffuse(&in_left[..n], &in_right[..n], scratch);
-        // Read every line: the first four swaying, all of them gliding
-        // while the room size changes (linear interpolation), the rest at
-        // whole frames. Each run comes after the line's last sample of the
-        // chunk before (the damping filter's second tap).
+        // Read every line: at whole frames in place, or gliding while the
+        // room size changes (linear interpolation). Each run comes after
+        // the line's last sample of the chunk before (the damping filter's
+        // second tap).
         let gliding = self.lengths != self.length_targets;
         // Lines read in place (at whole frames) keep their delay here.
         let mut in_place = [None; LINES];
         for k in 0..LINES {
-            let mut delay = self.lengths[k];
+            let delay = self.lengths[k];
             let mut slope = 0.0;
             if gliding {
                 let glide = MAX_LENGTH_GLIDE * n as f32;
                 let end = delay + (self.length_targets[k] - delay).clamp(-glide, glide);
                 slope = (end - delay) / n as f32;
                 self.lengths[k] = end;
-            }
-            if k < SWAYING {
-                let start = self.sway_frames * triangle(self.sway_phase[k]);
-                let mut phase = self.sway_phase[k] + self.sway_step[k] * n as f32;
-                phase -= phase.floor();
-                let end = self.sway_frames * triangle(phase);
-                self.sway_phase[k] = phase;
-                delay += start;
-                slope += (end - start) / n as f32;
             }
             in_place[k] = self.lines[k].whole_delay(delay, slope);
             if in_place[k].is_none() {
@@ -498,6 +529,13 @@ impl Chunked for Reverb {
         }
         // Damping (a two-tap lowpass) and the RT60 gain in one pair of
         // taps per line.
+        let turns: [Turn; 2] = std::array::from_fn(|p| {
+            let advance = self.turn_step[p] * n as f32;
+            let turn = Turn::across(self.turn_phase[p], advance, n);
+            let phase = self.turn_phase[p] + advance;
+            self.turn_phase[p] = phase - phase.floor();
+            turn
+        });
         let b = self.damping_coefficient;
         let now = self.gains.map(|g| g * (1.0 - b));
         let before = self.gains.map(|g| g * b);
@@ -506,7 +544,7 @@ impl Chunked for Reverb {
             n,
             &raw,
             &scratch.input,
-            (&now, &before),
+            (&now, &before, &turns),
             &mut written,
             (left, right),
             (out_left, out_right),
@@ -532,10 +570,4 @@ impl Chunked for Reverb {
         }
         self.last_raw = [0.0; LINES];
     }
-}
-
-/// A triangle wave over one cycle of `phase` (`0..1`): -1 at 0, 1 at 0.5.
-#[inline]
-fn triangle(phase: f32) -> f32 {
-    1.0 - 4.0 * (phase - 0.5).abs()
 }
