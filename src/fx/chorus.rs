@@ -127,22 +127,10 @@ impl Chunked for Chorus {
     fn process_chunk(&mut self, io: Io<'_>, scratch: &mut Scratch) -> f32 {
         let n = io.frames().min(CHUNK_FRAMES);
         let block = self.block;
-        // The mid channel straight into the line's ring where its slot is
-        // clear (most chunks), else through scratch.
-        let mid_peak = match self.line.read_and_slot(0, 0, n) {
-            Some((_, slot)) => {
-                middle(slot, &io.in_left[..n], &io.in_right[..n]);
-                let mid_peak = peak(slot);
-                self.line.advance(n);
-                mid_peak
-            }
-            None => {
-                let mid = &mut scratch.input[0][..n];
-                middle(mid, &io.in_left[..n], &io.in_right[..n]);
-                self.line.write(mid);
-                peak(mid)
-            }
-        };
+        // The bus is mono (the middle of what the notes send), in its left.
+        let input = &io.in_left[..n];
+        self.line.write(input);
+        let mid_peak = peak(input);
         // Each copy's delay at the chunk's ends, a line between (the LFO is
         // at most 10 Hz; a chunk a few milliseconds).
         let at = |frame: usize| {
@@ -210,13 +198,5 @@ fn add_copies<const COPIES: usize>(
             *l += gains[k].0 * copies[k][j];
             *r += gains[k].1 * copies[k][j];
         }
-    }
-}
-
-/// `mid = (left + right) / 2`.
-#[inline(always)]
-fn middle(mid: &mut [f32], left: &[f32], right: &[f32]) {
-    for ((m, l), r) in mid.iter_mut().zip(left).zip(right) {
-        *m = 0.5 * (l + r);
     }
 }

@@ -1,10 +1,12 @@
 //! Effects on send buses: a stereo reverb, a chorus and a delay, each fed
 //! by the notes' sends ([`Sends`]) and added to the dry mix before the
-//! master gain and the limiter.
+//! master gain and the limiter. The reverb's and the chorus's buses are
+//! mono (the middle of each note); both spread their output across the two
+//! sides. The delay's bus is stereo.
 //!
 //! The effects are part of every engine: their memory is allocated with it
-//! (about 1.5 MB at 48 kHz, in proportion to the sample rate: two seconds
-//! of stereo delay, half a second of stereo predelay, the reverb's and the
+//! (about 1.4 MB at 48 kHz, in proportion to the sample rate: two seconds
+//! of stereo delay, half a second of predelay, the reverb's and the
 //! chorus's lines, each rounded up to a power of two, and 26 KB of working
 //! buffers). They cost nothing until a note sends to them, and
 //! stop again once their tails have died away (below −120 dB). Their
@@ -55,6 +57,13 @@ use reverb::Reverb;
 /// The input of an effect nothing sent to this block.
 static SILENCE: [[f32; MAX_BLOCK_FRAMES]; 2] = [[0.0; MAX_BLOCK_FRAMES]; 2];
 
+/// The delay's bus, the one stereo bus (the reverb's, 0, and the chorus's,
+/// 1, are mono).
+const DELAY: usize = 2;
+
+// A block's sends are one pass over the ramp of frame numbers.
+const _: () = assert!(MAX_BLOCK_FRAMES <= CHUNK_FRAMES);
+
 /// Below this peak an effect's output counts as silence (−120 dB).
 const SILENT: f32 = 1e-6;
 
@@ -65,7 +74,8 @@ pub(crate) struct Effects {
     chorus: Chorus,
     delay: Delay,
     scratch: Box<Scratch>,
-    /// Send buses, left and right, per effect (reverb, chorus, delay).
+    /// Send buses, left and right, per effect (reverb, chorus, delay); the
+    /// reverb's and the chorus's are mono and use their left only.
     buses: [[[f32; MAX_BLOCK_FRAMES]; 2]; 3],
     /// Which buses received something this block.
     fed: [bool; 3],
@@ -150,8 +160,10 @@ impl Effects {
 
     /// Adds a voice's block to the send buses: `left`/`right` (the same
     /// slice for a mono mix) times each send level, the level moving in a
-    /// line from `from` to `to` over the block. Non-finite samples are
-    /// dropped here, before any feedback loop sees them.
+    /// line from `from` to `to` over the block. The reverb's and the
+    /// chorus's buses are mono and take the middle, `(left + right) / 2`;
+    /// the delay's is stereo. Non-finite samples are dropped here, before
+    /// any feedback loop sees them.
     pub(crate) fn send(&mut self, left: &[f32], right: &[f32], from: [f32; 3], to: [f32; 3]) {
         #[cfg(target_arch = "x86_64")]
         if crate::dsp::filter::has_avx2_fma() {
@@ -162,48 +174,43 @@ impl Effects {
         self.send_body(left, right, from, to);
     }
 
-    /// What [`send`](Self::send) does, inlined into each build.
+    /// What [`send`](Self::send) does, inlined into each build: one pass
+    /// over the voice's block for all the buses it sends to.
     #[inline(always)]
     fn send_body(&mut self, left: &[f32], right: &[f32], from: [f32; 3], to: [f32; 3]) {
-        let frames = left.len().min(right.len());
-        for bus in 0..3 {
-            if from[bus] == 0.0 && to[bus] == 0.0 {
-                continue;
-            }
-            // The block's first send to a bus overwrites it (no bus is
-            // cleared between blocks), the others add to it.
-            let first = !self.fed[bus];
-            self.fed[bus] = true;
-            let step = (to[bus] - from[bus]) / frames as f32;
-            let [bus_left, bus_right] = &mut self.buses[bus];
-            let pieces = left[..frames]
-                .chunks(CHUNK_FRAMES)
-                .zip(right[..frames].chunks(CHUNK_FRAMES))
-                .zip(
-                    bus_left
-                        .chunks_mut(CHUNK_FRAMES)
-                        .zip(bus_right.chunks_mut(CHUNK_FRAMES)),
-                );
-            for (piece, ((left, right), (bus_left, bus_right))) in pieces.enumerate() {
-                let start = from[bus] + step * (piece * CHUNK_FRAMES) as f32;
-                let frames = left
-                    .iter()
-                    .zip(right)
-                    .zip(bus_left.iter_mut().zip(bus_right));
-                if first {
-                    for (((x, y), (bus_x, bus_y)), t) in frames.zip(&RAMP) {
-                        let level = start + step * t;
-                        *bus_x = finite(*x) * level;
-                        *bus_y = finite(*y) * level;
-                    }
-                } else {
-                    for (((x, y), (bus_x, bus_y)), t) in frames.zip(&RAMP) {
-                        let level = start + step * t;
-                        *bus_x += finite(*x) * level;
-                        *bus_y += finite(*y) * level;
-                    }
+        let frames = left.len().min(right.len()).min(MAX_BLOCK_FRAMES);
+        let sends: [bool; 3] = std::array::from_fn(|bus| from[bus] != 0.0 || to[bus] != 0.0);
+        for (bus, sends) in sends.into_iter().enumerate() {
+            // The block's first send to a bus clears it (no bus is
+            // cleared between blocks).
+            if sends && !self.fed[bus] {
+                self.fed[bus] = true;
+                let [bus_left, bus_right] = &mut self.buses[bus];
+                bus_left[..frames].fill(0.0);
+                if bus == DELAY {
+                    bus_right[..frames].fill(0.0);
                 }
             }
+        }
+        let steps: [f32; 3] = std::array::from_fn(|bus| (to[bus] - from[bus]) / frames as f32);
+        let levels = Levels { from, steps };
+        let [[reverb, _], [chorus, _], [delay_left, delay_right]] = &mut self.buses;
+        let buses = (
+            &mut reverb[..frames],
+            &mut chorus[..frames],
+            &mut delay_left[..frames],
+            &mut delay_right[..frames],
+        );
+        let block = (&left[..frames], &right[..frames]);
+        match sends {
+            [true, true, true] => add_sends::<true, true, true>(block, buses, levels),
+            [true, true, false] => add_sends::<true, true, false>(block, buses, levels),
+            [true, false, true] => add_sends::<true, false, true>(block, buses, levels),
+            [true, false, false] => add_sends::<true, false, false>(block, buses, levels),
+            [false, true, true] => add_sends::<false, true, true>(block, buses, levels),
+            [false, true, false] => add_sends::<false, true, false>(block, buses, levels),
+            [false, false, true] => add_sends::<false, false, true>(block, buses, levels),
+            [false, false, false] => {}
         }
     }
 
@@ -234,6 +241,8 @@ impl Effects {
                 true => &self.buses[fx],
                 false => &SILENCE,
             };
+            // The reverb's and the chorus's buses are mono, in their left.
+            let bus_right = if fx == DELAY { bus_right } else { bus_left };
             let scratch = &mut *self.scratch;
             let io = Io {
                 in_left: &bus_left[..frames],
@@ -276,6 +285,56 @@ unsafe fn send_avx2(
     to: [f32; 3],
 ) {
     effects.send_body(left, right, from, to);
+}
+
+/// Each bus's send level at a block's first frame and its step per frame.
+#[derive(Clone, Copy)]
+struct Levels {
+    from: [f32; 3],
+    steps: [f32; 3],
+}
+
+/// The buses a voice's block goes to: the reverb's (mono), the chorus's
+/// (mono) and the delay's (left, right).
+type SendBuses<'a> = (&'a mut [f32], &'a mut [f32], &'a mut [f32], &'a mut [f32]);
+
+/// Adds `left`/`right` at their send levels to the buses chosen by
+/// `REVERB`, `CHORUS` and `DELAY`, in one pass (each choice its own build,
+/// so the loop carries only the buses it feeds).
+#[inline(always)]
+fn add_sends<const REVERB: bool, const CHORUS: bool, const DELAY: bool>(
+    (left, right): (&[f32], &[f32]),
+    (reverb, chorus, delay_left, delay_right): SendBuses<'_>,
+    Levels { from, steps }: Levels,
+) {
+    let frames = left
+        .len()
+        .min(right.len())
+        .min(reverb.len())
+        .min(chorus.len())
+        .min(delay_left.len())
+        .min(delay_right.len())
+        .min(CHUNK_FRAMES);
+    let (left, right) = (&left[..frames], &right[..frames]);
+    let (reverb, chorus) = (&mut reverb[..frames], &mut chorus[..frames]);
+    let (delay_left, delay_right) = (&mut delay_left[..frames], &mut delay_right[..frames]);
+    let ramp = &RAMP[..frames];
+    for j in 0..frames {
+        let (x, y) = (finite(left[j]), finite(right[j]));
+        let middle = 0.5 * (x + y);
+        let level = |bus: usize| from[bus] + steps[bus] * ramp[j];
+        if REVERB {
+            reverb[j] += middle * level(0);
+        }
+        if CHORUS {
+            chorus[j] += middle * level(1);
+        }
+        if DELAY {
+            let level = level(2);
+            delay_left[j] += x * level;
+            delay_right[j] += y * level;
+        }
+    }
 }
 
 /// `x`, or 0 for NaN and infinities; huge values are held to ±16.

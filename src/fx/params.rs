@@ -85,7 +85,10 @@ impl Default for DelayParams {
 pub const MAX_DELAY_SECS: f32 = 2.0;
 
 /// How much of a note (or a group) goes to each effect, `0..=1` each
-/// (clamped). The dry sound is unchanged; the effects add to it.
+/// (clamped). The dry sound is unchanged; the effects add to it. The reverb
+/// and the chorus take the middle of a note, `(left + right) / 2` (as
+/// FluidSynth's and Freeverb's do), and spread it across both sides
+/// themselves; the delay takes left and right apart.
 ///
 /// ```
 /// use polyphonica::fx::Sends;

@@ -1,7 +1,8 @@
 //! `Reverb`: a stereo feedback delay network (eight lines, a Householder
 //! matrix turned slowly by two rotations, a damping filter and an exact
-//! RT60 gain in each line), fed through a predelay and two allpass
-//! diffusers per channel.
+//! RT60 gain in each line), fed in mono (its send bus holds the middle of
+//! what the notes send) through a predelay and two allpass diffusers. The
+//! two outputs read the lines with orthogonal signs, so they decorrelate.
 
 use super::chunked::{Chunked, Io, Scratch};
 use super::delay_line::{feedback_chunk, peak, DelayLine, CHUNK_FRAMES, LANES, RAMP};
@@ -29,8 +30,8 @@ const TURN_HZ: [f32; 2] = [0.53, 0.89];
 /// predelay to a new time, in frames per frame.
 const MAX_LENGTH_GLIDE: f32 = 0.25;
 const MAX_PREDELAY_GLIDE: f32 = 0.5;
-/// Allpass diffusers on each input channel: delays (seconds) and gain.
-const DIFFUSER_SECS: [[f32; 2]; 2] = [[0.0047, 0.0031], [0.0053, 0.0029]];
+/// The allpass diffusers on the input: delays (seconds) and gain.
+const DIFFUSER_SECS: [f32; 2] = [0.0047, 0.0031];
 const DIFFUSER_GAIN: f32 = 0.6;
 /// The damping filter's second tap at damping 1 (a two-tap lowpass in
 /// each line, unity at DC: at 0.5 it has a zero at Nyquist).
@@ -100,7 +101,7 @@ fn allpasses(
 fn network(
     frames: usize,
     raw: &[&[f32]; LINES],
-    [in_left, in_right]: &[[f32; CHUNK_FRAMES]; 2],
+    input: &[f32; CHUNK_FRAMES],
     (now, before, turns): (&[f32; LINES], &[f32; LINES], &[Turn; 2]),
     written: &mut [&mut [f32]; LINES],
     (left, right): (
@@ -136,8 +137,7 @@ fn network(
         w5,
         w6,
         w7,
-        &in_left[..frames],
-        &in_right[..frames],
+        &input[..frames],
         &mut left[..frames],
         &mut right[..frames],
         &mut mix_left[..frames],
@@ -169,8 +169,7 @@ fn network_frames(
     w5: &mut [f32],
     w6: &mut [f32],
     w7: &mut [f32],
-    in_left: &[f32],
-    in_right: &[f32],
+    input: &[f32],
     left: &mut [f32],
     right: &mut [f32],
     mix_left: &mut [f32],
@@ -179,7 +178,7 @@ fn network_frames(
     before: [f32; LINES],
     turns: [Turn; 2],
 ) {
-    let frames = in_left.len();
+    let frames = input.len();
     let ramp = &RAMP[..frames];
     let (r0, r1, r2, r3) = (
         &r0[..=frames],
@@ -205,7 +204,6 @@ fn network_frames(
         &mut w6[..frames],
         &mut w7[..frames],
     );
-    let in_right = &in_right[..frames];
     let (left, right) = (&mut left[..frames], &mut right[..frames]);
     let (mix_left, mix_right) = (&mut mix_left[..frames], &mut mix_right[..frames]);
     for j in 0..frames {
@@ -228,15 +226,15 @@ fn network_frames(
         mix_left[j] += l;
         mix_right[j] += r;
         let reflect = (2.0 / LINES as f32) * sum;
-        let (il, ir) = (in_left[j] - reflect, in_right[j] - reflect);
-        w0[j] = y0 + il;
-        w1[j] = y1 + ir;
-        w2[j] = y2 + il;
-        w3[j] = y3 + ir;
-        w4[j] = y4 + il;
-        w5[j] = y5 + ir;
-        w6[j] = y6 + il;
-        w7[j] = y7 + ir;
+        let x = input[j] - reflect;
+        w0[j] = y0 + x;
+        w1[j] = y1 + x;
+        w2[j] = y2 + x;
+        w3[j] = y3 + x;
+        w4[j] = y4 + x;
+        w5[j] = y5 + x;
+        w6[j] = y6 + x;
+        w7[j] = y7 + x;
     }
 }
 
@@ -329,11 +327,11 @@ fn diffuse_pair(
 pub(crate) struct Reverb {
     sample_rate: f32,
     params: ReverbParams,
-    predelay: [DelayLine; 2],
+    predelay: DelayLine,
     /// Predelay in frames, now and where it glides to.
     predelay_frames: f32,
     predelay_target: f32,
-    diffusers: [[Allpass; 2]; 2],
+    diffusers: [Allpass; 2],
     lines: [DelayLine; LINES],
     /// Line lengths in frames, now and where they glide to.
     lengths: [f32; LINES],
@@ -356,12 +354,10 @@ impl Reverb {
         let mut reverb = Reverb {
             sample_rate,
             params: ReverbParams::default(),
-            predelay: std::array::from_fn(|_| DelayLine::new(frames(MAX_PREDELAY_SECS))),
+            predelay: DelayLine::new(frames(MAX_PREDELAY_SECS)),
             predelay_frames: 0.0,
             predelay_target: 0.0,
-            diffusers: std::array::from_fn(|c| {
-                std::array::from_fn(|k| Allpass::new(frames(DIFFUSER_SECS[c][k])))
-            }),
+            diffusers: DIFFUSER_SECS.map(|secs| Allpass::new(frames(secs))),
             lines: std::array::from_fn(|i| DelayLine::new(frames(LINE_SECS[i]) + 4)),
             lengths: [0.0; LINES],
             length_targets: [0.0; LINES],
@@ -413,8 +409,10 @@ impl Reverb {
     /// Each line's gain for its current length: -60 dB after `decay_secs`
     /// of round trips.
     fn update_gains(&mut self) {
-        // The calibration reaches its full value at a damping of 0.05.
-        let damped = (20.0 * self.params.damping).min(1.0);
+        // The calibration reaches its full value at a damping of 0.05 and a
+        // decay of 1 s (a shorter tail has fewer passes to lose its highs
+        // in: at 0.5 s it measures 6 % short, not 11 %).
+        let damped = (20.0 * self.params.damping).min(1.0) * self.params.decay_secs.min(1.0);
         let calibration = 1.0 + (DAMPED_DECAY_CALIBRATION - 1.0) * damped;
         let frames_for_60_db = self.params.decay_secs * calibration * self.sample_rate;
         for (gain, length) in self.gains.iter_mut().zip(self.lengths) {
@@ -423,29 +421,27 @@ impl Reverb {
     }
 
     /// A chunk of input through the predelay (gliding if it changed) and
-    /// the diffusers, per channel, into `scratch.input`.
+    /// the diffusers, into `scratch.input[0]`.
     #[inline(always)]
-    fn diffuse(&mut self, left: &[f32], right: &[f32], scratch: &mut Scratch) {
-        let n = left.len().min(CHUNK_FRAMES);
+    fn diffuse(&mut self, input: &[f32], scratch: &mut Scratch) {
+        let n = input.len().min(CHUNK_FRAMES);
         let start = self.predelay_frames;
         let glide = MAX_PREDELAY_GLIDE * n as f32;
         let end = start + (self.predelay_target - start).clamp(-glide, glide);
         self.predelay_frames = end;
         let slope = (end - start) / n as f32;
-        for (c, x) in [left, right].into_iter().enumerate() {
-            let predelay = &mut self.predelay[c];
-            predelay.write(&x[..n]);
-            // Settled on whole frames, the predelay is read in place.
-            let delayed: &[f32] = match predelay.whole_delay(start, slope) {
-                Some(whole) => predelay.run(n - 1 + whole, n),
-                None => {
-                    predelay.read_sweep(n - 1, start, slope, n, &mut scratch.output[c]);
-                    &scratch.output[c][..n]
-                }
-            };
-            let out = &mut scratch.input[c][..n];
-            diffuse_pair(&mut self.diffusers[c], delayed, out, &mut scratch.written);
-        }
+        let predelay = &mut self.predelay;
+        predelay.write(&input[..n]);
+        // Settled on whole frames, the predelay is read in place.
+        let delayed: &[f32] = match predelay.whole_delay(start, slope) {
+            Some(whole) => predelay.run(n - 1 + whole, n),
+            None => {
+                predelay.read_sweep(n - 1, start, slope, n, &mut scratch.output[0]);
+                &scratch.output[0][..n]
+            }
+        };
+        let out = &mut scratch.input[0][..n];
+        diffuse_pair(&mut self.diffusers, delayed, out, &mut scratch.written);
     }
 }
 
@@ -466,13 +462,14 @@ impl Chunked for Reverb {
     #[inline(always)]
     fn process_chunk(&mut self, io: Io<'_>, scratch: &mut Scratch) -> f32 {
         let n = io.frames().min(CHUNK_FRAMES);
+        // The bus is mono, in its left.
         let Io {
-            in_left,
-            in_right,
+            in_left: input,
             out_left,
             out_right,
+            ..
         } = io;
-        self.diffuse(&in_left[..n], &in_right[..n], scratch);
+        self.diffuse(&input[..n], scratch);
         // Read every line: at whole frames in place, or gliding while the
         // room size changes (linear interpolation). Each run comes after
         // the line's last sample of the chunk before (the damping filter's
@@ -543,7 +540,7 @@ impl Chunked for Reverb {
         network(
             n,
             &raw,
-            &scratch.input,
+            &scratch.input[0],
             (&now, &before, &turns),
             &mut written,
             (left, right),
@@ -562,10 +559,10 @@ impl Chunked for Reverb {
 
     /// Silences the tail.
     fn clear(&mut self) {
-        for line in self.lines.iter_mut().chain(self.predelay.iter_mut()) {
+        for line in self.lines.iter_mut().chain([&mut self.predelay]) {
             line.clear();
         }
-        for d in self.diffusers.iter_mut().flatten() {
+        for d in &mut self.diffusers {
             d.line.clear();
         }
         self.last_raw = [0.0; LINES];
