@@ -108,11 +108,3 @@ pub(crate) fn run_in_chunks<E: Chunked>(
     }
     peak
 }
-
-/// `out += x`.
-#[inline(always)]
-pub(crate) fn add(out: &mut [f32], x: &[f32]) {
-    for (o, x) in out.iter_mut().zip(x) {
-        *o += x;
-    }
-}

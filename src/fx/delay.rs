@@ -1,8 +1,8 @@
 //! `Delay`: echoes at a time, each `feedback` times the one before, in
 //! place or alternating between the channels (ping-pong).
 
-use super::chunked::{add, Chunked, Io, Scratch};
-use super::delay_line::{feedback_chunk, peak, DelayLine, CHUNK_FRAMES};
+use super::chunked::{Chunked, Io, Scratch};
+use super::delay_line::{feedback_chunk, DelayLine, CHUNK_FRAMES};
 use super::params::{finite_clamp, DelayParams, MAX_DELAY_SECS};
 
 /// The fastest the delay time moves while it glides, in frames per frame.
@@ -165,10 +165,10 @@ impl Chunked for Delay {
     }
 }
 
-/// One chunk's echoes (`echoes`, as read) added to the outputs, and what
-/// goes back into the lines (`written`): the input plus `feedback` times
-/// each echo, or, ping-pong, everything entering on the left and each
-/// echo crossing over. Returns the echoes' peak.
+/// One chunk's echoes (`left`, `right`, as read) added to the outputs, and
+/// what goes back into the lines (`written`): the input plus `feedback`
+/// times each echo, or, ping-pong, everything entering on the left and
+/// each echo crossing over. One pass; returns the echoes' peak.
 #[inline(always)]
 fn echo(
     (in_left, in_right): (&[f32], &[f32]),
@@ -178,38 +178,77 @@ fn echo(
     feedback: f32,
     ping_pong: bool,
 ) -> f32 {
-    if ping_pong {
-        feed_mid(written_left, in_left, in_right, right, feedback);
-        scale(written_right, left, feedback);
+    let frames = [in_left.len(), in_right.len(), left.len(), right.len()]
+        .into_iter()
+        .chain([written_left.len(), written_right.len()])
+        .chain([out_left.len(), out_right.len()])
+        .fold(CHUNK_FRAMES, usize::min);
+    let (in_left, in_right) = (&in_left[..frames], &in_right[..frames]);
+    let (left, right) = (&left[..frames], &right[..frames]);
+    let (written_left, written_right) = (&mut written_left[..frames], &mut written_right[..frames]);
+    let (out_left, out_right) = (&mut out_left[..frames], &mut out_right[..frames]);
+    let peak_bits = if ping_pong {
+        echo_frames::<true>(
+            (in_left, in_right),
+            (left, right),
+            (written_left, written_right),
+            (out_left, out_right),
+            feedback,
+        )
     } else {
-        feed(written_left, in_left, left, feedback);
-        feed(written_right, in_right, right, feedback);
-    }
-    add(out_left, left);
-    add(out_right, right);
-    peak(left).max(peak(right))
+        echo_frames::<false>(
+            (in_left, in_right),
+            (left, right),
+            (written_left, written_right),
+            (out_left, out_right),
+            feedback,
+        )
+    };
+    peak_of_bits(peak_bits)
 }
 
-/// `written = input + feedback · echo`.
+/// What [`echo`] does frame by frame, over slices of one length; returns
+/// the echoes' largest [`magnitude_bits`].
 #[inline(always)]
-fn feed(written: &mut [f32], input: &[f32], echo: &[f32], feedback: f32) {
-    for ((w, x), e) in written.iter_mut().zip(input).zip(echo) {
-        *w = x + feedback * e;
+fn echo_frames<const PING_PONG: bool>(
+    (in_left, in_right): (&[f32], &[f32]),
+    (left, right): (&[f32], &[f32]),
+    (written_left, written_right): (&mut [f32], &mut [f32]),
+    (out_left, out_right): (&mut [f32], &mut [f32]),
+    feedback: f32,
+) -> u32 {
+    let mut largest = 0u32;
+    for j in 0..written_left.len() {
+        let (l, r) = (left[j], right[j]);
+        let (x, y) = (in_left[j], in_right[j]);
+        if PING_PONG {
+            written_left[j] = 0.5 * (x + y) + feedback * r;
+            written_right[j] = feedback * l;
+        } else {
+            written_left[j] = x + feedback * l;
+            written_right[j] = y + feedback * r;
+        }
+        out_left[j] += l;
+        out_right[j] += r;
+        largest = largest.max(magnitude_bits(l)).max(magnitude_bits(r));
     }
+    largest
 }
 
-/// `written = (left + right) / 2 + feedback · echo`.
+/// `x`'s bits with the sign cleared: they order like its magnitude, and
+/// every NaN and infinity lies above the largest finite value, so a peak is
+/// one integer maximum per sample (which vectorises).
 #[inline(always)]
-fn feed_mid(written: &mut [f32], left: &[f32], right: &[f32], echo: &[f32], feedback: f32) {
-    for (((w, l), r), e) in written.iter_mut().zip(left).zip(right).zip(echo) {
-        *w = 0.5 * (l + r) + feedback * e;
-    }
+fn magnitude_bits(x: f32) -> u32 {
+    x.to_bits() & 0x7fff_ffff
 }
 
-/// `written = feedback · echo`.
+/// The peak whose [`magnitude_bits`] are `bits`: infinity for NaN too.
 #[inline(always)]
-fn scale(written: &mut [f32], echo: &[f32], feedback: f32) {
-    for (w, e) in written.iter_mut().zip(echo) {
-        *w = feedback * e;
+fn peak_of_bits(bits: u32) -> f32 {
+    if bits >= f32::INFINITY.to_bits() {
+        f32::INFINITY
+    } else {
+        f32::from_bits(bits)
     }
 }

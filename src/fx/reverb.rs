@@ -252,17 +252,29 @@ struct Turn {
 }
 
 impl Turn {
-    /// The rotation over `frames` frames from `phase` to `phase + advance`
-    /// (in turns).
-    fn across(phase: f32, advance: f32, frames: usize) -> Self {
-        let (start, end) = (phase * TAU, (phase + advance) * TAU);
+    /// The rotation over `frames` frames from the angle whose cosine and
+    /// sine are `at`, by `radians_per_frame`; also returns the angle it
+    /// ends at (its cosine and sine). The step is a product of rotations,
+    /// not a `sin`/`cos` of the angle: the angle of a chunk (at most 0.2
+    /// radians) is well within a few terms of their series, and the end is
+    /// brought back onto the circle.
+    fn across(at: (f32, f32), radians_per_frame: f32, frames: usize) -> (Self, (f32, f32)) {
         let frames = frames.max(1) as f32;
-        Turn {
-            cos: start.cos(),
-            cos_step: (end.cos() - start.cos()) / frames,
-            sin: start.sin(),
-            sin_step: (end.sin() - start.sin()) / frames,
-        }
+        let a = radians_per_frame * frames;
+        let a2 = a * a;
+        let cos_a = 1.0 - a2 / 2.0 * (1.0 - a2 / 12.0 * (1.0 - a2 / 30.0));
+        let sin_a = a * (1.0 - a2 / 6.0 * (1.0 - a2 / 20.0));
+        let (cos, sin) = at;
+        let (end_cos, end_sin) = (cos * cos_a - sin * sin_a, sin * cos_a + cos * sin_a);
+        let norm = (end_cos * end_cos + end_sin * end_sin).sqrt();
+        let end = (end_cos / norm, end_sin / norm);
+        let turn = Turn {
+            cos,
+            cos_step: (end.0 - cos) / frames,
+            sin,
+            sin_step: (end.1 - sin) / frames,
+        };
+        (turn, end)
     }
 
     /// `(a, b)` rotated at frame `t` of the chunk.
@@ -341,8 +353,9 @@ pub(crate) struct Reverb {
     damping_coefficient: f32,
     /// Each line's last output, for the damping filter.
     last_raw: [f32; LINES],
-    /// Each rotation's angle (in turns, `0..1`) and its step per frame.
-    turn_phase: [f32; 2],
+    /// Each rotation's angle now (its cosine and sine) and its step per
+    /// frame, in radians.
+    turn_at: [(f32, f32); 2],
     turn_step: [f32; 2],
 }
 
@@ -364,8 +377,8 @@ impl Reverb {
             gains: [0.0; LINES],
             damping_coefficient: 0.0,
             last_raw: [0.0; LINES],
-            turn_phase: [0.0, 0.5],
-            turn_step: TURN_HZ.map(|hz| hz / sample_rate),
+            turn_at: [(1.0, 0.0), (-1.0, 0.0)],
+            turn_step: TURN_HZ.map(|hz| TAU * hz / sample_rate),
         };
         reverb.set(ReverbParams::default());
         reverb.settle();
@@ -527,10 +540,8 @@ impl Chunked for Reverb {
         // Damping (a two-tap lowpass) and the RT60 gain in one pair of
         // taps per line.
         let turns: [Turn; 2] = std::array::from_fn(|p| {
-            let advance = self.turn_step[p] * n as f32;
-            let turn = Turn::across(self.turn_phase[p], advance, n);
-            let phase = self.turn_phase[p] + advance;
-            self.turn_phase[p] = phase - phase.floor();
+            let (turn, end) = Turn::across(self.turn_at[p], self.turn_step[p], n);
+            self.turn_at[p] = end;
             turn
         });
         let b = self.damping_coefficient;
@@ -566,5 +577,42 @@ impl Chunked for Reverb {
             d.line.clear();
         }
         self.last_raw = [0.0; LINES];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_turn_follows_its_angle_chunk_after_chunk_and_stays_on_the_circle() {
+        let step = TAU * 0.89 / 48_000.0;
+        let mut at = (1.0f32, 0.0f32);
+        let mut frames_done = 0usize;
+        // Chunks of every length a block splits into, for a minute.
+        for chunk in (1..=256).cycle().take(22_000) {
+            let (turn, end) = Turn::across(at, step, chunk);
+            // Halfway, the line between the ends is a hair inside the
+            // circle, and it meets the end at the chunk's last frame.
+            let (c, s) = (
+                turn.cos + chunk as f32 / 2.0 * turn.cos_step,
+                turn.sin + chunk as f32 / 2.0 * turn.sin_step,
+            );
+            let gain = (c * c + s * s).sqrt();
+            assert!(gain <= 1.0 + 1e-6 && gain > 1.0 - 2e-4, "gain {gain}");
+            let last = (
+                turn.cos + chunk as f32 * turn.cos_step,
+                turn.sin + chunk as f32 * turn.sin_step,
+            );
+            assert!((last.0 - end.0).abs() < 1e-5 && (last.1 - end.1).abs() < 1e-5);
+            at = end;
+            frames_done += chunk;
+        }
+        let angle = f64::from(step) * frames_done as f64;
+        let (cos, sin) = (angle.cos() as f32, angle.sin() as f32);
+        assert!(
+            (at.0 - cos).abs() < 1e-3 && (at.1 - sin).abs() < 1e-3,
+            "after {frames_done} frames: {at:?} against ({cos}, {sin})"
+        );
     }
 }
