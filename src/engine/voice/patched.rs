@@ -240,7 +240,15 @@ impl Voice {
         // filter batch turns them into frames of lanes before it runs.
         let [left, right, ..] = split_two(&mut scratch.lanes, lane);
         let (left, right) = (&mut left[..frames], &mut right[..frames]);
-        left.fill(0.0);
+        // A sample alone at full level in one lane (a SoundFont zone)
+        // plays straight into its lane, which it fills: no clearing, no
+        // copy.
+        let alone = !stereo_lanes
+            && matches!(patch.sources.as_slice(),
+                [only] if matches!(only.waveform, Waveform::Sample(_)) && only.level == 1.0);
+        if !alone {
+            left.fill(0.0);
+        }
         if stereo_lanes {
             right.fill(0.0);
         }
@@ -274,42 +282,37 @@ impl Voice {
                     }
                 }
                 Kind::Sample => {
-                    let mut done = 0;
-                    let tmp = &mut scratch.tmp[..frames];
+                    let hz_of = |s: usize| {
+                        f64::from(frequency_hz)
+                            * f64::from((pitch[s] + source.detune_cents / 100.0) / 12.0).exp2()
+                    };
+                    let step_frames = if pitch_moves { CONTROL_FRAMES } else { frames };
                     let tmp_right = &mut scratch.tmp_right[..frames];
                     let mut two = false;
-                    while done < frames {
-                        let s = done / CONTROL_FRAMES;
-                        let n = if pitch_moves {
-                            CONTROL_FRAMES.min(frames - done)
-                        } else {
-                            frames - done
-                        };
-                        let hz = f64::from(frequency_hz)
-                            * f64::from((pitch[s] + source.detune_cents / 100.0) / 12.0).exp2();
-                        let written = render_sample(
+                    let mut play = |out: &mut [f32], out_right: &mut [f32]| {
+                        let sound = (sample.as_ref(), held, sr, stereo_lanes);
+                        play_sample(
                             playhead,
-                            sample.as_ref(),
-                            held,
-                            hz,
-                            sr,
-                            stereo_lanes,
-                            (&mut tmp[done..done + n], &mut tmp_right[done..done + n]),
+                            sound,
+                            hz_of,
+                            step_frames,
+                            (out, out_right),
                             &mut two,
-                        );
-                        if written < n {
-                            tmp[done + written..].fill(0.0);
-                            tmp_right[done + written..].fill(0.0);
-                            if patch.sources.len() == 1 {
-                                played = done + written;
-                            }
-                            break;
+                        )
+                    };
+                    let ended_at = if alone {
+                        play(&mut *dest.0, tmp_right)
+                    } else {
+                        let tmp = &mut scratch.tmp[..frames];
+                        let ended_at = play(&mut *tmp, &mut *tmp_right);
+                        dest.add(0, tmp, source.level);
+                        if stereo_lanes {
+                            dest.add(1, if two { &*tmp_right } else { &*tmp }, source.level);
                         }
-                        done += n;
-                    }
-                    dest.add(0, tmp, source.level);
-                    if stereo_lanes {
-                        dest.add(1, if two { &*tmp_right } else { &*tmp }, source.level);
+                        ended_at
+                    };
+                    if let (Some(at), 1) = (ended_at, patch.sources.len()) {
+                        played = at;
                     }
                 }
                 Kind::Table(_) | Kind::Pulse(_) => {
@@ -513,4 +516,41 @@ impl Voice {
         }
         alive < frames
     }
+}
+
+/// Plays a sample source into `out` (and `out_right`, for a stereo lane of
+/// a stereo sample) in steps of `step_frames` (a control segment each when
+/// the pitch moves), each at the pitch of its segment (`hz_of`). What the
+/// sample no longer reaches is silence; returns the frame where it ended,
+/// if it did.
+fn play_sample(
+    playhead: &mut crate::sample::SamplePlayhead,
+    (sample, held, sample_rate, stereo): (Option<&crate::SampleData>, bool, f32, bool),
+    hz_of: impl Fn(usize) -> f64,
+    step_frames: usize,
+    (out, out_right): (&mut [f32], &mut [f32]),
+    two_channels: &mut bool,
+) -> Option<usize> {
+    let frames = out.len().min(out_right.len());
+    let mut done = 0;
+    while done < frames {
+        let n = step_frames.max(1).min(frames - done);
+        let written = render_sample(
+            playhead,
+            sample,
+            held,
+            hz_of(done / CONTROL_FRAMES),
+            sample_rate,
+            stereo,
+            (&mut out[done..done + n], &mut out_right[done..done + n]),
+            two_channels,
+        );
+        if written < n {
+            out[done + written..frames].fill(0.0);
+            out_right[done + written..frames].fill(0.0);
+            return Some(done + written);
+        }
+        done += n;
+    }
+    None
 }
