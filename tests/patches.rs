@@ -266,9 +266,9 @@ fn the_mod_wheel_reaches_the_channels_voices_at_its_frame() {
             audio.process_buffer(chunk);
         }
         let before = peak(&out[900..1000]);
-        // Channel 3's note goes silent within a control segment (32 frames); channel
+        // Channel 3's note goes silent within a control segment (64 frames); channel
         // 4's plays on alone.
-        let after = peak(&out[1032..3000]);
+        let after = peak(&out[1064..3000]);
         println!("block {block}: peak before {before:.3}, after {after:.3}");
         let alone = peak(&out[3000..]);
         assert!(before > 1.5 * alone, "{before}");

@@ -105,7 +105,7 @@ fn musescores_sf3_single_notes_sound_like_fluidsynth() {
     // 6.2-8.4 dB in its worst window (its filter, resonant at 8 dB, sweeps
     // down through the harmonics, and FluidSynth moves the cutoff in steps
     // of 64 frames, smoothed over up to 5 x 64 by the resonance, where we
-    // glide it every 32).
+    // glide it linearly across each 64).
     single_notes_sound_like_fluidsynth(
         MUSESCORE_SF3,
         Limits {
