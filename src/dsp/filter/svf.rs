@@ -113,6 +113,44 @@ impl SvfBatch {
             (false, false) => run_body::<Separate, false>(self, frames, g_end, k_end),
         }
     }
+
+    /// Filters the first `W` lanes (one or two: a batch of one or two
+    /// voice channels) in place in their own rows (`rows[l]`: lane `l`'s
+    /// frames), as [`run`](Self::run) would with them in frames.
+    pub(crate) fn run_rows<const W: usize>(
+        &mut self,
+        rows: [&mut [f32]; W],
+        g_end: &Lanes,
+        k_end: &Lanes,
+    ) {
+        let lowpass = self.lowpass;
+        #[cfg(target_arch = "x86_64")]
+        if super::has_avx2_fma() {
+            // SAFETY: the CPU has AVX2 and FMA (checked just above).
+            unsafe { run_rows_avx2(self, rows, g_end, k_end, lowpass) };
+            return;
+        }
+        match lowpass {
+            true => run_rows_body::<Separate, true, W>(self, rows, g_end, k_end),
+            false => run_rows_body::<Separate, false, W>(self, rows, g_end, k_end),
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn run_rows_avx2<const W: usize>(
+    b: &mut SvfBatch,
+    rows: [&mut [f32]; W],
+    g_end: &Lanes,
+    k_end: &Lanes,
+    lowpass: bool,
+) {
+    use super::Fused;
+    match lowpass {
+        true => run_rows_body::<Fused, true, W>(b, rows, g_end, k_end),
+        false => run_rows_body::<Fused, false, W>(b, rows, g_end, k_end),
+    }
 }
 
 fn bounded(x: f32) -> f32 {
@@ -258,31 +296,111 @@ fn run_narrow_body<M: MulAdd, const LOWPASS: bool>(
         for l in 0..NARROW {
             g[l] += g_step[l];
             k[l] += k_step[l];
-            let a1 = 1.0 / M::mul_add(g[l], g[l] + k[l], 1.0);
-            let a2 = g[l] * a1;
-            let two_a2 = a2 + a2;
-            let two_a3 = g[l] * two_a2;
-            let c11 = M::mul_add(2.0, a1, -1.0);
-            let c22 = 1.0 - two_a3;
-            let next1 = M::mul_add(c11, ic1[l], M::mul_add(-two_a2, ic2[l], two_a2 * x[l]));
-            let next2 = M::mul_add(two_a2, ic1[l], M::mul_add(c22, ic2[l], two_a3 * x[l]));
-            x[l] = if LOWPASS {
-                0.5 * (ic2[l] + next2)
-            } else {
-                M::mul_add(
-                    wl[l],
-                    ic2[l] + next2,
-                    M::mul_add(wb[l] * k[l], ic1[l] + next1, wx[l] * x[l]),
-                )
-            };
-            ic1[l] = next1;
-            ic2[l] = next2;
+            let weights = (wl[l], wb[l], wx[l]);
+            let (next, y) = moving_frame::<M, LOWPASS>(g[l], k[l], (ic1[l], ic2[l]), x[l], weights);
+            x[l] = y;
+            (ic1[l], ic2[l]) = next;
         }
     }
     b.g[..NARROW].copy_from_slice(&g_end[..NARROW]);
     b.k[..NARROW].copy_from_slice(&k_end[..NARROW]);
     b.ic1[..NARROW].copy_from_slice(&ic1);
     b.ic2[..NARROW].copy_from_slice(&ic2);
+}
+
+/// One frame of a lane whose coefficients move, in the closed form of
+/// [`run_narrow_body`]: from the memory `s` and the input `x` at `g` and
+/// `k`, the memory after the frame and the output (`weights`: half the
+/// output's weights on `v2` and `v1`, and its weight on `x`).
+#[inline(always)]
+fn moving_frame<M: MulAdd, const LOWPASS: bool>(
+    g: f32,
+    k: f32,
+    s: (f32, f32),
+    x: f32,
+    (half_wl, half_wb, wx): (f32, f32, f32),
+) -> ((f32, f32), f32) {
+    let a1 = 1.0 / M::mul_add(g, g + k, 1.0);
+    let a2 = g * a1;
+    let two_a2 = a2 + a2;
+    let two_a3 = g * two_a2;
+    let c11 = M::mul_add(2.0, a1, -1.0);
+    let c22 = 1.0 - two_a3;
+    let next1 = M::mul_add(c11, s.0, M::mul_add(-two_a2, s.1, two_a2 * x));
+    let next2 = M::mul_add(two_a2, s.0, M::mul_add(c22, s.1, two_a3 * x));
+    let next = (next1, next2);
+    (
+        next,
+        output::<M, LOWPASS>(s, next, x, half_wl, half_wb * k, wx),
+    )
+}
+
+/// The first `W` lanes (one or two), each in its own row of frames: what
+/// [`run_narrow_body`] does to them, lane by lane within each frame, with
+/// no turning of rows into frames and back (for a batch that small, the
+/// turning cost more than the filter).
+#[inline(always)]
+fn run_rows_body<M: MulAdd, const LOWPASS: bool, const W: usize>(
+    b: &mut SvfBatch,
+    rows: [&mut [f32]; W],
+    g_end: &Lanes,
+    k_end: &Lanes,
+) {
+    let frames = rows.iter().map(|r| r.len()).min().unwrap_or(0);
+    let mut rows = rows.map(|r| &mut r[..frames]);
+    let weights: [(f32, f32, f32); W] =
+        std::array::from_fn(|l| (0.5 * b.wl[l], 0.5 * b.wb[l], b.wx[l]));
+    let mut s: [(f32, f32); W] = std::array::from_fn(|l| (b.ic1[l], b.ic2[l]));
+    if (0..W).all(|l| steady(b.g[l], g_end[l], b.k[l], k_end[l])) {
+        let g_mid: [f32; NARROW] = std::array::from_fn(|l| 0.5 * (b.g[l] + g_end[l]));
+        let k_mid: [f32; NARROW] = std::array::from_fn(|l| 0.5 * (b.k[l] + k_end[l]));
+        let (one, two) = Steady::<M>::new(&g_mid, &k_mid);
+        let out = |l: usize, s0, s1, x| {
+            let (half_wl, half_wb, wx) = weights[l];
+            output::<M, LOWPASS>(s0, s1, x, half_wl, half_wb * k_mid[l], wx)
+        };
+        let mut j = 0;
+        while j + 1 < frames {
+            for (l, row) in rows.iter_mut().enumerate() {
+                let (x0, x1) = (row[j], row[j + 1]);
+                let s0 = s[l];
+                let s2 = two.advance(l, s0, two.input2(l, x0, x1));
+                let s1 = one.advance(l, s0, one.input(l, x0));
+                row[j] = out(l, s0, s1, x0);
+                row[j + 1] = out(l, s1, s2, x1);
+                s[l] = s2;
+            }
+            j += 2;
+        }
+        if j < frames {
+            for (l, row) in rows.iter_mut().enumerate() {
+                let s1 = one.advance(l, s[l], one.input(l, row[j]));
+                row[j] = out(l, s[l], s1, row[j]);
+                s[l] = s1;
+            }
+        }
+    } else {
+        let n = frames.max(1) as f32;
+        let step: [(f32, f32); W] =
+            std::array::from_fn(|l| ((g_end[l] - b.g[l]) / n, (k_end[l] - b.k[l]) / n));
+        let mut g: [f32; W] = std::array::from_fn(|l| b.g[l]);
+        let mut k: [f32; W] = std::array::from_fn(|l| b.k[l]);
+        for j in 0..frames {
+            for (l, row) in rows.iter_mut().enumerate() {
+                g[l] += step[l].0;
+                k[l] += step[l].1;
+                let (next, y) = moving_frame::<M, LOWPASS>(g[l], k[l], s[l], row[j], weights[l]);
+                row[j] = y;
+                s[l] = next;
+            }
+        }
+    }
+    for (l, (ic1, ic2)) in s.into_iter().enumerate() {
+        b.g[l] = g_end[l];
+        b.k[l] = k_end[l];
+        b.ic1[l] = ic1;
+        b.ic2[l] = ic2;
+    }
 }
 
 /// How far a segment's coefficients may move and still run at their

@@ -35,18 +35,28 @@ fn filter_moving(
     let (c0, r0) = settings(0);
     let mut svf = SvfBatch::default();
     let mut narrow = SvfBatch::default();
+    // One lane in its own row, and two (the second fed the input negated:
+    // the filter and the bound on its memory are odd, so it gives the
+    // output negated).
+    let mut one_row = SvfBatch::default();
+    let mut two_rows = SvfBatch::default();
     let mut ladder = LadderBatch::default();
     match kind {
         Kind::Svf(mode) => {
-            for batch in [&mut svf, &mut narrow] {
+            let load = |batch: &mut SvfBatch, lane| {
                 batch.load(
-                    LANE,
+                    lane,
                     SvfState::default(),
                     mode,
                     prewarp(c0, SR),
                     damping(r0),
-                );
-            }
+                )
+            };
+            load(&mut svf, LANE);
+            load(&mut narrow, LANE);
+            load(&mut one_row, 0);
+            load(&mut two_rows, 0);
+            load(&mut two_rows, 1);
         }
         Kind::Ladder { drive } => ladder.load(
             LANE,
@@ -76,13 +86,27 @@ fn filter_moving(
                 let mut narrow_frames = frames.clone();
                 svf.run(&mut frames, &g, &k, LANES);
                 narrow.run(&mut narrow_frames, &g, &k, NARROW);
-                for (wide, few) in frames.iter().zip(&narrow_frames) {
+                let mut row = chunk.to_vec();
+                let (mut first, mut second) =
+                    (chunk.to_vec(), chunk.iter().map(|x| -x).collect::<Vec<_>>());
+                let (mut g_rows, mut k_rows) = ([0.0; LANES], [0.0; LANES]);
+                g_rows[..2].fill(g[LANE]);
+                k_rows[..2].fill(k[LANE]);
+                one_row.run_rows([&mut row], &g_rows, &k_rows);
+                two_rows.run_rows([&mut first, &mut second], &g_rows, &k_rows);
+                let close = |a: f32, b: f32| (a - b).abs() <= 1e-3 * a.abs().max(1.0);
+                for (j, (wide, few)) in frames.iter().zip(&narrow_frames).enumerate() {
                     let (a, b) = (wide[LANE], few[LANE]);
-                    assert!(
-                        (a - b).abs() <= 1e-3 * a.abs().max(1.0),
-                        "narrow {b} against full {a}"
-                    );
+                    assert!(close(a, b), "narrow {b} against full {a}");
                     assert!(few[NARROW..].iter().all(|&y| y == 0.0));
+                    assert!(close(a, row[j]), "one row {} against full {a}", row[j]);
+                    assert!(close(a, first[j]), "two rows {} against full {a}", first[j]);
+                    assert!(
+                        close(-a, second[j]),
+                        "the second row {} against {}",
+                        second[j],
+                        -a
+                    );
                 }
             }
             Kind::Ladder { .. } => {
@@ -105,6 +129,12 @@ fn filter_moving(
                     svf.load(LANE, st, mode, g[LANE], k[LANE]);
                     let st = narrow.store(LANE);
                     narrow.load(LANE, st, mode, g[LANE], k[LANE]);
+                    for (batch, lanes) in [(&mut one_row, 1), (&mut two_rows, 2)] {
+                        for lane in 0..lanes {
+                            let st = batch.store(lane);
+                            batch.load(lane, st, mode, g[LANE], k[LANE]);
+                        }
+                    }
                 }
                 Kind::Ladder { drive } => {
                     let st = ladder.store(LANE);

@@ -163,19 +163,46 @@ impl EngineCore {
         for lane in batch.lanes..LANES {
             filters.load_idle(lane);
         }
-        // The voices' lanes into frames of lanes, through the filters, and
-        // back.
-        // A few voices' state-variable filters run in one vector of lanes.
-        let width = match filters {
-            Filters::Svf(..) if batch.lanes <= NARROW => NARROW,
-            _ => LANES,
-        };
-        let frame_major = &mut scratch.frame_major;
-        rows_to_frames(&mut scratch.lanes, batch.lanes, width, frame_major, frames);
-        for (s, chunk) in frame_major[..frames].chunks_mut(CONTROL_FRAMES).enumerate() {
-            filters.run(chunk, &scratch.g_points[s], &scratch.k_points[s], width);
+        let points = |s: usize| (&scratch.g_points[s], &scratch.k_points[s]);
+        match (&mut filters, batch.lanes) {
+            // One or two voice channels' state-variable filters run in
+            // their own rows.
+            (Filters::Svf(svf, _), 1) => {
+                for (s, row) in scratch.lanes[0][..frames]
+                    .chunks_mut(CONTROL_FRAMES)
+                    .enumerate()
+                {
+                    let (g, k) = points(s);
+                    svf.run_rows([row], g, k);
+                }
+            }
+            (Filters::Svf(svf, _), 2) => {
+                let [first, second, ..] = &mut scratch.lanes;
+                let pieces = first[..frames]
+                    .chunks_mut(CONTROL_FRAMES)
+                    .zip(second[..frames].chunks_mut(CONTROL_FRAMES));
+                for (s, (a, b)) in pieces.enumerate() {
+                    let (g, k) = points(s);
+                    svf.run_rows([a, b], g, k);
+                }
+            }
+            // The voices' lanes into frames of lanes, through the filters,
+            // and back. A few voices' state-variable filters run in one
+            // vector of lanes.
+            _ => {
+                let width = match filters {
+                    Filters::Svf(..) if batch.lanes <= NARROW => NARROW,
+                    _ => LANES,
+                };
+                let frame_major = &mut scratch.frame_major;
+                rows_to_frames(&mut scratch.lanes, batch.lanes, width, frame_major, frames);
+                for (s, chunk) in frame_major[..frames].chunks_mut(CONTROL_FRAMES).enumerate() {
+                    let (g, k) = points(s);
+                    filters.run(chunk, g, k, width);
+                }
+                frames_to_rows(frame_major, frames, batch.lanes, width, &mut scratch.lanes);
+            }
         }
-        frames_to_rows(frame_major, frames, batch.lanes, width, &mut scratch.lanes);
         let last = segments.saturating_sub(1);
         for &(slot, lane, _) in &batch.members[..batch.count] {
             if let Some(pv) = self.voices[slot].patched_mut() {
