@@ -20,11 +20,12 @@ const LINE_SECS: [f32; LINES] = [
 const MIN_SIZE_SCALE: f32 = 0.35;
 /// Two pairs of lines (0 and 4, 2 and 6) whose outputs turn into each
 /// other on every pass: a rotation by an angle that grows without end, at
-/// these rates (turns a second). The loop's matrix then changes slowly and stays lossless, which
-/// smears the network's resonances so a long tail stays smooth instead of
-/// ringing (a time-varying feedback matrix, where a modulated delay would
-/// also bend the pitch and, interpolated, dull some lines: those that kept
-/// their highs then rang). Measured in `tests/effects.rs`.
+/// these rates (turns a second). The loop's matrix then changes slowly and
+/// stays lossless, which smears the network's resonances so a long tail
+/// stays smooth instead of ringing (a time-varying feedback matrix, where a
+/// modulated delay would also bend the pitch and, interpolated, dull some
+/// lines: those that kept their highs then rang). Measured in
+/// `tests/effects.rs`.
 const TURN_HZ: [f32; 2] = [0.53, 0.89];
 /// The fastest a line's length glides to a new room size, and the
 /// predelay to a new time, in frames per frame.
@@ -404,7 +405,7 @@ impl Reverb {
         self.params = p;
         let scale = MIN_SIZE_SCALE + (1.0 - MIN_SIZE_SCALE) * p.size;
         for (target, secs) in self.length_targets.iter_mut().zip(LINE_SECS) {
-            // Whole frames: the cubic read is then exact, no loss per pass.
+            // Whole frames: a settled line is then read in place, exactly.
             *target = (secs * scale * self.sample_rate).round().max(2.0);
         }
         self.predelay_target = (p.predelay_secs * self.sample_rate).round().max(1.0);
