@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 use polyphonica::patch::Patch;
-use polyphonica::{AdsrEnvelope, EventTarget, Note, RealtimeEngine, SampleData, Waveform};
+use polyphonica::{AdsrEnvelope, Event, EventTarget, Note, RealtimeEngine, SampleData, Waveform};
 use proptest::prelude::*;
 use std::sync::Arc;
 
@@ -43,6 +43,7 @@ enum Call {
     Bend(u8, f32),
     Pressure(u8, f32),
     PolyPressure(usize, f32),
+    SlotAmount(usize, u8, f32),
 }
 
 /// A patch from raw numbers, any of them absurd.
@@ -109,6 +110,21 @@ fn patch_of(shape: [u8; 6], v: [f32; 8], sample: &SampleData) -> Patch {
         let source = sources[(k * 5 + usize::from(shape[3])) % sources.len()];
         patch = if k % 3 == 0 {
             patch.with_scaled_modulation(source, sources[k % sources.len()], target, v[k % 8])
+        } else if k % 3 == 1 {
+            // Through a curve: shape, direction and polarity from the bits.
+            let bits = shape[(k + 1) % 6];
+            let shapes = [
+                CurveShape::Linear,
+                CurveShape::Concave,
+                CurveShape::Convex,
+                CurveShape::Switch,
+            ];
+            let curve = ModCurve {
+                shape: shapes[usize::from(bits % 4)],
+                falling: bits & 4 != 0,
+                bipolar: bits & 8 != 0,
+            };
+            patch.with_slot(Modulation::new(source, target, v[k % 8]).with_curve(curve))
         } else {
             patch.with_modulation(source, target, v[k % 8])
         }
@@ -159,6 +175,7 @@ fn call() -> impl Strategy<Value = Call> {
         1 => (any::<u8>(), any_f32()).prop_map(|(c, v)| Call::Bend(c, v)),
         1 => (any::<u8>(), any_f32()).prop_map(|(c, v)| Call::Pressure(c, v)),
         1 => (0usize..64, any_f32()).prop_map(|(i, v)| Call::PolyPressure(i, v)),
+        1 => (0usize..64, any::<u8>(), any_f32()).prop_map(|(i, s, v)| Call::SlotAmount(i, s, v)),
     ]
 }
 
@@ -199,10 +216,18 @@ proptest! {
                 }
                 Call::TriggerPatch { shape, values } => {
                     let patch = Arc::new(patch_of(shape, values, &looped));
-                    let note = Note::from_patch(&patch, values[5])
+                    let mut note = Note::from_patch(&patch, values[5])
                         .with_velocity(values[0])
                         .with_channel(shape[5])
                         .with_group(shape[1]);
+                    if shape[2] % 2 == 1 {
+                        // The note's own times and key, as absurd as the rest.
+                        note = note
+                            .with_delay_hold(values[1] * 0.01, values[2] * 0.01)
+                            .with_mod_envelope(AdsrEnvelope::new(values[3], values[4], values[6], values[7]))
+                            .with_mod_delay_hold(values[6] * 0.01, values[7]);
+                        note.midi_key = Some(shape[3]);
+                    }
                     if let Some(id) = engine.trigger(note) {
                         ids.push(id);
                     }
@@ -211,6 +236,9 @@ proptest! {
                 Call::Bend(c, v) => EventTarget::set_pitch_bend(&mut engine, c, v).unwrap(),
                 Call::Pressure(c, v) => EventTarget::set_channel_pressure(&mut engine, c, v).unwrap(),
                 Call::PolyPressure(i, v) => if let Some(id) = ids.get(i) { EventTarget::set_poly_pressure(&mut engine, *id, v).unwrap() },
+                Call::SlotAmount(i, slot, amount) => if let Some(&id) = ids.get(i) {
+                    engine.send(Event::SetNoteSlotAmount { id, slot: slot % 20, amount }).unwrap()
+                },
                 Call::Release(i) => if let Some(id) = ids.get(i) { engine.release_note(*id) },
                 Call::SetFrequency(i, v) => if let Some(id) = ids.get(i) { engine.set_voice_frequency(*id, v) },
                 Call::SetAmplitude(i, v) => if let Some(id) = ids.get(i) { engine.set_voice_amplitude(*id, v) },

@@ -9,9 +9,10 @@ use common::alloc_counter::count_allocations;
 use common::*;
 use polyphonica::fx::Sends;
 use polyphonica::patch::{
-    Filter, FilterMode, Lfo, LfoShape, ModSource, ModTarget, Patch, PatchSource,
+    CurveShape, Filter, FilterMode, Lfo, LfoShape, ModCurve, ModSource, ModTarget, Modulation,
+    Patch, PatchSource,
 };
-use polyphonica::{AdsrEnvelope, At, EventTarget, Note, RealtimeEngine, Waveform};
+use polyphonica::{AdsrEnvelope, At, Event, EventTarget, Note, RealtimeEngine, Waveform};
 
 const RATE: f32 = 48_000.0;
 const HOLD: AdsrEnvelope = AdsrEnvelope {
@@ -241,6 +242,61 @@ fn the_mod_envelope_is_timed_from_the_notes_frame() {
 }
 
 #[test]
+fn a_notes_own_envelope_times_replace_its_patchs() {
+    // As above, the mod envelope dips the gain: it rises from 0 to 1 over
+    // the mod envelope's decay. The patch's decay is 50 ms; one note
+    // brings its own 200 ms decay, another also a 50 ms hold first, a
+    // third a 10 ms delay of its amplitude envelope.
+    let patch = Arc::new(
+        Patch::new(Waveform::Square)
+            .with_envelope(HOLD)
+            .with_mod_envelope(AdsrEnvelope::new(0.0, 0.05, 0.0, 0.0))
+            .with_modulation(ModSource::ModEnvelope, ModTarget::Amplitude, -1.0)
+            .unwrap(),
+    );
+    let slow = AdsrEnvelope::new(0.0, 0.2, 0.0, 0.0);
+    let render = |note: Note| {
+        let mut engine = RealtimeEngine::new(RATE);
+        engine.trigger(note.with_amplitude(0.25)).unwrap();
+        let (left, _) = split_stereo(&render_stereo(&mut engine, 24_000, 128));
+        left
+    };
+    let gain_at = |out: &[f32], secs: f32| {
+        let at = (secs * RATE) as usize;
+        let level = peak(&out[at - 16..at + 16]);
+        level / peak(&out[19_000..24_000])
+    };
+    let patchs = render(Note::from_patch(&patch, 100.0));
+    let own = render(Note::from_patch(&patch, 100.0).with_mod_envelope(slow));
+    let held = render(
+        Note::from_patch(&patch, 100.0)
+            .with_mod_envelope(slow)
+            .with_mod_delay_hold(0.0, 0.05),
+    );
+    let figures = [
+        ("patch's, 25 ms", gain_at(&patchs, 0.025), 0.5),
+        ("patch's, 100 ms", gain_at(&patchs, 0.1), 1.0),
+        ("own, 25 ms", gain_at(&own, 0.025), 0.125),
+        ("own, 100 ms", gain_at(&own, 0.1), 0.5),
+        ("held, 40 ms", gain_at(&held, 0.04), 0.0),
+        ("held, 150 ms", gain_at(&held, 0.15), 0.5),
+    ];
+    for (what, got, want) in figures {
+        println!("{what}: gain {got:.3} (want {want})");
+        assert!((got - want).abs() < 0.03, "{what}: {got}");
+    }
+    // A delay of the amplitude envelope: 480 silent frames, on this patch
+    // and on a plain one (which otherwise plays as a plain note).
+    let plain = Arc::new(Patch::new(Waveform::Square).with_envelope(HOLD));
+    for patch in [&patch, &plain] {
+        let out = render(Note::from_patch(patch, 100.0).with_delay_hold(0.01, 0.0));
+        let onset = out.iter().position(|&x| x != 0.0).unwrap();
+        println!("a 10 ms delay: first sound at frame {onset}");
+        assert!((480..=482).contains(&onset), "{onset}");
+    }
+}
+
+#[test]
 fn the_mod_wheel_reaches_the_channels_voices_at_its_frame() {
     let patch = Arc::new(
         Patch::new(Waveform::Square)
@@ -385,6 +441,12 @@ fn patches_allocate_nothing_on_the_audio_side() {
                     .unwrap()
                     .with_modulation(ModSource::Random, ModTarget::ReverbSend, 0.3)
                     .unwrap()
+                    .with_slot(
+                        Modulation::new(ModSource::Controller(74), ModTarget::Cutoff, 2.0)
+                            .with_curve(ModCurve::new(CurveShape::Concave).falling())
+                            .with_scale(ModSource::ModEnvelope),
+                    )
+                    .unwrap()
                     .with_sends(Sends {
                         delay: 0.2,
                         ..Sends::default()
@@ -398,8 +460,22 @@ fn patches_allocate_nothing_on_the_audio_side() {
         // Each round's patch: the audio side may hold the last reference
         // of an earlier one once the controller side drops it.
         let patch = Arc::new((*patches[round % 5]).clone());
-        let id = control
-            .trigger(Note::from_patch(&patch, 60.0 + round as f32).with_velocity(0.7))
+        // Every other note brings its own envelope times and MIDI key.
+        let mut note = Note::from_patch(&patch, 60.0 + round as f32).with_velocity(0.7);
+        if round % 2 == 1 {
+            note = note
+                .with_delay_hold(0.001, 0.01)
+                .with_mod_envelope(AdsrEnvelope::new(0.01, 0.1, 0.5, 0.1))
+                .with_mod_delay_hold(0.0, 0.02);
+            note.midi_key = Some(round as u8 % 128);
+        }
+        let id = control.trigger(note).unwrap();
+        control
+            .send(Event::SetNoteSlotAmount {
+                id,
+                slot: (round % 5) as u8,
+                amount: 0.5,
+            })
             .unwrap();
         drop(patch);
         control
@@ -593,6 +669,207 @@ fn every_controller_source_moves_its_target_smoothly() {
     println!("random: levels {levels:?}");
     assert!(levels.iter().all(|&l| (0.0..=0.26).contains(&l)));
     assert!(levels.windows(2).any(|w| (w[0] - w[1]).abs() > 0.01));
+}
+
+#[test]
+fn a_slots_curve_shapes_its_source() {
+    // Each slot moves `amplitude`: the gain is 1 + amount × the curve at
+    // the source's place in its range. The standard's concave curve is
+    // 0.1254 half way (−(40/96)·log10(0.5)).
+    type Set = dyn Fn(&mut RealtimeEngine);
+    type Change = dyn Fn(Note) -> Note;
+    let level = |slot: Modulation, note: &Change, set: &Set| {
+        let render = |patch: Patch| {
+            let patch = Arc::new(patch.with_envelope(HOLD));
+            let mut engine = RealtimeEngine::new(RATE);
+            set(&mut engine);
+            engine
+                .trigger(note(Note::from_patch(&patch, 220.0).with_amplitude(0.25)))
+                .unwrap();
+            peak(&render_mono(&mut engine, 4800, 256)[2400..])
+        };
+        let patched = render(Patch::new(Waveform::Square).with_slot(slot).unwrap());
+        // The same note with a slot that does nothing.
+        let off = Modulation {
+            amount: 0.0,
+            ..slot
+        };
+        patched / render(Patch::new(Waveform::Square).with_slot(off).unwrap())
+    };
+    let amplitude = |source, amount, curve: Option<ModCurve>| Modulation {
+        curve,
+        ..Modulation::new(source, ModTarget::Amplitude, amount)
+    };
+    let concave = ModCurve::new(CurveShape::Concave);
+    let half_concave = 0.125_42;
+    let cc74_at_half: &Set = &|e| EventTarget::set_controller(e, 0, 74, 0.5).unwrap();
+    let unset: &Set = &|_| {};
+    let same = |n: Note| n;
+    let cases: [(&str, Modulation, &Change, &Set, f32); 10] = [
+        (
+            "velocity scaled by cc74 at half",
+            amplitude(ModSource::Velocity, -1.0, None).with_scale(ModSource::Controller(74)),
+            &same,
+            cc74_at_half,
+            0.5,
+        ),
+        (
+            "cc74 half, concave",
+            amplitude(ModSource::Controller(74), -1.0, Some(concave)),
+            &same,
+            cc74_at_half,
+            1.0 - half_concave,
+        ),
+        (
+            "cc74 half, convex",
+            amplitude(
+                ModSource::Controller(74),
+                -1.0,
+                Some(ModCurve::new(CurveShape::Convex)),
+            ),
+            &same,
+            cc74_at_half,
+            half_concave,
+        ),
+        (
+            "cc74 at rest, falling line",
+            amplitude(
+                ModSource::Controller(74),
+                -0.5,
+                Some(ModCurve::new(CurveShape::Linear).falling()),
+            ),
+            &same,
+            unset,
+            0.5,
+        ),
+        (
+            "wheel up half, bipolar switch",
+            amplitude(
+                ModSource::PitchBend,
+                -0.5,
+                Some(ModCurve::new(CurveShape::Switch).bipolar()),
+            ),
+            &same,
+            &|e| EventTarget::set_pitch_bend(e, 0, 0.5).unwrap(),
+            0.5,
+        ),
+        (
+            "wheel down half, bipolar switch",
+            amplitude(
+                ModSource::PitchBend,
+                -0.5,
+                Some(ModCurve::new(CurveShape::Switch).bipolar()),
+            ),
+            &same,
+            &|e| EventTarget::set_pitch_bend(e, 0, -0.5).unwrap(),
+            1.5,
+        ),
+        (
+            "velocity half, falling concave",
+            amplitude(ModSource::Velocity, -1.0, Some(concave.falling())),
+            &|n: Note| n.with_velocity(0.5),
+            unset,
+            1.0 - half_concave,
+        ),
+        (
+            "key 127, line",
+            amplitude(
+                ModSource::Key,
+                -0.5,
+                Some(ModCurve::new(CurveShape::Linear)),
+            ),
+            &|n: Note| Note {
+                midi_key: Some(127),
+                ..n
+            },
+            unset,
+            0.5,
+        ),
+        (
+            "key 0, line",
+            amplitude(
+                ModSource::Key,
+                -0.5,
+                Some(ModCurve::new(CurveShape::Linear)),
+            ),
+            &|n: Note| Note {
+                midi_key: Some(0),
+                ..n
+            },
+            unset,
+            1.0,
+        ),
+        (
+            "key 72, no curve",
+            amplitude(ModSource::Key, -0.5, None),
+            &|n: Note| Note {
+                midi_key: Some(72),
+                ..n
+            },
+            unset,
+            0.5,
+        ),
+    ];
+    for (name, slot, note, set, want) in cases {
+        let got = level(slot, note, set);
+        println!("{name}: gain {got:.4} (want {want:.4})");
+        assert!((got - want).abs() < 0.005, "{name}: {got}");
+    }
+}
+
+#[test]
+fn a_notes_own_slot_amounts_replace_its_patchs() {
+    // Slot 0: velocity on amplitude at −1 (silent at velocity 1); slot 1:
+    // LFO 1 on pitch at 0 (still); slot 2: the velocity on pitch scaled
+    // by LFO 2, at 0. One note sets its own amounts for all three.
+    let patch = Arc::new(
+        Patch::new(Waveform::Sine)
+            .with_envelope(HOLD)
+            .with_lfo(1, Lfo::new(LfoShape::Sine, 5.0))
+            .with_lfo(2, Lfo::new(LfoShape::Sine, 7.0))
+            .with_modulation(ModSource::Velocity, ModTarget::Amplitude, -1.0)
+            .unwrap()
+            .with_modulation(ModSource::Lfo1, ModTarget::Pitch, 0.0)
+            .unwrap()
+            .with_scaled_modulation(ModSource::Velocity, ModSource::Lfo2, ModTarget::Pitch, 0.0)
+            .unwrap(),
+    );
+    let play = |amounts: &[(u8, f32)]| {
+        let mut engine = RealtimeEngine::new(RATE);
+        let id = engine
+            .trigger(Note::from_patch(&patch, 440.0).with_amplitude(0.25))
+            .unwrap();
+        for &(slot, amount) in amounts {
+            engine
+                .send(Event::SetNoteSlotAmount { id, slot, amount })
+                .unwrap();
+        }
+        let out = render_mono(&mut engine, 48_000, 256);
+        let hz = instantaneous_hz(&out);
+        let (lo, hi) = hz.iter().fold((f64::MAX, 0.0f64), |(lo, hi), &(_, f)| {
+            (lo.min(f), hi.max(f))
+        });
+        (peak(&out), lo, hi)
+    };
+    let (silent, _, _) = play(&[]);
+    assert_eq!(silent, 0.0);
+    let semitone = 2f64.powf(1.0 / 12.0);
+    // Its own: half the level, a vibrato of ±1 semitone from LFO 1, and
+    // one of ±0.5 from LFO 2 (through slot 2, whose LFO is its scale).
+    for (amounts, depth) in [
+        (vec![(0, -0.5), (1, 1.0)], 1.0),
+        (vec![(0, -0.5), (2, 0.5)], 0.5),
+        // A slot the patch does not have is ignored.
+        (vec![(0, -0.5), (9, 1.0)], 0.0),
+    ] {
+        let (level, lo, hi) = play(&amounts);
+        let want = (440.0 / semitone.powf(depth), 440.0 * semitone.powf(depth));
+        println!(
+            "own amounts {amounts:?}: level {level:.3}, {lo:.2}..{hi:.2} Hz (want {want:.2?})"
+        );
+        assert!((level - 0.125).abs() < 0.002, "{level}");
+        assert!((lo / want.0 - 1.0).abs() < 0.004 && (hi / want.1 - 1.0).abs() < 0.004);
+    }
 }
 
 #[test]

@@ -300,8 +300,8 @@ lfo2 = { shape = "triangle", beats = 2 }
 modulation = [
   { source = "mod_envelope", target = "cutoff", amount = 3.0 },
   { source = "lfo1", target = "pitch", amount = 0.3 },
-  { source = "velocity", target = "cutoff", amount = 1.5 },
-  { source = "key", target = "cutoff", amount = 1.0 },
+  { source = "velocity", target = "cutoff", amount = 1.5, curve = "concave" },
+  { source = "key", target = "cutoff", amount = 1.0, curve = "falling bipolar switch" },
 ]
 reverb = 0.3
 delay = 0.1
@@ -327,7 +327,7 @@ pitch = "E3"
 
 #[test]
 fn every_key_of_the_design_score_parses_and_plays() {
-    use polyphonica::patch::{FilterMode, LfoShape, ModSource, ModTarget};
+    use polyphonica::patch::{CurveShape, FilterMode, LfoShape, ModCurve, ModSource, ModTarget};
     let score = parse(DESIGN_SCORE).unwrap_or_else(|e| panic!("{e}"));
     let lead = score.events()[0].patch.as_ref().expect("a patch");
     assert_eq!(score.events()[0].velocity, 0.8);
@@ -358,6 +358,17 @@ fn every_key_of_the_design_score_parses_and_plays() {
             (ModSource::Lfo1, ModTarget::Pitch, 0.3),
             (ModSource::Velocity, ModTarget::Cutoff, 1.5),
             (ModSource::Key, ModTarget::Cutoff, 1.0),
+        ]
+    );
+    let curves: Vec<_> = lead.modulation().iter().map(|m| m.curve).collect();
+    let switch = ModCurve::new(CurveShape::Switch).falling().bipolar();
+    assert_eq!(
+        curves,
+        [
+            None,
+            None,
+            Some(ModCurve::new(CurveShape::Concave)),
+            Some(switch)
         ]
     );
     assert_eq!(score.events()[0].sends.reverb, 0.3);
@@ -423,6 +434,10 @@ fn patch_mistakes_are_reported_where_they_are() {
         (
             "[instruments.a]\nmodulation = [{ source = \"cc200\", target = \"pan\", amount = 1 }]\n",
             "2:26: unknown modulation source \"cc200\"",
+        ),
+        (
+            "[instruments.a]\nmodulation = [{ source = \"cc1\", target = \"pan\", amount = 1, curve = \"bipolar falling\" }]\n",
+            "2:69: unknown modulation curve \"bipolar falling\"; expected linear, concave, convex or switch",
         ),
         (
             "[instruments.a]\nmodulation = [{ source = \"cc1\", target = \"pan\", amount = 1e6 }]\n",

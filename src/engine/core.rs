@@ -271,6 +271,13 @@ impl EngineCore {
                     }
                 }
             }
+            Event::SetNoteSlotAmount { id, slot, amount } => {
+                if let Some(i) = self.find(id) {
+                    if let Some(p) = self.voices[i].patched_mut() {
+                        p.set_slot_amount(slot, amount);
+                    }
+                }
+            }
             Event::SetNoteVibrato { id, depth } => {
                 if let Some(i) = self.find(id) {
                     if let Some(p) = self.voices[i].patched_mut() {

@@ -197,6 +197,21 @@ pub enum Event {
         /// How much, in the target's unit.
         amount: f32,
     },
+    /// Set one note's own amount for one slot of its patch's matrix
+    /// (`slot` counts from 0 in [`Patch::modulation`](crate::patch::Patch::modulation)),
+    /// in place of the patch's: how deep that note's vibrato or filter
+    /// envelope goes, say (a SoundFont note whose velocity and key scale a
+    /// modulator). It lasts for the note's life. Notes without a patch,
+    /// slots the patch does not have and non-finite amounts are ignored;
+    /// the rest are clamped to ±100.
+    SetNoteSlotAmount {
+        /// The note.
+        id: VoiceId,
+        /// The slot, from 0.
+        slot: u8,
+        /// The amount, in the slot's target's unit per unit of its source.
+        amount: f32,
+    },
     /// Set one note's vibrato depth, 0 to 1: the value of the
     /// [`ModSource::Vibrato`](crate::patch::ModSource::Vibrato) source in
     /// its patch's matrix (a CLAP vibrato note expression).
@@ -236,6 +251,7 @@ impl Event {
             | Event::SetPan { id, .. }
             | Event::SetPolyPressure { id, .. }
             | Event::SetNoteModulation { id, .. }
+            | Event::SetNoteSlotAmount { id, .. }
             | Event::SetNoteVibrato { id, .. }
             | Event::SetDutyCycle { id, .. } => Some(id),
             Event::NoteOn { .. }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::waveform::{clamp_duty_cycle, Waveform};
 use super::GROUPS;
 use crate::fx::Sends;
-use crate::patch::Patch;
+use crate::patch::{finite_clamp, Patch};
 use crate::{AdsrEnvelope, SampleData};
 
 /// The frequency ratio of `semitones` in equal temperament.
@@ -59,6 +59,26 @@ pub struct Note {
     pub channel: u8,
     /// The patch the note plays, if any (see [`Note::from_patch`]).
     pub patch: Option<Arc<Patch>>,
+    /// The MIDI key (0 to 127; clamped) that a patch's
+    /// [`ModSource::Key`](crate::patch::ModSource::Key) reads for this
+    /// note; `None` (the default) reads the key of its frequency. A
+    /// SoundFont note plays its zone's sample at a frequency that is not
+    /// its key's, and sets it.
+    pub midi_key: Option<u8>,
+    /// For a patched note, its amplitude envelope's delay and hold in
+    /// seconds (`0.0..=3600.0`, clamped), in place of the patch's
+    /// ([`Patch::with_delay_hold`]); `None` (the default) keeps the
+    /// patch's. A note without a patch ignores it.
+    pub delay_hold_secs: Option<(f32, f32)>,
+    /// For a patched note, its modulation envelope in place of the
+    /// patch's ([`Patch::with_mod_envelope`]); `None` (the default, and
+    /// what an envelope with a non-finite field becomes) keeps the
+    /// patch's.
+    pub mod_envelope: Option<AdsrEnvelope>,
+    /// For a patched note, its modulation envelope's delay and hold in
+    /// place of the patch's ([`Patch::with_mod_delay_hold`]), as
+    /// `delay_hold_secs`.
+    pub mod_delay_hold_secs: Option<(f32, f32)>,
 }
 
 impl Note {
@@ -75,6 +95,10 @@ impl Note {
             velocity: 1.0,
             channel: 0,
             patch: None,
+            midi_key: None,
+            delay_hold_secs: None,
+            mod_envelope: None,
+            mod_delay_hold_secs: None,
         }
     }
 
@@ -107,6 +131,47 @@ impl Note {
     /// The same note at `velocity` (0 to 1).
     pub fn with_velocity(mut self, velocity: f32) -> Self {
         self.velocity = velocity;
+        self
+    }
+
+    /// The same note with its own amplitude envelope delay and hold
+    /// (see [`Note::delay_hold_secs`]): one note of a patch can wait or
+    /// hold longer than another, as a SoundFont's velocity and key
+    /// modulators ask.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use polyphonica::patch::Patch;
+    /// use polyphonica::{AdsrEnvelope, Note, RealtimeEngine, Waveform};
+    /// let patch = Arc::new(Patch::new(Waveform::Sine));
+    /// let note = Note::from_patch(&patch, 440.0)
+    ///     .with_delay_hold(0.5, 0.0)
+    ///     .with_mod_envelope(AdsrEnvelope::new(0.2, 0.3, 0.5, 1.0))
+    ///     .with_mod_delay_hold(0.0, 0.1);
+    /// assert_eq!(note.delay_hold_secs, Some((0.5, 0.0)));
+    /// // Delayed by half a second: the first block is silent.
+    /// let mut engine = RealtimeEngine::new(48_000.0);
+    /// engine.trigger(note).unwrap();
+    /// let mut block = [0.0f32; 512];
+    /// engine.process_buffer(&mut block);
+    /// assert!(block.iter().all(|&s| s == 0.0));
+    /// ```
+    pub fn with_delay_hold(mut self, delay_secs: f32, hold_secs: f32) -> Self {
+        self.delay_hold_secs = Some((delay_secs, hold_secs));
+        self
+    }
+
+    /// The same note with its own modulation envelope (see
+    /// [`Note::mod_envelope`]; an example is at [`Note::with_delay_hold`]).
+    pub fn with_mod_envelope(mut self, envelope: AdsrEnvelope) -> Self {
+        self.mod_envelope = Some(envelope);
+        self
+    }
+
+    /// The same note with its own modulation envelope delay and hold (see
+    /// [`Note::mod_delay_hold_secs`]).
+    pub fn with_mod_delay_hold(mut self, delay_secs: f32, hold_secs: f32) -> Self {
+        self.mod_delay_hold_secs = Some((delay_secs, hold_secs));
         self
     }
 
@@ -198,7 +263,17 @@ impl Note {
         self.group = self.group.min(GROUPS as u8 - 1);
         self.velocity = clamp_or(self.velocity, 0.0, 1.0, 1.0);
         self.channel = self.channel.min(15);
+        self.midi_key = self.midi_key.map(|k| k.min(127));
         self.sends = Sends::from_levels(self.sends.levels());
+        let times = |(delay, hold): (f32, f32)| {
+            (
+                finite_clamp(delay, 0.0, 3600.0),
+                finite_clamp(hold, 0.0, 3600.0),
+            )
+        };
+        self.delay_hold_secs = self.delay_hold_secs.map(times);
+        self.mod_delay_hold_secs = self.mod_delay_hold_secs.map(times);
+        self.mod_envelope = self.mod_envelope.and_then(|e| e.sanitized());
         if let Waveform::Pulse { duty_cycle } = &mut self.waveform {
             *duty_cycle = clamp_duty_cycle(*duty_cycle);
         }

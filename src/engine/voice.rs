@@ -37,7 +37,9 @@ pub(crate) const SWEEP_SUB_BLOCK: usize = 16;
 mod patched;
 mod render;
 
-pub(crate) use patched::{ChannelControls, FilterFamily, PatchContext, PatchScratch, PatchVoice};
+pub(crate) use patched::{
+    ChannelControls, FilterFamily, ModEnvelopeTimes, PatchContext, PatchScratch, PatchVoice,
+};
 pub(crate) use render::{MixTarget, Scratch};
 
 /// What a slot is doing.
@@ -258,8 +260,12 @@ impl Voice {
     ) -> (Option<SampleData>, Option<Arc<Patch>>) {
         let old_patch = self.patch.take();
         self.is_patched = false;
+        // A patched note's own envelope times, else its patch's.
+        let delay_hold_secs = note.patch.as_ref().map_or((0.0, 0.0), |p| {
+            note.delay_hold_secs.unwrap_or((p.delay_secs, p.hold_secs))
+        });
         if let Some(patch) = note.patch.take() {
-            if patch.is_plain() {
+            if patch.is_plain() && delay_hold_secs == (0.0, 0.0) {
                 let v = patch.velocity_to_gain;
                 note.amplitude *= 1.0 - v + v * note.velocity;
             } else {
@@ -269,7 +275,16 @@ impl Voice {
                 // patch, which `old_patch` still holds: nothing is freed.
                 *self.patched = PatchVoice::new(
                     Arc::clone(&patch),
-                    note.frequency_hz,
+                    ModEnvelopeTimes {
+                        envelope: note.mod_envelope.unwrap_or(patch.mod_envelope),
+                        delay_hold_secs: note
+                            .mod_delay_hold_secs
+                            .unwrap_or(patch.mod_delay_hold_secs),
+                    },
+                    match note.midi_key {
+                        Some(key) => (f32::from(key) - 60.0) / 12.0,
+                        None => (note.frequency_hz / 261.625_57).log2().clamp(-10.0, 10.0),
+                    },
                     note.velocity,
                     note.channel,
                     seed,
@@ -301,8 +316,8 @@ impl Voice {
             Some(p) if self.is_patched => EnvelopeState::with_delay_hold(
                 &note.envelope,
                 p.envelope_curve,
-                p.delay_secs,
-                p.hold_secs,
+                delay_hold_secs.0,
+                delay_hold_secs.1,
                 sample_rate,
             )
             .with_floor(NOISE_FLOOR / note.amplitude.max(NOISE_FLOOR)),

@@ -38,7 +38,9 @@ mod filter;
 mod modulation;
 
 pub use filter::{Filter, FilterMode};
-pub use modulation::{Lfo, LfoShape, ModSource, ModTarget, Modulation, MAX_LFO_HZ};
+pub use modulation::{
+    CurveShape, Lfo, LfoShape, ModCurve, ModSource, ModTarget, Modulation, MAX_LFO_HZ,
+};
 
 use crate::fx::Sends;
 use crate::{AdsrEnvelope, EnvelopeCurve, Waveform};
@@ -302,21 +304,12 @@ impl Patch {
     /// # Errors
     /// [`PatchError::MatrixFull`] when all [`MOD_SLOTS`] are taken.
     pub fn with_modulation(
-        mut self,
+        self,
         source: ModSource,
         target: ModTarget,
         amount: f32,
     ) -> Result<Self, PatchError> {
-        if self.modulation.len() >= MOD_SLOTS {
-            return Err(PatchError::MatrixFull);
-        }
-        self.modulation.push(Modulation {
-            source,
-            target,
-            scale: None,
-            amount: finite_clamp(amount, -100.0, 100.0),
-        });
-        Ok(self)
+        self.with_slot(Modulation::new(source, target, amount))
     }
 
     /// The patch with one more slot whose amount a second source scales:
@@ -342,11 +335,34 @@ impl Patch {
         target: ModTarget,
         amount: f32,
     ) -> Result<Self, PatchError> {
-        let mut patch = self.with_modulation(source, target, amount)?;
-        if let Some(slot) = patch.modulation.last_mut() {
-            slot.scale = Some(scale);
+        self.with_slot(Modulation::new(source, target, amount).with_scale(scale))
+    }
+
+    /// The patch with one more slot of the matrix, as built (with a scale,
+    /// a curve or both).
+    ///
+    /// ```
+    /// use polyphonica::patch::{CurveShape, ModCurve, ModSource, ModTarget, Modulation, Patch};
+    /// use polyphonica::Waveform;
+    /// // Controller 74 opens the filter by up to 3 octaves, slowly at first.
+    /// let slot = Modulation::new(ModSource::Controller(74), ModTarget::Cutoff, 3.0)
+    ///     .with_curve(ModCurve::new(CurveShape::Concave));
+    /// let patch = Patch::new(Waveform::Sawtooth).with_slot(slot)?;
+    /// assert_eq!(patch.modulation()[0], slot);
+    /// # Ok::<(), polyphonica::patch::PatchError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`PatchError::MatrixFull`] when all [`MOD_SLOTS`] are taken.
+    pub fn with_slot(mut self, slot: Modulation) -> Result<Self, PatchError> {
+        if self.modulation.len() >= MOD_SLOTS {
+            return Err(PatchError::MatrixFull);
         }
-        Ok(patch)
+        self.modulation.push(Modulation {
+            amount: finite_clamp(slot.amount, -100.0, 100.0),
+            ..slot
+        });
+        Ok(self)
     }
 
     /// The patch sending to the effects at `sends`.
@@ -495,7 +511,7 @@ impl Patch {
     pub(crate) fn uses(&self, source: ModSource) -> bool {
         self.modulation
             .iter()
-            .any(|m| m.source == source && m.amount != 0.0)
+            .any(|m| (m.source == source || m.scale == Some(source)) && m.amount != 0.0)
     }
 
     /// Whether any slot moves `target`.

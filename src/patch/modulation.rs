@@ -268,4 +268,179 @@ pub struct Modulation {
     /// How much, in the target's unit per unit of the source (finite;
     /// clamped to ±100).
     pub amount: f32,
+    /// The curve the source is read through, if any (`None`: the source
+    /// as it is). The scale is always read as it is.
+    pub curve: Option<ModCurve>,
+}
+
+impl Modulation {
+    /// A slot moving `target` by `amount` per unit of `source`, with no
+    /// scale and no curve (add them with [`with_scale`](Self::with_scale)
+    /// and [`with_curve`](Self::with_curve); give it to a patch with
+    /// [`Patch::with_slot`](super::Patch::with_slot)).
+    pub fn new(source: ModSource, target: ModTarget, amount: f32) -> Self {
+        Modulation {
+            source,
+            scale: None,
+            target,
+            amount,
+            curve: None,
+        }
+    }
+
+    /// The same slot multiplied by a second source.
+    pub fn with_scale(mut self, scale: ModSource) -> Self {
+        self.scale = Some(scale);
+        self
+    }
+
+    /// The same slot reading its source through `curve`.
+    ///
+    /// ```
+    /// use polyphonica::patch::{CurveShape, ModCurve, ModSource, ModTarget, Modulation};
+    /// // The standard's velocity to level: full at 127, falling on the
+    /// // concave curve below it.
+    /// let slot = Modulation::new(ModSource::Velocity, ModTarget::Amplitude, -1.0)
+    ///     .with_curve(ModCurve::new(CurveShape::Concave).falling());
+    /// assert_eq!(slot.curve.unwrap().at(1.0), 0.0);
+    /// ```
+    pub fn with_curve(mut self, curve: ModCurve) -> Self {
+        self.curve = Some(curve);
+        self
+    }
+}
+
+/// The shape of a [`ModCurve`]: SoundFont 2.04's four (section 8.2.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CurveShape {
+    /// A straight line.
+    #[default]
+    Linear,
+    /// Slow, then fast: the gain of a level falling linearly in decibels
+    /// over 96 dB (0 at 0, 1 at 1; half way at 0.94).
+    Concave,
+    /// Fast, then slow: the concave curve turned over.
+    Convex,
+    /// 0 in the lower half, 1 in the upper.
+    Switch,
+}
+
+/// A curve a slot of the matrix reads its source through, as a SoundFont
+/// modulator reads its controller: the source's place in its range (0 at
+/// its bottom, 1 at its top) through a shape, rising or falling, to 0..1,
+/// or −1..1 when bipolar.
+///
+/// A source's range: 0 to 1 for the velocity, controllers, pressures,
+/// the modulation envelope and the random draw; −1 to 1 for the LFOs and
+/// the pitch wheel; MIDI keys 0 to 127 for the key.
+///
+/// ```
+/// use polyphonica::patch::{CurveShape, ModCurve};
+/// let concave = ModCurve::new(CurveShape::Concave);
+/// assert_eq!((concave.at(0.0), concave.at(1.0)), (0.0, 1.0));
+/// assert!(concave.at(0.5) < 0.2);
+/// // Bipolar: −1 at the bottom, 0 in the middle, 1 at the top.
+/// let bipolar = ModCurve::new(CurveShape::Linear).bipolar();
+/// assert_eq!((bipolar.at(0.0), bipolar.at(0.5), bipolar.at(1.0)), (-1.0, 0.0, 1.0));
+/// assert_eq!(ModCurve::from_name("falling convex"), Some(ModCurve::new(CurveShape::Convex).falling()));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct ModCurve {
+    /// The shape.
+    pub shape: CurveShape,
+    /// From 1 at the bottom of the range down to 0 at its top (−1 when
+    /// bipolar) rather than up.
+    pub falling: bool,
+    /// −1 to 1, 0 in the middle of the range, rather than 0 to 1; each
+    /// half is the shape, turned about the middle.
+    pub bipolar: bool,
+}
+
+impl ModCurve {
+    /// A rising, unipolar curve of `shape`.
+    pub const fn new(shape: CurveShape) -> Self {
+        ModCurve {
+            shape,
+            falling: false,
+            bipolar: false,
+        }
+    }
+
+    /// The same curve, falling.
+    pub const fn falling(mut self) -> Self {
+        self.falling = true;
+        self
+    }
+
+    /// The same curve, bipolar.
+    pub const fn bipolar(mut self) -> Self {
+        self.bipolar = true;
+        self
+    }
+
+    /// The curve a score names: `linear`, `concave`, `convex` or
+    /// `switch`, after `falling` and `bipolar` if they apply, as in
+    /// `"falling bipolar concave"`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let mut curve = ModCurve::default();
+        let mut words = name.split_whitespace().peekable();
+        if words.peek() == Some(&"falling") {
+            curve.falling = true;
+            words.next();
+        }
+        if words.peek() == Some(&"bipolar") {
+            curve.bipolar = true;
+            words.next();
+        }
+        curve.shape = match words.next()? {
+            "linear" => CurveShape::Linear,
+            "concave" => CurveShape::Concave,
+            "convex" => CurveShape::Convex,
+            "switch" => CurveShape::Switch,
+            _ => return None,
+        };
+        words.next().is_none().then_some(curve)
+    }
+
+    /// The curve at `x`, a place in the source's range from 0 (its bottom)
+    /// to 1 (its top; kept in 0–1).
+    pub fn at(&self, x: f32) -> f32 {
+        let x = if x.is_nan() { 0.0 } else { x.clamp(0.0, 1.0) };
+        let x = if self.falling { 1.0 - x } else { x };
+        let shape = |x: f32| match self.shape {
+            CurveShape::Linear => x,
+            CurveShape::Concave => concave(x),
+            CurveShape::Convex => 1.0 - concave(1.0 - x),
+            CurveShape::Switch => f32::from(u8::from(x >= 0.5)),
+        };
+        if !self.bipolar {
+            shape(x)
+        } else if x >= 0.5 {
+            shape(2.0 * x - 1.0)
+        } else {
+            -shape(1.0 - 2.0 * x)
+        }
+    }
+}
+
+/// The standard's concave curve: 0 at 0, 1 at 1, rising as the gain of a
+/// level falling linearly in decibels over 96 dB.
+fn concave(x: f32) -> f32 {
+    if x >= 1.0 {
+        1.0
+    } else {
+        (-(40.0 / 96.0) * (1.0 - x).log10()).clamp(0.0, 1.0)
+    }
+}
+
+impl ModSource {
+    /// Where `value`, a value of this source, sits in its range: 0 at the
+    /// bottom, 1 at the top (see [`ModCurve`]).
+    pub(crate) fn place(self, value: f32) -> f32 {
+        match self {
+            ModSource::Lfo1 | ModSource::Lfo2 | ModSource::PitchBend => 0.5 * (value + 1.0),
+            ModSource::Key => (60.0 + 12.0 * value) / 127.0,
+            _ => value,
+        }
+    }
 }

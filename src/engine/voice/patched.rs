@@ -13,15 +13,14 @@ use crate::dsp::pan::pan_gains;
 use crate::dsp::wavetable::{phase_increment, Shape, Wavetables};
 use crate::engine::waveform::clamp_duty_cycle;
 use crate::engine::MAX_BLOCK_FRAMES;
-use crate::patch::ModTarget;
 use crate::Waveform;
 
 mod lanes;
 mod modulation;
 
 use lanes::{add, oscillate, split_two, Dest};
-pub(crate) use modulation::PatchVoice;
 use modulation::Targets;
+pub(crate) use modulation::{ModEnvelopeTimes, PatchVoice};
 
 /// Control segments in the longest block.
 pub(crate) const SEGMENTS: usize = MAX_BLOCK_FRAMES / CONTROL_FRAMES;
@@ -232,8 +231,7 @@ impl Voice {
         // Pitch that a slot could move but that holds still through the
         // block (a vibrato whose mod wheel is down) plays the block in one
         // piece: the same steps, so the same frames, with one call.
-        let pitch_moves =
-            patch.modulates(ModTarget::Pitch) && pitch[..segments].iter().any(|&p| p != pitch[0]);
+        let pitch_moves = pitch[..segments].iter().any(|&p| p != pitch[0]);
 
         // Sources and unison into the voice's own lanes (one buffer per
         // channel, where the oscillators write in vectors of frames); a

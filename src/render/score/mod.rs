@@ -58,8 +58,11 @@
 //!   { source = "mod_envelope", target = "cutoff", amount = 3.0 },  # cutoff in octaves
 //!   { source = "lfo1", target = "pitch", amount = 0.3 },           # pitch in semitones
 //!   { source = "lfo1", target = "pitch", amount = 0.5, scale = "mod_wheel" },  # × a second source
+//!   { source = "cc74", target = "cutoff", amount = 2.0, curve = "concave" },   # through a curve
 //! ]
 //! # sources: velocity, key, mod_envelope, lfo1, lfo2, mod_wheel, pressure, poly_pressure, pitch_bend, cc<N>, random
+//! # curves: linear, concave, convex, switch, after "falling" and "bipolar" if they apply
+//! #   ("falling bipolar convex"): the SoundFont standard's, over the source's range (ModCurve)
 //! # targets: pitch, cutoff, resonance, amplitude, pan, pulse_width, lfo1_rate, lfo2_rate, reverb_send, chorus_send, delay_send
 //! velocity = 1.0       # the notes' default velocity (a note can set its own)
 //! ```

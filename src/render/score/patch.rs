@@ -9,8 +9,8 @@ use toml::Spanned;
 
 use super::raw::{level, seconds, RawEnvelope, WaveSpec};
 use crate::patch::{
-    Filter, FilterMode, Lfo, LfoShape, ModSource, ModTarget, Patch, PatchSource, MAX_LFO_HZ,
-    MOD_SLOTS,
+    Filter, FilterMode, Lfo, LfoShape, ModCurve, ModSource, ModTarget, Modulation, Patch,
+    PatchSource, MAX_LFO_HZ, MOD_SLOTS,
 };
 use crate::{AdsrEnvelope, Waveform};
 
@@ -96,6 +96,8 @@ pub(super) struct RawModulation {
     target: Spanned<String>,
     /// A second source the slot is multiplied by.
     scale: Option<Spanned<String>>,
+    /// The curve the source is read through.
+    curve: Option<Spanned<String>>,
     #[serde(deserialize_with = "amount")]
     amount: f64,
 }
@@ -258,11 +260,26 @@ pub(super) fn build(
                     )
                 })?),
             };
-            patch = match scale {
-                None => patch.with_modulation(source, target, r.amount as f32),
-                Some(scale) => patch.with_scaled_modulation(source, scale, target, r.amount as f32),
+            let mut slot = Modulation::new(source, target, r.amount as f32);
+            if let Some(scale) = scale {
+                slot = slot.with_scale(scale);
             }
-            .map_err(|e| (m.span().start, e.to_string()))?;
+            if let Some(name) = &r.curve {
+                let curve = ModCurve::from_name(name.get_ref()).ok_or_else(|| {
+                    (
+                        name.span().start,
+                        format!(
+                            "unknown modulation curve {:?}; expected linear, concave, convex or \
+                             switch, after \"falling\" and \"bipolar\" if they apply",
+                            name.get_ref()
+                        ),
+                    )
+                })?;
+                slot = slot.with_curve(curve);
+            }
+            patch = patch
+                .with_slot(slot)
+                .map_err(|e| (m.span().start, e.to_string()))?;
         }
     }
     Ok(Arc::new(patch))

@@ -59,6 +59,9 @@ pub(crate) struct PatchVoice {
     pub(crate) varying: [u8; MOD_SLOTS],
     pub(crate) varying_count: u8,
     pub(crate) varying_amount: [f32; MOD_SLOTS],
+    /// Each slot's amount for this note: its patch's, unless the note set
+    /// its own ([`Event::SetNoteSlotAmount`](crate::Event::SetNoteSlotAmount)).
+    pub(crate) amounts: [f32; MOD_SLOTS],
     /// Whether any slot moves the gain or the pan.
     pub(crate) moves_gain: bool,
     pub(crate) moves_pan: bool,
@@ -122,17 +125,47 @@ fn is_varying(source: ModSource) -> bool {
     )
 }
 
+/// `value`, of a slot's source, through the slot's curve if it has one.
+#[inline(always)]
+fn curved(m: &crate::patch::Modulation, value: f32) -> f32 {
+    match m.curve {
+        None => value,
+        Some(curve) => curve.at(m.source.place(value)),
+    }
+}
+
 /// Whether a slot's value moves within a block (its source or its scale
 /// does).
 fn slot_varies(m: &crate::patch::Modulation) -> bool {
     is_varying(m.source) || m.scale.is_some_and(is_varying)
 }
 
+/// A note's modulation envelope and its delay and hold: the note's own
+/// when it has them, else its patch's.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ModEnvelopeTimes {
+    pub(crate) envelope: crate::AdsrEnvelope,
+    pub(crate) delay_hold_secs: (f32, f32),
+}
+
+impl ModEnvelopeTimes {
+    /// The patch's own.
+    pub(crate) fn of(patch: &Patch) -> Self {
+        ModEnvelopeTimes {
+            envelope: patch.mod_envelope,
+            delay_hold_secs: patch.mod_delay_hold_secs,
+        }
+    }
+}
+
 impl PatchVoice {
-    /// The state for a note of `patch` at `frequency_hz`.
+    /// The state for a note of `patch` at `key_octaves` (from middle C),
+    /// its modulation envelope timed by `mod_times`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         patch: Arc<Patch>,
-        frequency_hz: f32,
+        mod_times: ModEnvelopeTimes,
+        key_octaves: f32,
         velocity: f32,
         channel: u8,
         seed: u64,
@@ -160,10 +193,9 @@ impl PatchVoice {
                 0.0
             }
         });
-        let key_octaves = ((frequency_hz / 261.625_57).log2()).clamp(-10.0, 10.0);
-        let (delay_secs, hold_secs) = patch.mod_delay_hold_secs;
+        let (delay_secs, hold_secs) = mod_times.delay_hold_secs;
         let mod_envelope = EnvelopeState::with_delay_hold(
-            &patch.mod_envelope,
+            &mod_times.envelope,
             crate::EnvelopeCurve::Linear,
             delay_secs,
             hold_secs,
@@ -203,6 +235,7 @@ impl PatchVoice {
             varying: [0; MOD_SLOTS],
             varying_count: 0,
             varying_amount: [0.0; MOD_SLOTS],
+            amounts: std::array::from_fn(|i| patch.modulation.get(i).map_or(0.0, |m| m.amount)),
             moves_gain: patch.modulates(ModTarget::Amplitude),
             moves_pan: patch.modulates(ModTarget::Pan),
             patch,
@@ -222,7 +255,41 @@ impl PatchVoice {
         static DEFAULT: std::sync::OnceLock<Arc<Patch>> = std::sync::OnceLock::new();
         // The process keeps this patch: replacing it never frees it.
         let patch = DEFAULT.get_or_init(|| Arc::new(Patch::new(Waveform::Sine)));
-        PatchVoice::new(Arc::clone(patch), 440.0, 1.0, 0, 0, sample_rate, 0)
+        let times = ModEnvelopeTimes::of(patch);
+        PatchVoice::new(Arc::clone(patch), times, 0.75, 1.0, 0, 0, sample_rate, 0)
+    }
+
+    /// Sets the note's own amount for slot `slot` of its patch's matrix
+    /// (no such slot, or a non-finite amount: nothing; else clamped to
+    /// ±100). A slot the patch left at 0 starts running what it reads.
+    pub(crate) fn set_slot_amount(&mut self, slot: u8, amount: f32) {
+        let i = usize::from(slot);
+        let Some(&m) = self.patch.modulation.get(i) else {
+            return;
+        };
+        if !amount.is_finite() {
+            return;
+        }
+        let amount = amount.clamp(-100.0, 100.0);
+        self.amounts[i] = amount;
+        if amount == 0.0 {
+            return;
+        }
+        let reads = |s: ModSource| m.source == s || m.scale == Some(s);
+        self.uses_lfo[0] |= reads(ModSource::Lfo1);
+        self.uses_lfo[1] |= reads(ModSource::Lfo2);
+        self.uses_mod_envelope |= reads(ModSource::ModEnvelope);
+        match m.target {
+            ModTarget::Amplitude => self.moves_gain = true,
+            ModTarget::Pan => self.moves_pan = true,
+            ModTarget::Lfo1Rate | ModTarget::Lfo2Rate => self.steady_lfos = false,
+            _ => {}
+        }
+        let count = usize::from(self.varying_count);
+        if slot_varies(&m) && !self.varying[..count].contains(&slot) {
+            self.varying[count] = slot;
+            self.varying_count += 1;
+        }
     }
 
     /// Sets the note's own modulation of `target` (non-finite amounts are
@@ -304,16 +371,14 @@ impl PatchVoice {
         }
     }
 
-    /// What the slots whose source holds still over a block (all but the
-    /// LFOs and the modulation envelope) add to the targets.
+    /// What the slots whose source and scale hold still over a block (all
+    /// but the LFOs and the modulation envelope) add to the targets.
     pub(crate) fn steady_targets(&self, ch: &ChannelControls) -> Targets {
         let mut t = self.offsets;
-        for m in &self.patch.modulation {
-            if !is_varying(m.source) {
-                t.add(
-                    m.target,
-                    m.amount * self.source(m.source, [0.0; 2], 0.0, ch),
-                );
+        for (m, &amount) in self.patch.modulation.iter().zip(&self.amounts) {
+            if !slot_varies(m) {
+                let value = curved(m, self.source(m.source, [0.0; 2], 0.0, ch));
+                t.add(m.target, amount * value * self.steady_scale(m, ch));
             }
         }
         t
@@ -324,9 +389,9 @@ impl PatchVoice {
         for k in 0..usize::from(self.varying_count) {
             let i = usize::from(self.varying[k]);
             let m = self.patch.modulation[i];
-            let mut a = m.amount * self.steady_scale(&m, ch);
+            let mut a = self.amounts[i] * self.steady_scale(&m, ch);
             if !is_varying(m.source) {
-                a *= self.source(m.source, [0.0; 2], 0.0, ch);
+                a *= curved(&m, self.source(m.source, [0.0; 2], 0.0, ch));
             }
             self.varying_amount[i] = a;
         }
@@ -358,7 +423,7 @@ impl PatchVoice {
             // `varying_amount`, fixed for the block.
             let mut v = self.varying_amount[usize::from(i)];
             if is_varying(m.source) {
-                v *= varying(m.source);
+                v *= curved(m, varying(m.source));
             }
             if let Some(s) = m.scale.filter(|&s| is_varying(s)) {
                 v *= varying(s);
