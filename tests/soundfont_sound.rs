@@ -317,6 +317,12 @@ fn a_score_instrument_plays_a_soundfont_preset() {
     // The flute is one zone; the strings' A3 five (a stereo pair, two
     // synth layers and an ensemble).
     assert_eq!(score.events().len(), 6);
+    // Each event brings its zone's note: its envelopes' times, its key
+    // and its own modulation go with it.
+    let zone = score.events()[0].zone.as_ref().expect("a zone");
+    assert_eq!(zone.note.midi_key, Some(69));
+    assert!(zone.note.mod_envelope.is_some() && zone.note.delay_hold_secs.is_some());
+    assert!(score.events().iter().all(|e| e.zone.is_some()));
     let mut renderer = score.renderer(RATE).unwrap();
     let mut out = vec![0.0f32; 2 * RATE as usize * 4];
     renderer.render_stereo(&mut out);

@@ -13,6 +13,7 @@ use std::io::{Seek, Write};
 use std::sync::Arc;
 
 use crate::patch::Patch;
+use crate::soundfont::ZoneNote;
 
 /// The most samples an in-memory render returns (2^31, 8 GiB of `f32`;
 /// 13.5 hours of mono at 44.1 kHz). Longer renders stream to a file with
@@ -47,6 +48,11 @@ pub struct TimelineEvent {
     /// How hard the note is played, 0 to 1 (1 by default; see
     /// [`Note::velocity`](crate::Note::velocity)).
     pub velocity: f32,
+    /// The SoundFont zone's note this event plays, if any: the note takes
+    /// its envelopes' delays and holds, its modulation envelope and its
+    /// MIDI key, and gets its own modulation ([`ZoneNote::events`]); the
+    /// event's own fields say the rest. (Boxed: most events have none.)
+    pub zone: Option<Box<ZoneNote>>,
 }
 
 impl TimelineEvent {
@@ -60,7 +66,14 @@ impl TimelineEvent {
             sends: Sends::default(),
             patch: None,
             velocity: 1.0,
+            zone: None,
         }
+    }
+
+    /// The same playing `zone`'s note (see [`TimelineEvent::zone`]).
+    pub fn with_zone(mut self, zone: ZoneNote) -> Self {
+        self.zone = Some(Box::new(zone));
+        self
     }
 
     /// The same played by `patch` (see [`TimelineEvent::patch`]).
@@ -180,9 +193,18 @@ impl EventSource for Cues {
                         .with_sends(placed.sends)
                         .with_velocity(placed.velocity);
                     note.patch = placed.patch.clone();
+                    if let Some(own) = placed.zone.as_ref().map(|z| &z.note) {
+                        note.delay_hold_secs = own.delay_hold_secs;
+                        note.mod_envelope = own.mod_envelope;
+                        note.mod_delay_hold_secs = own.mod_delay_hold_secs;
+                        note.midi_key = own.midi_key;
+                    }
                     let id = self.ids[i];
                     let e = &placed.event;
                     engine.send(Event::NoteOn { id, note }).and_then(|()| {
+                        for event in placed.zone.iter().flat_map(|z| z.events(id)) {
+                            engine.send(event)?;
+                        }
                         if e.end_frequency == e.start_frequency {
                             return Ok(());
                         }

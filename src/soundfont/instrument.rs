@@ -5,9 +5,11 @@
 use std::sync::Arc;
 
 use super::modulators::{zone_modulation, ZoneModulation};
-use super::{Generator, LoopMode, Region, SampleHeader, SoundFont, SoundFontError, ZoneSound};
+use super::{
+    EnvelopeSecs, Generator, LoopMode, Region, SampleHeader, SoundFont, SoundFontError, ZoneSound,
+};
 use crate::fx::Sends;
-use crate::patch::{Filter, Lfo, LfoShape, ModSource, ModTarget, Patch};
+use crate::patch::{Filter, Lfo, LfoShape, ModSource, ModTarget, Modulation, Patch, MOD_SLOTS};
 use crate::sample::Interpolation;
 use crate::{AdsrEnvelope, EnvelopeCurve, Event, EventTarget, Note, SampleData, VoiceId, Waveform};
 
@@ -98,12 +100,13 @@ pub struct SoundFontInstrument {
 struct Zone {
     region: Region,
     header: SampleHeader,
+    /// Built at the middle key of the zone's range; each note brings its
+    /// own envelopes' times (which the key and velocity can move).
     patch: Arc<Patch>,
-    /// For a zone whose envelopes' hold (or the modulation envelope's
-    /// decay) follows the key, a patch per key of its range, from its
-    /// lowest; empty otherwise (`patch`, built at the middle key, serves).
-    by_key: Vec<Arc<Patch>>,
     modulation: ZoneModulation,
+    /// Where each of `modulation.slots` is in the patch's matrix (`None`:
+    /// left out, as a cutoff slot of a zone without a filter is).
+    patch_slots: Vec<Option<u8>>,
 }
 
 /// One note of one zone: the [`Note`] to trigger and the exclusive class
@@ -128,6 +131,26 @@ pub struct ZoneNote {
     pub pan: f32,
     /// See `pan`.
     pub level: f32,
+    /// The note's own amounts for slots of its patch's matrix, sent as
+    /// `cutoff_octaves` is.
+    slot_amounts: SlotAmounts,
+}
+
+/// A note's own amounts for slots of its patch's matrix, without
+/// allocating.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct SlotAmounts {
+    slots: [(u8, f32); MOD_SLOTS],
+    count: usize,
+}
+
+impl SlotAmounts {
+    fn push(&mut self, slot: u8, amount: f32) {
+        if let Some(free) = self.slots.get_mut(self.count) {
+            *free = (slot, amount);
+            self.count += 1;
+        }
+    }
 }
 
 /// The engine's pan and a gain that together place a voice as a SoundFont
@@ -169,21 +192,55 @@ impl ZoneNote {
     /// # Errors
     /// The target's, when it refuses a command.
     pub fn trigger<T: EventTarget>(self, target: &mut T) -> Result<VoiceId, T::Error> {
-        let id = target.trigger(self.note)?;
-        for (modulated, amount) in [
-            (ModTarget::Cutoff, self.cutoff_octaves),
-            (ModTarget::Resonance, self.resonance),
-        ] {
-            if amount != 0.0 {
-                target.send(Event::SetNoteModulation {
-                    id,
-                    target: modulated,
-                    amount,
-                })?;
-            }
+        let ZoneNote {
+            note,
+            cutoff_octaves,
+            resonance,
+            slot_amounts,
+            ..
+        } = self;
+        let id = target.trigger(note)?;
+        for event in completion(id, cutoff_octaves, resonance, &slot_amounts) {
+            target.send(event)?;
         }
         Ok(id)
     }
+
+    /// What completes the note once it plays as `id`: its own cutoff and
+    /// resonance offsets and slot amounts, as events
+    /// ([`ZoneNote::trigger`] sends them; a player that starts notes
+    /// itself sends them after the note, at the same frame).
+    pub fn events(&self, id: VoiceId) -> impl Iterator<Item = Event> + '_ {
+        completion(id, self.cutoff_octaves, self.resonance, &self.slot_amounts)
+    }
+
+    /// The note's own amounts for slots of its patch's matrix (slot,
+    /// amount): its velocity or key scaling a modulator of the zone.
+    pub fn slot_amounts(&self) -> &[(u8, f32)] {
+        &self.slot_amounts.slots[..self.slot_amounts.count]
+    }
+}
+
+/// The events that complete a zone's note playing as `id` (see
+/// [`ZoneNote::events`]).
+fn completion(
+    id: VoiceId,
+    cutoff_octaves: f32,
+    resonance: f32,
+    slot_amounts: &SlotAmounts,
+) -> impl Iterator<Item = Event> + '_ {
+    let offsets = [
+        (ModTarget::Cutoff, cutoff_octaves),
+        (ModTarget::Resonance, resonance),
+    ];
+    let offsets = offsets
+        .into_iter()
+        .filter(|&(_, amount)| amount != 0.0)
+        .map(move |(target, amount)| Event::SetNoteModulation { id, target, amount });
+    let slots = slot_amounts.slots[..slot_amounts.count]
+        .iter()
+        .map(move |&(slot, amount)| Event::SetNoteSlotAmount { id, slot, amount });
+    offsets.chain(slots)
 }
 
 impl SoundFontBank {
@@ -314,61 +371,28 @@ impl Zone {
                 .with_loop_in_release(sound.loop_mode == LoopMode::Continuous);
         }
         let modulation = zone_modulation(region, options.velocity_to_filter);
-        // The key-scaled parts of the envelopes live in the patch (the
-        // note's own envelope carries only the volume envelope's attack,
-        // decay, sustain and release).
-        let key_scaled = [
-            Generator::KeynumToVolEnvHold,
-            Generator::KeynumToModEnvHold,
-            Generator::KeynumToModEnvDecay,
-        ]
-        .iter()
-        .any(|&g| region.get(g) != 0);
-        let by_key = if key_scaled {
-            (region.keys.0..=region.keys.1)
-                .map(|key| {
-                    let sound = region.sound(&header, key);
-                    Arc::new(zone_patch(sample.clone(), &sound, &modulation))
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let patch = zone_patch(sample, &sound, &modulation);
+        let (patch, patch_slots) = zone_patch(sample, &sound, &modulation);
         Some(Zone {
             region: region.clone(),
             header,
             patch: Arc::new(patch),
-            by_key,
             modulation,
+            patch_slots,
         })
     }
 
-    /// The patch a note of `key` plays.
-    fn patch(&self, key: u8) -> &Arc<Patch> {
-        let index = usize::from(key.saturating_sub(self.region.keys.0));
-        self.by_key.get(index).unwrap_or(&self.patch)
-    }
-
     fn note(&self, key: u8, velocity: u8) -> ZoneNote {
-        let patch = self.patch(key);
-        let sound = self.region.sound(&self.header, key);
+        let patch = &self.patch;
         let velocity = match self.region.get(Generator::Velocity) {
             v @ 1..=127 => v as u8,
             _ => velocity,
         };
         let m = self.modulation.for_note(key, velocity);
+        let sound = self.region.sound_for_note(&self.header, key, &m.envelopes);
         let cents = 1200.0 * (sound.playback_rate_hz / f64::from(self.header.sample_rate)).log2()
             + f64::from(m.pitch_cents);
         let frequency_hz = BASE_HZ * (cents / 1200.0).exp2() as f32;
-        let e = sound.volume_envelope;
-        let [attack_tc, decay_tc, release_tc] = m.envelope_timecents;
-        let envelope = AdsrEnvelope::new(
-            add_timecents(e.attack_secs, attack_tc),
-            add_timecents(e.decay_secs, decay_tc),
-            (e.sustain * 10f32.powf(-m.sustain_cb / 200.0)).clamp(0.0, 1.0),
-            add_timecents(e.release_secs, release_tc),
-        );
+        let (e, me) = (sound.volume_envelope, sound.mod_envelope);
         let sends = Sends {
             reverb: (sound.reverb_send + m.sends.0).clamp(0.0, 1.0),
             chorus: (sound.chorus_send + m.sends.1).clamp(0.0, 1.0),
@@ -398,15 +422,26 @@ impl Zone {
         let pan = (sound.pan + m.pan).clamp(-1.0, 1.0);
         let (engine_pan, pan_gain) = constant_power(pan);
         let note = Note {
-            envelope,
+            envelope: adsr(&e),
+            delay_hold_secs: Some(delay_hold(&e)),
+            mod_envelope: Some(adsr(&me)),
+            mod_delay_hold_secs: Some(delay_hold(&me)),
             amplitude: (level * pan_gain).min(1.0),
             pan: engine_pan,
             velocity: f32::from(velocity) / 127.0,
+            midi_key: Some(key),
             sends,
             ..Note::from_patch(patch, frequency_hz)
         };
+        let mut slot_amounts = SlotAmounts::default();
+        for (zone_slot, amount) in self.modulation.scaled_slots(key, velocity) {
+            if let Some(&Some(slot)) = self.patch_slots.get(zone_slot) {
+                slot_amounts.push(slot, amount);
+            }
+        }
         ZoneNote {
             note,
+            slot_amounts,
             exclusive_class: sound.exclusive_class,
             cutoff_octaves: if filtered {
                 m.cutoff_cents / 1200.0
@@ -420,27 +455,22 @@ impl Zone {
     }
 }
 
-/// A zone as a patch, for the key `sound` was made at (only the hold of
-/// either envelope and the modulation envelope's decay depend on it).
-fn zone_patch(sample: SampleData, sound: &ZoneSound, m: &ZoneModulation) -> Patch {
-    let e = sound.volume_envelope;
-    let me = sound.mod_envelope;
+/// A zone as a patch, with its envelopes as `sound` (made at one key) has
+/// them (a note brings its own: [`Zone::note`]), and where each of the
+/// zone's modulation slots (`m.slots`) went in its matrix.
+fn zone_patch(
+    sample: SampleData,
+    sound: &ZoneSound,
+    m: &ZoneModulation,
+) -> (Patch, Vec<Option<u8>>) {
+    let (e, me) = (sound.volume_envelope, sound.mod_envelope);
+    let ((delay, hold), (mod_delay, mod_hold)) = (delay_hold(&e), delay_hold(&me));
     let mut patch = Patch::new(Waveform::Sample(sample))
-        .with_envelope(AdsrEnvelope::new(
-            e.attack_secs,
-            e.decay_secs,
-            e.sustain,
-            e.release_secs,
-        ))
+        .with_envelope(adsr(&e))
         .with_envelope_curve(EnvelopeCurve::Decibels)
-        .with_delay_hold(at_least_2_ms(e.delay_secs), at_least_2_ms(e.hold_secs))
-        .with_mod_envelope(AdsrEnvelope::new(
-            me.attack_secs,
-            me.decay_secs,
-            me.sustain,
-            me.release_secs,
-        ))
-        .with_mod_delay_hold(at_least_2_ms(me.delay_secs), at_least_2_ms(me.hold_secs))
+        .with_delay_hold(delay, hold)
+        .with_mod_envelope(adsr(&me))
+        .with_mod_delay_hold(mod_delay, mod_hold)
         .with_lfo(
             1,
             Lfo::new(LfoShape::Triangle, sound.mod_lfo.frequency_hz)
@@ -460,79 +490,77 @@ fn zone_patch(sample: SampleData, sound: &ZoneSound, m: &ZoneModulation) -> Patc
             q_to_resonance(sound.filter_q_db),
         ));
     }
-    let mut slots: Vec<(ModSource, Option<ModSource>, ModTarget, f32)> = Vec::new();
-    let mut push = |source, scale, target, amount: f32| {
-        if amount != 0.0 {
-            slots.push((source, scale, target, amount));
+    // Each slot, and its index in the zone's own (`m.slots`), if it is one.
+    let mut slots: Vec<(Modulation, Option<usize>)> = Vec::new();
+    let mut push = |slot: Modulation, zones: Option<usize>| {
+        if slot.amount != 0.0 {
+            slots.push((slot, zones));
         }
     };
-    push(
-        ModSource::Lfo1,
-        None,
-        ModTarget::Pitch,
-        sound.mod_lfo_to_pitch_cents / 100.0,
-    );
-    push(
-        ModSource::Lfo2,
-        None,
-        ModTarget::Pitch,
-        sound.vibrato_lfo_to_pitch_cents / 100.0,
-    );
-    push(
-        ModSource::ModEnvelope,
-        None,
-        ModTarget::Pitch,
-        sound.mod_env_to_pitch_cents / 100.0,
-    );
-    if filtered {
-        push(
+    let depths = [
+        (
             ModSource::Lfo1,
-            None,
+            ModTarget::Pitch,
+            sound.mod_lfo_to_pitch_cents / 100.0,
+        ),
+        (
+            ModSource::Lfo2,
+            ModTarget::Pitch,
+            sound.vibrato_lfo_to_pitch_cents / 100.0,
+        ),
+        (
+            ModSource::ModEnvelope,
+            ModTarget::Pitch,
+            sound.mod_env_to_pitch_cents / 100.0,
+        ),
+        (
+            ModSource::Lfo1,
             ModTarget::Cutoff,
             sound.mod_lfo_to_cutoff_cents / 1200.0,
-        );
-        push(
+        ),
+        (
             ModSource::ModEnvelope,
-            None,
             ModTarget::Cutoff,
             sound.mod_env_to_cutoff_cents / 1200.0,
-        );
+        ),
+    ];
+    for (source, target, amount) in depths {
+        if filtered || target != ModTarget::Cutoff {
+            push(Modulation::new(source, target, amount), None);
+        }
     }
     if sound.mod_lfo_to_volume_db != 0.0 {
         // A swing of ±d dB as a gain of 1 ± (1 − 10^(−d/20)).
         let d = sound.mod_lfo_to_volume_db;
-        push(
-            ModSource::Lfo1,
-            None,
-            ModTarget::Amplitude,
-            -d.signum() * (1.0 - 10f32.powf(-d.abs() / 20.0)),
-        );
+        let amount = -d.signum() * (1.0 - 10f32.powf(-d.abs() / 20.0));
+        let slot = Modulation::new(ModSource::Lfo1, ModTarget::Amplitude, amount);
+        push(slot, None);
     }
-    for slot in &m.slots {
-        if filtered || slot.2 != ModTarget::Cutoff {
-            push(slot.0, slot.1, slot.2, slot.3);
+    for (i, &slot) in m.slots.iter().enumerate() {
+        if filtered || slot.target != ModTarget::Cutoff {
+            push(slot, Some(i));
         }
     }
-    for (source, scale, target, amount) in slots.into_iter().take(crate::patch::MOD_SLOTS) {
-        patch = match scale {
-            Some(scale) => patch.with_scaled_modulation(source, scale, target, amount),
-            None => patch.with_modulation(source, target, amount),
+    let mut patch_slots = vec![None; m.slots.len()];
+    for (index, (slot, zones)) in slots.into_iter().take(MOD_SLOTS).enumerate() {
+        patch = patch
+            .with_slot(slot)
+            .expect("at most MOD_SLOTS slots are added");
+        if let Some(i) = zones {
+            patch_slots[i] = Some(index as u8);
         }
-        .expect("at most MOD_SLOTS slots are added");
     }
-    patch
+    (patch, patch_slots)
 }
 
-/// A time of `secs` lengthened by `timecents` (a velocity or key
-/// modulator's: MuseScore's strings attack faster the harder they are
-/// played), within the standard's range (−12000 to 8000 timecents); 0
-/// stays 0.
-fn add_timecents(secs: f32, timecents: f32) -> f32 {
-    if secs == 0.0 || timecents == 0.0 || !timecents.is_finite() {
-        return secs;
-    }
-    let (shortest, longest) = (2f32.powf(-10.0), 2f32.powf(8000.0 / 1200.0));
-    (secs * (timecents / 1200.0).exp2()).clamp(shortest, longest)
+/// A SoundFont envelope's attack, decay, sustain and release.
+fn adsr(e: &EnvelopeSecs) -> AdsrEnvelope {
+    AdsrEnvelope::new(e.attack_secs, e.decay_secs, e.sustain, e.release_secs)
+}
+
+/// A SoundFont envelope's delay and hold, each 0 below 2 ms.
+fn delay_hold(e: &EnvelopeSecs) -> (f32, f32) {
+    (at_least_2_ms(e.delay_secs), at_least_2_ms(e.hold_secs))
 }
 
 /// `secs`, or 0 below 2 ms: the standard's default delay and hold

@@ -2,17 +2,24 @@
 //! the font's own, section 9.5): those a note's velocity and key drive are
 //! evaluated when the note starts, with their curves; those a controller,
 //! the pressure or the pitch wheel drive become slots of the patch's
-//! modulation matrix.
+//! modulation matrix, reading their source through its curve
+//! ([`ModCurve`]), as do velocity and key modulators of how deep an LFO or
+//! the modulation envelope reaches. Where a note's velocity or key scales
+//! a slot's modulator (its amount source, or its source when a controller
+//! is the amount source), each note brings its own amount for the slot.
+//! Not followed: destinations the engine has no target for (the LFOs'
+//! rates and delays, the modulation LFO's depth on the volume, sample
+//! offsets), two controllers at once, and the absolute-value transform on
+//! a slot.
 //!
 //! What the channel does itself is left out: volume and expression (CC7,
 //! CC11), pan (CC10), the reverb and chorus sends (CC91, CC93) and the
 //! pitch wheel with its range are the MIDI layer's (`MidiSynth`), as a
-//! General MIDI channel has them. Slots are linear in their source: the
-//! concave, convex and switch curves of a controller's modulator are
-//! approximated by a straight line through their ends.
+//! General MIDI channel has them.
 
+use super::sound::EnvelopeOffsets;
 use super::{Generator, Modulator, Region};
-use crate::patch::{ModSource, ModTarget};
+use crate::patch::{CurveShape, ModCurve, ModSource, ModTarget, Modulation};
 
 /// The standard's default modulators (SoundFont 2.04, section 8.4.1–10)
 /// that this module handles, but for velocity to filter cutoff
@@ -57,19 +64,34 @@ const VELOCITY_TO_FILTER: Modulator = Modulator {
     transform: 0,
 };
 
-/// A slot for the patch's matrix: `source (× scale) × amount → target`.
-pub(super) type Slot = (ModSource, Option<ModSource>, ModTarget, f32);
-
 /// A zone's modulators, sorted by what drives them.
 #[derive(Clone, Debug, Default)]
 pub(super) struct ZoneModulation {
     /// Driven by the note's velocity and key: evaluated at note-on.
     per_note: Vec<Modulator>,
-    /// Driven by controllers, pressure or the pitch wheel.
-    pub(super) slots: Vec<Slot>,
+    /// Driven by controllers, pressure or the pitch wheel, and the
+    /// velocity and key modulators of modulation depths.
+    pub(super) slots: Vec<Modulation>,
+    /// The slots whose amount the note's velocity or key scales (their
+    /// modulator has both a note's source and a controller, or a depth to
+    /// move): each note brings its own amount for them.
+    note_scaled: Vec<NoteScaled>,
     /// Whether a slot moves the filter's cutoff (the zone then has a filter
     /// even when its own cutoff is wide open).
     pub(super) moves_cutoff: bool,
+}
+
+/// A slot of [`ZoneModulation::slots`] whose amount a note's velocity or
+/// key scales.
+#[derive(Clone, Copy, Debug)]
+struct NoteScaled {
+    /// Its index in `slots`.
+    slot: usize,
+    /// The modulator's destination and amount, and the note's source that
+    /// scales it.
+    destination: u16,
+    amount: f32,
+    by: Source,
 }
 
 /// What the velocity and key modulators do to one note.
@@ -85,10 +107,9 @@ pub(super) struct NoteModulation {
     pub(super) pan: f32,
     /// Reverb and chorus sends, 0 to 1 (added).
     pub(super) sends: (f32, f32),
-    /// The volume envelope's attack, decay and release, in timecents
-    /// (added), and its sustain, in centibels of attenuation (added).
-    pub(super) envelope_timecents: [f32; 3],
-    pub(super) sustain_cb: f32,
+    /// Both envelopes' times, sustains and key scalings, added to the
+    /// zone's generators.
+    pub(super) envelopes: EnvelopeOffsets,
     /// The filter's resonance peak, in centibels (added).
     pub(super) filter_q_cb: f32,
 }
@@ -113,13 +134,18 @@ pub(super) fn zone_modulation(region: &Region, velocity_to_filter: bool) -> Zone
             continue;
         }
         let (primary, amount_source) = (Source::decode(m.source), Source::decode(m.amount_source));
+        if amount_source.is_none() && m.amount_source & 0xFF != 0 {
+            continue; // An amount source this module cannot follow.
+        }
+        let depth = depth_of(m.destination).is_some();
         match (primary, amount_source) {
-            (Some(p), None) if p.per_note() && depth_of(m.destination).is_some() => {
-                zone.add_note_depth(&m, p)
+            (Some(p), a) if p.per_note() && a.is_none_or(|a| a.per_note()) && !depth => {
+                zone.per_note.push(m)
             }
-            (Some(p), a) if p.per_note() && a.is_none_or(|a| a.per_note()) => zone.per_note.push(m),
-            (Some(p), None) => zone.add_slot(&m, p),
-            // A controller scaled by another: too rare to approximate.
+            (Some(p), None) => zone.add_slot(&m, p, None),
+            (Some(p), Some(a)) if a.per_note() => zone.add_slot(&m, p, Some(a)),
+            (Some(p), Some(a)) if p.per_note() => zone.add_slot(&m, a, Some(p)),
+            // Two controllers at once: too rare to follow.
             _ => {}
         }
     }
@@ -127,69 +153,45 @@ pub(super) fn zone_modulation(region: &Region, velocity_to_filter: bool) -> Zone
 }
 
 impl ZoneModulation {
-    /// Adds `m` (driven by `source`, no amount source) as a matrix slot:
-    /// the slope `a` of `y = a·s + b` in the source's own units; the
-    /// constant `b` (what the modulator does with the source at rest) is
-    /// left out.
-    fn add_slot(&mut self, m: &Modulator, source: Source) {
-        let a = source.slope();
-        let amount = f32::from(m.amount);
+    /// Adds `m` as a matrix slot that reads `source` through its curve,
+    /// its amount scaled note by note by `by` (the note's velocity or key)
+    /// if there is one: exact, but for an attenuation driven by a
+    /// controller, which is exact at the curve's ends and linear in gain
+    /// between them.
+    fn add_slot(&mut self, m: &Modulator, source: Source, by: Option<Source>) {
         let Some(s) = source.mod_source() else {
             return;
         };
-        let direct = |target, scale: f32| Some((s, None, target, a * amount * scale));
-        let slot = match m.destination {
-            d if d == Generator::FineTune as u16 => direct(ModTarget::Pitch, 0.01),
-            d if d == Generator::CoarseTune as u16 => direct(ModTarget::Pitch, 1.0),
-            d if d == Generator::InitialFilterFc as u16 => direct(ModTarget::Cutoff, 1.0 / 1200.0),
-            d if d == Generator::Pan as u16 => direct(ModTarget::Pan, 1.0 / 500.0),
-            d if d == Generator::ReverbEffectsSend as u16 => direct(ModTarget::ReverbSend, 0.001),
-            d if d == Generator::ChorusEffectsSend as u16 => direct(ModTarget::ChorusSend, 0.001),
-            d if d == Generator::InitialAttenuation as u16 => {
-                // Full attenuation at full source as a gain, linear between.
-                let full = 10f32.powf(-(a * amount) / 200.0) - 1.0;
-                Some((s, None, ModTarget::Amplitude, full.max(-1.0)))
+        let amount = f32::from(m.amount);
+        if let Some(slot) = slot_for(s, m.destination, amount) {
+            if let Some(by) = by {
+                self.note_scaled.push(NoteScaled {
+                    slot: self.slots.len(),
+                    destination: m.destination,
+                    amount,
+                    by,
+                });
             }
-            d => depth_of(d).map(|(by, target, scale)| (by, Some(s), target, a * amount * scale)),
-        };
-        if let Some(slot) = slot {
-            self.push(slot);
+            self.push(slot.with_curve(source.curve));
         }
     }
 
-    /// Adds `m`, a velocity or key modulator of a modulation depth (how far
-    /// an LFO or the modulation envelope moves pitch or cutoff), as slots
-    /// scaled by the note's velocity or key: exact for a linear source (as
-    /// MuseScore's fonts deepen a filter envelope with velocity); a curve
-    /// becomes the straight line through its ends, as a controller's does.
-    fn add_note_depth(&mut self, m: &Modulator, source: Source) {
-        let Some((by, target, scale)) = depth_of(m.destination) else {
-            return;
-        };
-        let amount = f32::from(m.amount) * scale;
-        let (at_0, rise) = (source.shape(0.0), source.shape(1.0) - source.shape(0.0));
-        // The shaped value is about `at_0 + rise·x`, x = velocity or key
-        // over 127. The engine's velocity is x itself; its key is in
-        // octaves from middle C, (127·x − 60)/12.
-        let (scale_source, per_unit, constant) = if source.index == 2 {
-            (ModSource::Velocity, rise, at_0)
-        } else {
-            (
-                ModSource::Key,
-                rise * 12.0 / 127.0,
-                at_0 + rise * 60.0 / 127.0,
-            )
-        };
-        if per_unit != 0.0 {
-            self.push((by, Some(scale_source), target, amount * per_unit));
-        }
-        if constant != 0.0 {
-            self.push((by, None, target, amount * constant));
-        }
+    /// Each note-scaled slot (its index in `slots`) and its amount for a
+    /// note of `key` at `velocity`.
+    pub(super) fn scaled_slots(
+        &self,
+        key: u8,
+        velocity: u8,
+    ) -> impl Iterator<Item = (usize, f32)> + '_ {
+        self.note_scaled.iter().filter_map(move |n| {
+            let source = self.slots[n.slot].source;
+            let amount = n.amount * n.by.value(key, velocity);
+            Some((n.slot, slot_for(source, n.destination, amount)?.amount))
+        })
     }
 
-    fn push(&mut self, slot: Slot) {
-        if slot.2 == ModTarget::Cutoff {
+    fn push(&mut self, slot: Modulation) {
+        if slot.target == ModTarget::Cutoff {
             self.moves_cutoff = true;
         }
         self.slots.push(slot);
@@ -215,14 +217,39 @@ impl ZoneModulation {
                 d if d == Generator::Pan as u16 => out.pan += y / 500.0,
                 d if d == Generator::ReverbEffectsSend as u16 => out.sends.0 += y / 1000.0,
                 d if d == Generator::ChorusEffectsSend as u16 => out.sends.1 += y / 1000.0,
-                d if d == Generator::AttackVolEnv as u16 => out.envelope_timecents[0] += y,
-                d if d == Generator::DecayVolEnv as u16 => out.envelope_timecents[1] += y,
-                d if d == Generator::ReleaseVolEnv as u16 => out.envelope_timecents[2] += y,
-                d if d == Generator::SustainVolEnv as u16 => out.sustain_cb += y,
-                _ => {}
+                d => out.envelopes.add(d, y),
             }
         }
         out
+    }
+}
+
+/// The slot that moves the target of the generator `destination` by
+/// `amount` (in the generator's units) per unit of `source`, if the
+/// engine has that target.
+fn slot_for(source: ModSource, destination: u16, amount: f32) -> Option<Modulation> {
+    let slot = |target, scale: f32| Some(Modulation::new(source, target, amount * scale));
+    match destination {
+        d if d == Generator::FineTune as u16 => slot(ModTarget::Pitch, 0.01),
+        d if d == Generator::CoarseTune as u16 => slot(ModTarget::Pitch, 1.0),
+        d if d == Generator::InitialFilterFc as u16 => slot(ModTarget::Cutoff, 1.0 / 1200.0),
+        d if d == Generator::Pan as u16 => slot(ModTarget::Pan, 1.0 / 500.0),
+        d if d == Generator::ReverbEffectsSend as u16 => slot(ModTarget::ReverbSend, 0.001),
+        d if d == Generator::ChorusEffectsSend as u16 => slot(ModTarget::ChorusSend, 0.001),
+        d if d == Generator::InitialAttenuation as u16 => {
+            // Full attenuation at full source, as a gain.
+            let full = 10f32.powf(-amount / 200.0) - 1.0;
+            Some(Modulation::new(
+                source,
+                ModTarget::Amplitude,
+                full.max(-1.0),
+            ))
+        }
+        // How deep an LFO or the modulation envelope reaches: the source
+        // scales the LFO's or envelope's slot.
+        d => depth_of(d).map(|(by, target, scale)| {
+            Modulation::new(source, target, amount * scale).with_scale(by)
+        }),
     }
 }
 
@@ -265,27 +292,29 @@ struct Source {
     /// A MIDI controller (`index` its number) or a general one.
     cc: bool,
     index: u16,
-    /// From max to min rather than min to max.
-    negative: bool,
-    /// −1 to 1 rather than 0 to 1.
-    bipolar: bool,
-    /// 0 linear, 1 concave, 2 convex, 3 switch.
-    curve: u16,
+    /// Direction, polarity and shape.
+    curve: ModCurve,
 }
 
 impl Source {
     /// The operator `raw`, or `None` for "no controller" and the
     /// controllers this module cannot follow (links, the wheel's range).
     fn decode(raw: u16) -> Option<Source> {
-        let s = Source {
-            cc: raw & 0x80 != 0,
-            index: raw & 0x7F,
-            negative: raw & 0x100 != 0,
-            bipolar: raw & 0x200 != 0,
-            curve: (raw >> 10) & 0x3F,
+        let (cc, index) = (raw & 0x80 != 0, raw & 0x7F);
+        let shape = match (raw >> 10) & 0x3F {
+            0 => CurveShape::Linear,
+            1 => CurveShape::Concave,
+            2 => CurveShape::Convex,
+            3 => CurveShape::Switch,
+            _ => return None,
         };
-        let known = s.cc || matches!(s.index, 2 | 3 | 10 | 13 | 14);
-        (known && s.curve <= 3).then_some(s)
+        let curve = ModCurve {
+            shape,
+            falling: raw & 0x100 != 0,
+            bipolar: raw & 0x200 != 0,
+        };
+        let known = cc || matches!(index, 2 | 3 | 10 | 13 | 14);
+        known.then_some(Source { cc, index, curve })
     }
 
     /// Whether a note's velocity or key drives it.
@@ -300,61 +329,22 @@ impl Source {
             2 => f32::from(velocity),
             _ => f32::from(key),
         } / 127.0;
-        self.shape(x)
+        self.curve.at(x)
     }
 
-    /// `x` (0 to 1) through direction, polarity and curve.
-    fn shape(&self, x: f32) -> f32 {
-        let x = if self.negative { 1.0 - x } else { x };
-        let curve = |x: f32| match self.curve {
-            1 => concave(x),
-            2 => 1.0 - concave(1.0 - x),
-            3 => f32::from(u8::from(x >= 0.5)),
-            _ => x,
-        };
-        if self.bipolar {
-            if x >= 0.5 {
-                curve(2.0 * x - 1.0)
-            } else {
-                -curve(1.0 - 2.0 * x)
-            }
-        } else {
-            curve(x)
-        }
-    }
-
-    /// The engine's source for it, if there is one.
+    /// The engine's source for it (whose range [`ModCurve`] reads as the
+    /// standard normalises the controller), if there is one.
     fn mod_source(&self) -> Option<ModSource> {
         Some(match (self.cc, self.index) {
             (true, 1) => ModSource::ModWheel,
             (true, n) => ModSource::Controller(n as u8),
+            (false, 2) => ModSource::Velocity,
+            (false, 3) => ModSource::Key,
             (false, 10) => ModSource::PolyPressure,
             (false, 13) => ModSource::Pressure,
             (false, 14) => ModSource::PitchBend,
             _ => return None,
         })
-    }
-
-    /// The slope `a` of the straight line `y = a·s + b` through the ends
-    /// of the shaped value, `s` being the engine's source (0 to 1, or −1
-    /// to 1 for the pitch wheel, whose `x` is `(s + 1) / 2`).
-    fn slope(&self) -> f32 {
-        let rise = self.shape(1.0) - self.shape(0.0);
-        if self.mod_source() == Some(ModSource::PitchBend) {
-            rise / 2.0
-        } else {
-            rise
-        }
-    }
-}
-
-/// The standard's concave curve: 0 at 0, 1 at 1, rising as the gain of an
-/// attenuation falling linearly in decibels over 96 dB.
-fn concave(x: f32) -> f32 {
-    if x >= 1.0 {
-        1.0
-    } else {
-        (-(40.0 / 96.0) * (1.0 - x).log10()).clamp(0.0, 1.0)
     }
 }
 
@@ -387,18 +377,13 @@ mod tests {
         let fluidsynths = zone_modulation(&region_with(Vec::new()), false);
         assert_eq!(fluidsynths.for_note(60, 64).cutoff_cents, 0.0);
         // The wheel and the pressure deepen the vibrato by 50 cents.
-        assert!(zone.slots.contains(&(
-            ModSource::Lfo2,
-            Some(ModSource::ModWheel),
-            ModTarget::Pitch,
-            0.5
-        )));
-        assert!(zone.slots.contains(&(
-            ModSource::Lfo2,
-            Some(ModSource::Pressure),
-            ModTarget::Pitch,
-            0.5
-        )));
+        let linear = ModCurve::new(CurveShape::Linear);
+        for by in [ModSource::ModWheel, ModSource::Pressure] {
+            let slot = Modulation::new(by, ModTarget::Pitch, 0.5)
+                .with_scale(ModSource::Lfo2)
+                .with_curve(linear);
+            assert!(zone.slots.contains(&slot), "{:?}", zone.slots);
+        }
     }
 
     #[test]
@@ -425,9 +410,9 @@ mod tests {
         let at64 = zone.for_note(60, 64).attenuation_cb;
         assert!((at64 / 10.0 - 5.96).abs() < 0.1, "{at64}");
         assert!(zone.moves_cutoff);
-        assert!(zone
-            .slots
-            .contains(&(ModSource::Controller(74), None, ModTarget::Cutoff, 2.0)));
+        let cc74 = Modulation::new(ModSource::Controller(74), ModTarget::Cutoff, 2.0)
+            .with_curve(ModCurve::new(CurveShape::Linear));
+        assert!(zone.slots.contains(&cc74));
         assert!((zone.for_note(127, 127).pan - 1.0).abs() < 1e-6);
         assert!((zone.for_note(0, 127).pan + 1.0).abs() < 1e-6);
         // The channel's own: CC7 to attenuation is left to the channel.
@@ -479,29 +464,23 @@ mod tests {
         let modulators = vec![deeper, quicker, key_vibrato, softer];
         let zone = zone_modulation(&region_with(modulators), false);
         assert!(zone.moves_cutoff);
-        assert!(zone.slots.contains(&(
-            ModSource::ModEnvelope,
-            Some(ModSource::Velocity),
-            ModTarget::Cutoff,
-            2.5
-        )));
-        // 1.27 semitones × (1 − key/127): 0.67 at C4 (key 60), 0.12 less
-        // per octave above.
-        let scaled = zone
-            .slots
-            .iter()
-            .find(|s| s.1 == Some(ModSource::Key))
-            .expect("a slot scaled by the key");
-        assert_eq!((scaled.0, scaled.2), (ModSource::Lfo2, ModTarget::Pitch));
-        assert!((scaled.3 + 0.12).abs() < 1e-5, "{scaled:?}");
-        assert!(zone
-            .slots
-            .iter()
-            .any(|s| s.1.is_none() && s.2 == ModTarget::Pitch && (s.3 - 0.67).abs() < 1e-5));
+        let linear = ModCurve::new(CurveShape::Linear);
+        let deeper = Modulation::new(ModSource::Velocity, ModTarget::Cutoff, 2.5)
+            .with_scale(ModSource::ModEnvelope)
+            .with_curve(linear);
+        assert!(zone.slots.contains(&deeper), "{:?}", zone.slots);
+        // 1.27 semitones × (1 − key/127), the key read through a falling
+        // line.
+        let key_vibrato = Modulation::new(ModSource::Key, ModTarget::Pitch, 1.27)
+            .with_scale(ModSource::Lfo2)
+            .with_curve(linear.falling());
+        assert!(zone.slots.contains(&key_vibrato), "{:?}", zone.slots);
         let note = zone.for_note(60, 100);
         let want = -3986.0 * 100.0 / 127.0;
-        assert!((note.envelope_timecents[0] - want).abs() < 0.5, "{note:?}");
-        assert_eq!(note.envelope_timecents[1..], [0.0, 0.0]);
+        let attack = note.envelopes.of(Generator::AttackVolEnv);
+        assert!((attack as f32 - want).abs() <= 0.5, "{note:?}");
+        assert_eq!(note.envelopes.of(Generator::DecayVolEnv), 0);
+        assert_eq!(note.envelopes.of(Generator::ReleaseVolEnv), 0);
         assert!((note.filter_q_cb + 160.0 * 100.0 / 127.0).abs() < 0.01);
     }
 }

@@ -141,13 +141,54 @@ pub fn centibels_to_gain(centibels: i32) -> f32 {
     10f32.powf(-(centibels.max(0) as f32) / 200.0)
 }
 
+/// What a note's velocity and key modulators add to a region's envelope
+/// generators (`delayModEnv` to `keynumToVolEnvDecay`, 25 to 40), in the
+/// generators' own units: timecents, timecents per key, and the sustains'
+/// tenths of a percent and centibels. The sums are clamped as the
+/// generators are.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct EnvelopeOffsets([f32; 16]);
+
+impl EnvelopeOffsets {
+    const FIRST: u16 = Generator::DelayModEnv as u16;
+
+    /// Adds `amount` to the generator `destination` (nothing, if it is not
+    /// an envelope generator).
+    pub(crate) fn add(&mut self, destination: u16, amount: f32) {
+        let index = usize::from(destination.wrapping_sub(Self::FIRST));
+        if let Some(offset) = self.0.get_mut(index) {
+            *offset += amount;
+        }
+    }
+
+    /// What is added to `generator`, rounded to its units (0 for a
+    /// generator that is not an envelope's).
+    pub(crate) fn of(&self, generator: Generator) -> i32 {
+        let index = (generator as u16).wrapping_sub(Self::FIRST);
+        self.0
+            .get(usize::from(index))
+            .map_or(0, |&x| x.round().clamp(-65_536.0, 65_536.0) as i32)
+    }
+}
+
 impl Region {
     /// What this region plays for `key` (0–127): its sample `header` (the
     /// one [`Region::sample`] names), and every generator in the engine's
     /// units. Out-of-range generator values are clamped as the standard's
     /// table of ranges says.
     pub fn sound(&self, header: &SampleHeader, key: u8) -> ZoneSound {
-        let g = |gen: Generator| i32::from(self.get(gen));
+        self.sound_for_note(header, key, &EnvelopeOffsets::default())
+    }
+
+    /// [`Region::sound`] with a note's modulators added to the envelope
+    /// generators.
+    pub(crate) fn sound_for_note(
+        &self,
+        header: &SampleHeader,
+        key: u8,
+        offsets: &EnvelopeOffsets,
+    ) -> ZoneSound {
+        let g = |gen: Generator| i32::from(self.get(gen)) + offsets.of(gen);
         // A zone's `keynum` stands in for the key played, everywhere.
         let key = match g(Generator::Keynum) {
             k @ 0..=127 => k,

@@ -422,9 +422,144 @@ fn a_key_scaled_hold_follows_the_key_played() {
     let instrument = bank.instrument(0, 5).unwrap();
     let hold = |key: u8| {
         let note = instrument.notes(key, 100).next().unwrap().note;
-        note.patch.unwrap().hold_secs
+        note.delay_hold_secs.unwrap().1
     };
     assert!((hold(60) - 1.0).abs() < 1e-4, "{}", hold(60));
     assert!((hold(48) - 2.0).abs() < 1e-4, "{}", hold(48));
     assert!((hold(63) - 2f32.powf(-0.25)).abs() < 1e-4, "{}", hold(63));
+}
+
+#[test]
+fn velocity_and_key_modulators_time_both_envelopes_note_by_note() {
+    let mut font = SoundFont::parse(&tiny_font()).unwrap();
+    let region = &mut font.presets[0].regions[0];
+    // Mod envelope release 1 s, decay 1 s at key 60 (100 timecents
+    // shorter per key up), sustain 50 %; hold 0.5 s on both envelopes.
+    for (generator, amount) in [
+        (Generator::ReleaseModEnv, 0),
+        (Generator::DecayModEnv, 0),
+        (Generator::KeynumToModEnvDecay, 100),
+        (Generator::SustainModEnv, 500),
+        (Generator::HoldModEnv, -1200),
+        (Generator::HoldVolEnv, -1200),
+    ] {
+        region.generators[generator as usize] = amount;
+    }
+    let modulator =
+        |source: u16, destination: Generator, amount: i16, amount_source: u16| Modulator {
+            source,
+            destination: destination as u16,
+            amount,
+            amount_source,
+            transform: 0,
+        };
+    const VELOCITY: u16 = 2;
+    const KEY: u16 = 3;
+    region.instrument_modulators = vec![
+        // MuseScore's piano: key × velocity shortens the mod envelope's
+        // release, here by up to 2400 timecents (two octaves of time).
+        modulator(KEY, Generator::ReleaseModEnv, -2400, VELOCITY),
+        // Velocity lengthens the amplitude envelope's hold by up to 1200
+        // timecents and delays the mod envelope by up to 0.25 s (from
+        // about 1 ms: −12000 + 9600 timecents).
+        modulator(VELOCITY, Generator::HoldVolEnv, 1200, 0),
+        modulator(VELOCITY, Generator::DelayModEnv, 9600, 0),
+        // Key deepens the decay's key scaling, and velocity lowers the
+        // mod envelope's sustain by up to 50 %.
+        modulator(KEY, Generator::KeynumToModEnvDecay, 127, 0),
+        modulator(VELOCITY, Generator::SustainModEnv, 500, 0),
+    ];
+    let bank = SoundFontBank::new(&font);
+    let instrument = bank.instrument(0, 5).unwrap();
+    let note = |key: u8, velocity: u8| instrument.notes(key, velocity).next().unwrap().note;
+    let close = |got: f32, want: f32| (got / want - 1.0).abs() < 2e-3;
+    for (key, velocity) in [(60u8, 127u8), (60, 64), (48, 127), (40, 1)] {
+        let n = note(key, velocity);
+        let (x_key, x_velocity) = (f32::from(key) / 127.0, f32::from(velocity) / 127.0);
+        let mod_envelope = n.mod_envelope.unwrap();
+        let (mod_delay, mod_hold) = n.mod_delay_hold_secs.unwrap();
+        let (_, hold) = n.delay_hold_secs.unwrap();
+        let release = (-2400.0 * x_key * x_velocity / 1200.0).exp2();
+        assert!(
+            close(mod_envelope.release_secs, release),
+            "{key}/{velocity}: {mod_envelope:?}"
+        );
+        assert!(
+            close(hold, 0.5 * x_velocity.exp2()),
+            "{key}/{velocity}: hold {hold}"
+        );
+        let delay = ((-12000.0 + 9600.0 * x_velocity) / 1200.0).exp2();
+        let delay = if delay < 0.002 { 0.0 } else { delay };
+        assert!(
+            delay == mod_delay || close(mod_delay, delay),
+            "{mod_delay} against {delay}"
+        );
+        assert!(close(mod_hold, 0.5));
+        let by_key = (100.0 + (127.0 * x_key).round()) * f32::from(60 - i16::from(key));
+        let decay = (by_key / 1200.0).exp2();
+        assert!(
+            close(mod_envelope.decay_secs, decay),
+            "{key}: decay {}",
+            mod_envelope.decay_secs
+        );
+        let sustain = 1.0 - (500.0 + (500.0 * x_velocity).round()) / 1000.0;
+        assert!(
+            (mod_envelope.sustain_level - sustain).abs() < 1e-6,
+            "{mod_envelope:?}"
+        );
+    }
+}
+
+#[test]
+fn a_notes_velocity_and_key_scale_its_own_modulator_slots() {
+    use crate::patch::{ModSource, ModTarget};
+    let mut font = SoundFont::parse(&tiny_font()).unwrap();
+    let modulator =
+        |source: u16, destination: Generator, amount: i16, amount_source: u16| Modulator {
+            source,
+            destination: destination as u16,
+            amount,
+            amount_source,
+            transform: 0,
+        };
+    // MuseScore's: velocity × key deepens the filter envelope (here by up
+    // to two octaves), and the breath controller (CC2) × key opens the
+    // filter (by up to one).
+    font.presets[0].regions[0].instrument_modulators = vec![
+        modulator(2, Generator::ModEnvToFilterFc, 2400, 3),
+        modulator(0x80 | 2, Generator::InitialFilterFc, 1200, 3),
+    ];
+    let bank = SoundFontBank::new(&font);
+    let instrument = bank.instrument(0, 5).unwrap();
+    for (key, velocity) in [(60u8, 127u8), (40, 64)] {
+        let zone = instrument.notes(key, velocity).next().unwrap();
+        let patch = zone.note.patch.as_ref().unwrap();
+        let by_key = f32::from(key) / 127.0;
+        let mut found = Vec::new();
+        for &(slot, amount) in zone.slot_amounts() {
+            let m = patch.modulation()[usize::from(slot)];
+            found.push((m.source, m.scale, m.target, amount));
+        }
+        let want = [
+            (
+                ModSource::Velocity,
+                Some(ModSource::ModEnvelope),
+                ModTarget::Cutoff,
+                2.0 * by_key,
+            ),
+            (ModSource::Controller(2), None, ModTarget::Cutoff, by_key),
+        ];
+        assert_eq!(found.len(), 2, "{found:?}");
+        for (got, want) in found.iter().zip(want) {
+            assert_eq!((got.0, got.1, got.2), (want.0, want.1, want.2));
+            assert!((got.3 - want.3).abs() < 1e-6, "{got:?} against {want:?}");
+        }
+        // And the events that complete the note carry them.
+        let id = crate::VoiceId::from_raw(7);
+        let sent = zone
+            .events(id)
+            .filter(|e| matches!(e, crate::Event::SetNoteSlotAmount { .. }))
+            .count();
+        assert_eq!(sent, 2);
+    }
 }

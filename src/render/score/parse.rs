@@ -437,7 +437,7 @@ impl Builder<'_> {
             let detune = pitch / crate::render::midi_frequency(f32::from(key));
             let vel = (velocity * 127.0).round().clamp(1.0, 127.0) as u8;
             for zone in font.notes(key, vel) {
-                let z = zone.note;
+                let z = zone.note.clone();
                 let hz = z.frequency_hz * detune;
                 let event = SoundEvent {
                     waveform: z.waveform,
@@ -459,7 +459,7 @@ impl Builder<'_> {
                 if let Some(p) = z.patch {
                     placed = placed.with_patch(p);
                 }
-                out.push(placed);
+                out.push(placed.with_zone(zone));
             }
             return Ok(());
         }
