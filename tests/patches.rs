@@ -201,18 +201,24 @@ fn the_mod_envelope_opens_the_filter_in_its_time() {
     assert!(early > late + 15.0);
 }
 
-#[test]
-fn the_mod_envelope_is_timed_from_the_notes_frame() {
-    // The mod envelope's amplitude dip (attack 0, decay 0.05 s to 0, on
-    // amplitude -1: the gain rises from 0 to 1 in 50 ms) starts at the
-    // note's frame, whatever the block.
-    let patch = Arc::new(
+/// A square whose modulation envelope (attack 0, decay 0.05 s to 0) on
+/// amplitude −1 dips the gain: it rises from 0 to 1 over the decay.
+fn mod_envelope_dip() -> Arc<Patch> {
+    Arc::new(
         Patch::new(Waveform::Square)
             .with_envelope(HOLD)
             .with_mod_envelope(AdsrEnvelope::new(0.0, 0.05, 0.0, 0.0))
             .with_modulation(ModSource::ModEnvelope, ModTarget::Amplitude, -1.0)
             .unwrap(),
-    );
+    )
+}
+
+#[test]
+fn the_mod_envelope_is_timed_from_the_notes_frame() {
+    // The mod envelope's amplitude dip (attack 0, decay 0.05 s to 0, on
+    // amplitude -1: the gain rises from 0 to 1 in 50 ms) starts at the
+    // note's frame, whatever the block.
+    let patch = mod_envelope_dip();
     let mut levels = vec![];
     for start in [0u64, 100, 777] {
         let (mut audio, mut control) = RealtimeEngine::new(RATE).split();
@@ -247,13 +253,7 @@ fn a_notes_own_envelope_times_replace_its_patchs() {
     // the mod envelope's decay. The patch's decay is 50 ms; one note
     // brings its own 200 ms decay, another also a 50 ms hold first, a
     // third a 10 ms delay of its amplitude envelope.
-    let patch = Arc::new(
-        Patch::new(Waveform::Square)
-            .with_envelope(HOLD)
-            .with_mod_envelope(AdsrEnvelope::new(0.0, 0.05, 0.0, 0.0))
-            .with_modulation(ModSource::ModEnvelope, ModTarget::Amplitude, -1.0)
-            .unwrap(),
-    );
+    let patch = mod_envelope_dip();
     let slow = AdsrEnvelope::new(0.0, 0.2, 0.0, 0.0);
     let render = |note: Note| {
         let mut engine = RealtimeEngine::new(RATE);

@@ -429,6 +429,17 @@ fn a_key_scaled_hold_follows_the_key_played() {
     assert!((hold(63) - 2f32.powf(-0.25)).abs() < 1e-4, "{}", hold(63));
 }
 
+/// A modulator of `destination` by `source` (scaled by `amount_source`).
+fn modulator(source: u16, destination: Generator, amount: i16, amount_source: u16) -> Modulator {
+    Modulator {
+        source,
+        destination: destination as u16,
+        amount,
+        amount_source,
+        transform: 0,
+    }
+}
+
 #[test]
 fn velocity_and_key_modulators_time_both_envelopes_note_by_note() {
     let mut font = SoundFont::parse(&tiny_font()).unwrap();
@@ -445,14 +456,6 @@ fn velocity_and_key_modulators_time_both_envelopes_note_by_note() {
     ] {
         region.generators[generator as usize] = amount;
     }
-    let modulator =
-        |source: u16, destination: Generator, amount: i16, amount_source: u16| Modulator {
-            source,
-            destination: destination as u16,
-            amount,
-            amount_source,
-            transform: 0,
-        };
     const VELOCITY: u16 = 2;
     const KEY: u16 = 3;
     region.instrument_modulators = vec![
@@ -514,14 +517,6 @@ fn velocity_and_key_modulators_time_both_envelopes_note_by_note() {
 fn a_notes_velocity_and_key_scale_its_own_modulator_slots() {
     use crate::patch::{ModSource, ModTarget};
     let mut font = SoundFont::parse(&tiny_font()).unwrap();
-    let modulator =
-        |source: u16, destination: Generator, amount: i16, amount_source: u16| Modulator {
-            source,
-            destination: destination as u16,
-            amount,
-            amount_source,
-            transform: 0,
-        };
     // MuseScore's: velocity × key deepens the filter envelope (here by up
     // to two octaves), and the breath controller (CC2) × key opens the
     // filter (by up to one).
