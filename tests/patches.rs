@@ -159,6 +159,37 @@ fn vibrato_depth_and_rate_are_exact() {
 }
 
 #[test]
+fn a_notes_own_lfo_rate_speeds_its_vibrato() {
+    // LFO 1 at 5 Hz moving the pitch ±1 semitone; the note's own rate
+    // offset of one octave makes it 10 Hz.
+    let patch = Arc::new(
+        Patch::new(Waveform::Sine)
+            .with_envelope(HOLD)
+            .with_lfo(1, Lfo::new(LfoShape::Sine, 5.0))
+            .with_modulation(ModSource::Lfo1, ModTarget::Pitch, 1.0)
+            .unwrap(),
+    );
+    let mut engine = RealtimeEngine::new(RATE);
+    let id = engine.trigger(Note::from_patch(&patch, 440.0)).unwrap();
+    engine
+        .send(Event::SetNoteModulation {
+            id,
+            target: ModTarget::Lfo1Rate,
+            amount: 1.0,
+        })
+        .unwrap();
+    let out = render_mono(&mut engine, 48_000, 256);
+    let rises: Vec<f64> = instantaneous_hz(&out)
+        .windows(2)
+        .filter(|w| w[0].1 < 440.0 && w[1].1 >= 440.0)
+        .map(|w| w[1].0 / f64::from(RATE))
+        .collect();
+    let rate_hz = (rises.len() - 1) as f64 / (rises[rises.len() - 1] - rises[0]);
+    println!("vibrato at the note's own rate: {rate_hz:.3} Hz (want 10)");
+    assert!((rate_hz - 10.0).abs() < 0.05, "{rate_hz}");
+}
+
+#[test]
 fn an_lfo_delay_and_fade_hold_the_vibrato_back() {
     let patch = Patch::new(Waveform::Sine)
         .with_envelope(HOLD)
@@ -705,7 +736,24 @@ fn a_slots_curve_shapes_its_source() {
     let cc74_at_half: &Set = &|e| EventTarget::set_controller(e, 0, 74, 0.5).unwrap();
     let unset: &Set = &|_| {};
     let same = |n: Note| n;
-    let cases: [(&str, Modulation, &Change, &Set, f32); 10] = [
+    let bend_up_half: &Set = &|e| EventTarget::set_pitch_bend(e, 0, 0.5).unwrap();
+    let cases: [(&str, Modulation, &Change, &Set, f32); 12] = [
+        (
+            "velocity scaled by cc74 at half through a concave curve",
+            amplitude(ModSource::Velocity, -1.0, None)
+                .with_scale(ModSource::Controller(74))
+                .with_scale_curve(concave),
+            &same,
+            cc74_at_half,
+            1.0 - half_concave,
+        ),
+        (
+            "wheel up half, absolute",
+            amplitude(ModSource::PitchBend, -0.5, None).absolute(),
+            &same,
+            bend_up_half,
+            1.25,
+        ),
         (
             "velocity scaled by cc74 at half",
             amplitude(ModSource::Velocity, -1.0, None).with_scale(ModSource::Controller(74)),

@@ -302,6 +302,7 @@ modulation = [
   { source = "lfo1", target = "pitch", amount = 0.3 },
   { source = "velocity", target = "cutoff", amount = 1.5, curve = "concave" },
   { source = "key", target = "cutoff", amount = 1.0, curve = "falling bipolar switch" },
+  { source = "cc74", target = "pan", amount = 0.5, scale = "cc75", scale_curve = "convex", absolute = true },
 ]
 reverb = 0.3
 delay = 0.1
@@ -358,18 +359,18 @@ fn every_key_of_the_design_score_parses_and_plays() {
             (ModSource::Lfo1, ModTarget::Pitch, 0.3),
             (ModSource::Velocity, ModTarget::Cutoff, 1.5),
             (ModSource::Key, ModTarget::Cutoff, 1.0),
+            (ModSource::Controller(74), ModTarget::Pan, 0.5),
         ]
     );
     let curves: Vec<_> = lead.modulation().iter().map(|m| m.curve).collect();
     let switch = ModCurve::new(CurveShape::Switch).falling().bipolar();
+    let concave = Some(ModCurve::new(CurveShape::Concave));
+    assert_eq!(curves, [None, None, concave, Some(switch), None]);
+    let last = lead.modulation()[4];
+    let convex = Some(ModCurve::new(CurveShape::Convex));
     assert_eq!(
-        curves,
-        [
-            None,
-            None,
-            Some(ModCurve::new(CurveShape::Concave)),
-            Some(switch)
-        ]
+        (last.scale, last.scale_curve, last.absolute),
+        (Some(ModSource::Controller(75)), convex, true)
     );
     assert_eq!(score.events()[0].sends.reverb, 0.3);
     let pair = score.events()[1].patch.as_ref().expect("a patch");

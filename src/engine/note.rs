@@ -59,6 +59,10 @@ pub struct Note {
     pub channel: u8,
     /// The patch the note plays, if any (see [`Note::from_patch`]).
     pub patch: Option<Arc<Patch>>,
+    /// For a sample, the frame its playback starts at (0, the default:
+    /// its first; past its end, the note ends at once). A loop still loops
+    /// where it is.
+    pub sample_start_frame: usize,
     /// The MIDI key (0 to 127; clamped) that a patch's
     /// [`ModSource::Key`](crate::patch::ModSource::Key) reads for this
     /// note; `None` (the default) reads the key of its frequency. A
@@ -79,6 +83,14 @@ pub struct Note {
     /// place of the patch's ([`Patch::with_mod_delay_hold`]), as
     /// `delay_hold_secs`.
     pub mod_delay_hold_secs: Option<(f32, f32)>,
+    /// For a patched note, how long LFO 1 and LFO 2 stay still before they
+    /// move, in seconds (`0.0..=3600.0`, clamped), in place of the patch's
+    /// ([`Lfo::with_delay`](crate::patch::Lfo::with_delay)); `None` keeps
+    /// the patch's.
+    pub lfo_delays_secs: Option<[f32; 2]>,
+    /// For a sample, the frame its playback ends at (`None`, the default:
+    /// the end of its data; a frame past it counts as that end).
+    pub sample_end_frame: Option<usize>,
 }
 
 impl Note {
@@ -95,10 +107,13 @@ impl Note {
             velocity: 1.0,
             channel: 0,
             patch: None,
+            sample_start_frame: 0,
             midi_key: None,
             delay_hold_secs: None,
             mod_envelope: None,
             mod_delay_hold_secs: None,
+            lfo_delays_secs: None,
+            sample_end_frame: None,
         }
     }
 
@@ -172,6 +187,41 @@ impl Note {
     /// [`Note::mod_delay_hold_secs`]).
     pub fn with_mod_delay_hold(mut self, delay_secs: f32, hold_secs: f32) -> Self {
         self.mod_delay_hold_secs = Some((delay_secs, hold_secs));
+        self
+    }
+
+    /// The same note starting its sample at `frame` (see
+    /// [`Note::sample_start_frame`]).
+    ///
+    /// ```
+    /// use polyphonica::{AdsrEnvelope, Note, RealtimeEngine, SampleData};
+    /// let ramp: Vec<f32> = (0..1000).map(|i| i as f32 / 1000.0).collect();
+    /// let sample = SampleData::from_mono(ramp, 48_000)?;
+    /// let hold = AdsrEnvelope::new(0.0, 0.0, 1.0, 0.0);
+    /// let note = Note::sample_at_rate(sample, 1.0, hold).with_sample_start_frame(500);
+    /// let mut engine = RealtimeEngine::new(48_000.0);
+    /// engine.trigger(note.with_amplitude(0.5)).unwrap();
+    /// let mut block = [0.0f32; 4];
+    /// engine.process_buffer(&mut block);
+    /// assert!((block[0] - 0.25).abs() < 1e-3); // frame 500 of the ramp, at half level
+    /// # Ok::<(), polyphonica::SampleError>(())
+    /// ```
+    pub fn with_sample_start_frame(mut self, frame: usize) -> Self {
+        self.sample_start_frame = frame;
+        self
+    }
+
+    /// The same note with its own LFO delays (see
+    /// [`Note::lfo_delays_secs`]).
+    pub fn with_lfo_delays(mut self, lfo1_secs: f32, lfo2_secs: f32) -> Self {
+        self.lfo_delays_secs = Some([lfo1_secs, lfo2_secs]);
+        self
+    }
+
+    /// The same note ending its sample at `frame` (see
+    /// [`Note::sample_end_frame`]).
+    pub fn with_sample_end_frame(mut self, frame: usize) -> Self {
+        self.sample_end_frame = Some(frame);
         self
     }
 
@@ -274,6 +324,9 @@ impl Note {
         self.delay_hold_secs = self.delay_hold_secs.map(times);
         self.mod_delay_hold_secs = self.mod_delay_hold_secs.map(times);
         self.mod_envelope = self.mod_envelope.and_then(|e| e.sanitized());
+        self.lfo_delays_secs = self
+            .lfo_delays_secs
+            .map(|d| d.map(|secs| finite_clamp(secs, 0.0, 3600.0)));
         if let Waveform::Pulse { duty_cycle } = &mut self.waveform {
             *duty_cycle = clamp_duty_cycle(*duty_cycle);
         }

@@ -38,7 +38,7 @@ mod patched;
 mod render;
 
 pub(crate) use patched::{
-    ChannelControls, FilterFamily, ModEnvelopeTimes, PatchContext, PatchScratch, PatchVoice,
+    ChannelControls, FilterFamily, NoteTimes, PatchContext, PatchScratch, PatchVoice,
 };
 pub(crate) use render::{MixTarget, Scratch};
 
@@ -275,12 +275,7 @@ impl Voice {
                 // patch, which `old_patch` still holds: nothing is freed.
                 *self.patched = PatchVoice::new(
                     Arc::clone(&patch),
-                    ModEnvelopeTimes {
-                        envelope: note.mod_envelope.unwrap_or(patch.mod_envelope),
-                        delay_hold_secs: note
-                            .mod_delay_hold_secs
-                            .unwrap_or(patch.mod_delay_hold_secs),
-                    },
+                    NoteTimes::for_note(&note, &patch),
                     match note.midi_key {
                         Some(key) => (f32::from(key) - 60.0) / 12.0,
                         None => (note.frequency_hz / 261.625_57).log2().clamp(-10.0, 10.0),
@@ -338,7 +333,8 @@ impl Voice {
                 Source::Noise
             }
             Waveform::Sample(data) => {
-                self.playhead = SamplePlayhead::new();
+                self.playhead = SamplePlayhead::at_frame(note.sample_start_frame)
+                    .ending_at(note.sample_end_frame);
                 new_sample = Some(data);
                 Source::Sample
             }

@@ -269,8 +269,13 @@ pub struct Modulation {
     /// clamped to ±100).
     pub amount: f32,
     /// The curve the source is read through, if any (`None`: the source
-    /// as it is). The scale is always read as it is.
+    /// as it is).
     pub curve: Option<ModCurve>,
+    /// The curve the scale is read through, if any (`None`: as it is).
+    pub scale_curve: Option<ModCurve>,
+    /// Whether the slot adds the absolute value of what it would add
+    /// (a SoundFont modulator's absolute-value transform).
+    pub absolute: bool,
 }
 
 impl Modulation {
@@ -285,6 +290,8 @@ impl Modulation {
             target,
             amount,
             curve: None,
+            scale_curve: None,
+            absolute: false,
         }
     }
 
@@ -306,6 +313,25 @@ impl Modulation {
     /// ```
     pub fn with_curve(mut self, curve: ModCurve) -> Self {
         self.curve = Some(curve);
+        self
+    }
+
+    /// The same slot reading its scale through `curve`.
+    pub fn with_scale_curve(mut self, curve: ModCurve) -> Self {
+        self.scale_curve = Some(curve);
+        self
+    }
+
+    /// The same slot adding the absolute value of what it would add: a
+    /// bipolar source then moves its target one way only.
+    ///
+    /// ```
+    /// use polyphonica::patch::{ModSource, ModTarget, Modulation};
+    /// let up_only = Modulation::new(ModSource::PitchBend, ModTarget::Cutoff, 2.0).absolute();
+    /// assert!(up_only.absolute);
+    /// ```
+    pub fn absolute(mut self) -> Self {
+        self.absolute = true;
         self
     }
 }
@@ -400,6 +426,20 @@ impl ModCurve {
             _ => return None,
         };
         words.next().is_none().then_some(curve)
+    }
+
+    /// Whether the curve reads `source` as it is: a rising line of the
+    /// source's own polarity (−1 to 1 for the LFOs and the pitch wheel, 0
+    /// to 1 for the others but the key).
+    pub(crate) fn is_identity_for(&self, source: ModSource) -> bool {
+        let bipolar = matches!(
+            source,
+            ModSource::Lfo1 | ModSource::Lfo2 | ModSource::PitchBend
+        );
+        self.shape == CurveShape::Linear
+            && !self.falling
+            && self.bipolar == bipolar
+            && source != ModSource::Key
     }
 
     /// The curve at `x`, a place in the source's range from 0 (its bottom)

@@ -14,9 +14,12 @@ use reading::{
 
 /// Where a voice is in its sample, in source frames (32.32 fixed point,
 /// see [`reading::FRACTION_BITS`]).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct SamplePlayhead {
     position: u64,
+    /// Where the playable frames end (fixed point; `u64::MAX`: at the end
+    /// of the data).
+    end: u64,
     ended: bool,
     /// Whether the playhead has wrapped from the loop end to the loop start
     /// at least once: from then on, the frames before the loop start read as
@@ -29,9 +32,33 @@ impl SamplePlayhead {
     pub(crate) const fn new() -> Self {
         SamplePlayhead {
             position: 0,
+            end: u64::MAX,
             ended: false,
             looped: false,
         }
+    }
+
+    /// A playhead at frame `frame` (past the data: it ends at once).
+    pub(crate) fn at_frame(frame: usize) -> Self {
+        let frame = u64::try_from(frame)
+            .unwrap_or(u64::MAX)
+            .min(u64::from(u32::MAX));
+        SamplePlayhead {
+            position: frame << reading::FRACTION_BITS,
+            ..Self::new()
+        }
+    }
+
+    /// The same playhead, ending at frame `frame` if there is one (and it
+    /// comes before the end of the data).
+    pub(crate) fn ending_at(mut self, frame: Option<usize>) -> Self {
+        if let Some(frame) = frame {
+            let frame = u64::try_from(frame)
+                .unwrap_or(u64::MAX)
+                .min(u64::from(u32::MAX));
+            self.end = frame << reading::FRACTION_BITS;
+        }
+        self
     }
 
     /// Whether the data ran out (a voice without a loop then ends).
@@ -226,7 +253,7 @@ impl SamplePlayhead {
         step: u64,
         out: Output<'_>,
     ) -> usize {
-        let len = fixed(source.left.len());
+        let len = fixed(source.left.len()).min(self.end);
         let (reach_lo, reach_hi) = kernel.reach();
         let Output { left, mut right } = out;
         let mut n = 0;

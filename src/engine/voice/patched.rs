@@ -20,7 +20,7 @@ mod modulation;
 
 use lanes::{add, oscillate, split_two, Dest};
 use modulation::Targets;
-pub(crate) use modulation::{ModEnvelopeTimes, PatchVoice};
+pub(crate) use modulation::{NoteTimes, PatchVoice};
 
 /// Control segments in the longest block.
 pub(crate) const SEGMENTS: usize = MAX_BLOCK_FRAMES / CONTROL_FRAMES;
@@ -174,13 +174,15 @@ impl Voice {
         let segments = frames.div_ceil(CONTROL_FRAMES);
         let mut pitch = [0.0f32; SEGMENTS];
         let mut pulse = [0.0f32; SEGMENTS];
-        let mut rate_mod = [0.0f32; 2];
+        // The LFOs' rates as the last segment left them.
+        let mut rate_mod = pv.lfo_rate_octaves;
         let first = pv.age_frames == 0;
         if first {
             let lfo = pv.advance_lfos(0, rate_mod, sr);
             pv.set_varying_amounts(ch);
             let level = mod_level(pv, 0);
             let t = pv.targets(&pv.steady_targets(ch), lfo, level);
+            rate_mod = t.lfo_rate;
             let (log2_cutoff, k) = pv.coefficients(&t);
             pv.g_now = prewarp(fast::exp2(log2_cutoff), sr);
             pv.k_now = k;
@@ -228,6 +230,7 @@ impl Voice {
             pv.pan_points[SEGMENTS] = pv.pan_points[segments];
         }
         pv.send_mod = last.sends;
+        pv.lfo_rate_octaves = rate_mod;
         // Pitch that a slot could move but that holds still through the
         // block (a vibrato whose mod wheel is down) plays the block in one
         // piece: the same steps, so the same frames, with one call.

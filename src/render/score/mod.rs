@@ -59,6 +59,8 @@
 //!   { source = "lfo1", target = "pitch", amount = 0.3 },           # pitch in semitones
 //!   { source = "lfo1", target = "pitch", amount = 0.5, scale = "mod_wheel" },  # × a second source
 //!   { source = "cc74", target = "cutoff", amount = 2.0, curve = "concave" },   # through a curve
+//!   { source = "pitch_bend", target = "cutoff", amount = 1.0, absolute = true }, # up either way
+//!   # scale_curve = "...": the scale through a curve
 //! ]
 //! # sources: velocity, key, mod_envelope, lfo1, lfo2, mod_wheel, pressure, poly_pressure, pitch_bend, cc<N>, random
 //! # curves: linear, concave, convex, switch, after "falling" and "bipolar" if they apply

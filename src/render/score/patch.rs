@@ -96,8 +96,11 @@ pub(super) struct RawModulation {
     target: Spanned<String>,
     /// A second source the slot is multiplied by.
     scale: Option<Spanned<String>>,
-    /// The curve the source is read through.
+    /// The curves the source and the scale are read through.
     curve: Option<Spanned<String>>,
+    scale_curve: Option<Spanned<String>>,
+    /// Whether the slot adds the absolute value of what it would add.
+    absolute: Option<bool>,
     #[serde(deserialize_with = "amount")]
     amount: f64,
 }
@@ -265,17 +268,13 @@ pub(super) fn build(
                 slot = slot.with_scale(scale);
             }
             if let Some(name) = &r.curve {
-                let curve = ModCurve::from_name(name.get_ref()).ok_or_else(|| {
-                    (
-                        name.span().start,
-                        format!(
-                            "unknown modulation curve {:?}; expected linear, concave, convex or \
-                             switch, after \"falling\" and \"bipolar\" if they apply",
-                            name.get_ref()
-                        ),
-                    )
-                })?;
-                slot = slot.with_curve(curve);
+                slot = slot.with_curve(curve_named(name)?);
+            }
+            if let Some(name) = &r.scale_curve {
+                slot = slot.with_scale_curve(curve_named(name)?);
+            }
+            if r.absolute == Some(true) {
+                slot = slot.absolute();
             }
             patch = patch
                 .with_slot(slot)
@@ -283,6 +282,20 @@ pub(super) fn build(
         }
     }
     Ok(Arc::new(patch))
+}
+
+/// The curve a score names (see [`ModCurve::from_name`]).
+fn curve_named(name: &Spanned<String>) -> Result<ModCurve, (usize, String)> {
+    ModCurve::from_name(name.get_ref()).ok_or_else(|| {
+        (
+            name.span().start,
+            format!(
+                "unknown modulation curve {:?}; expected linear, concave, convex or switch, \
+                 after \"falling\" and \"bipolar\" if they apply",
+                name.get_ref()
+            ),
+        )
+    })
 }
 
 fn build_lfo(lfo: &Spanned<RawLfo>, cx: &Context<'_>) -> Result<Lfo, (usize, String)> {

@@ -44,6 +44,11 @@ pub(crate) struct PatchVoice {
     pub(crate) pan_points: [f32; SEGMENTS + 1],
     /// Sends the matrix adds, as of the end of the last block.
     pub(crate) send_mod: [f32; 3],
+    /// How far the matrix moves each LFO's rate, in octaves, as of the
+    /// end of the last segment (the next segment runs at it).
+    pub(crate) lfo_rate_octaves: [f32; 2],
+    /// How long each LFO stays still (the note's own, or its patch's).
+    pub(crate) lfo_delays_secs: [f32; 2],
     /// Whether the block's lanes are left and right (unison spread in a
     /// stereo mix) rather than one.
     pub(crate) stereo: bool,
@@ -58,6 +63,9 @@ pub(crate) struct PatchVoice {
     /// times its steady part (its steady source or scale), set per block.
     pub(crate) varying: [u8; MOD_SLOTS],
     pub(crate) varying_count: u8,
+    /// The other slots with an amount (those `steady_targets` adds up).
+    pub(crate) steady: [u8; MOD_SLOTS],
+    pub(crate) steady_count: u8,
     pub(crate) varying_amount: [f32; MOD_SLOTS],
     /// Each slot's amount for this note: its patch's, unless the note set
     /// its own ([`Event::SetNoteSlotAmount`](crate::Event::SetNoteSlotAmount)).
@@ -134,37 +142,59 @@ fn curved(m: &crate::patch::Modulation, value: f32) -> f32 {
     }
 }
 
+/// `value`, of a slot's scale, through the slot's scale curve if it has
+/// one.
+#[inline(always)]
+fn curved_scale(m: &crate::patch::Modulation, scale: ModSource, value: f32) -> f32 {
+    match m.scale_curve {
+        None => value,
+        Some(curve) => curve.at(scale.place(value)),
+    }
+}
+
 /// Whether a slot's value moves within a block (its source or its scale
 /// does).
 fn slot_varies(m: &crate::patch::Modulation) -> bool {
     is_varying(m.source) || m.scale.is_some_and(is_varying)
 }
 
-/// A note's modulation envelope and its delay and hold: the note's own
-/// when it has them, else its patch's.
+/// A note's modulation envelope with its delay and hold, and its LFOs'
+/// delays: the note's own when it has them, else its patch's.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct ModEnvelopeTimes {
-    pub(crate) envelope: crate::AdsrEnvelope,
-    pub(crate) delay_hold_secs: (f32, f32),
+pub(crate) struct NoteTimes {
+    pub(crate) mod_envelope: crate::AdsrEnvelope,
+    pub(crate) mod_delay_hold_secs: (f32, f32),
+    pub(crate) lfo_delays_secs: [f32; 2],
 }
 
-impl ModEnvelopeTimes {
+impl NoteTimes {
     /// The patch's own.
     pub(crate) fn of(patch: &Patch) -> Self {
-        ModEnvelopeTimes {
-            envelope: patch.mod_envelope,
-            delay_hold_secs: patch.mod_delay_hold_secs,
+        NoteTimes {
+            mod_envelope: patch.mod_envelope,
+            mod_delay_hold_secs: patch.mod_delay_hold_secs,
+            lfo_delays_secs: patch.lfos.map(|l| l.delay_secs),
+        }
+    }
+
+    /// `note`'s own, else `patch`'s.
+    pub(crate) fn for_note(note: &crate::Note, patch: &Patch) -> Self {
+        let own = NoteTimes::of(patch);
+        NoteTimes {
+            mod_envelope: note.mod_envelope.unwrap_or(own.mod_envelope),
+            mod_delay_hold_secs: note.mod_delay_hold_secs.unwrap_or(own.mod_delay_hold_secs),
+            lfo_delays_secs: note.lfo_delays_secs.unwrap_or(own.lfo_delays_secs),
         }
     }
 }
 
 impl PatchVoice {
     /// The state for a note of `patch` at `key_octaves` (from middle C),
-    /// its modulation envelope timed by `mod_times`.
+    /// its modulation envelope and LFOs timed by `times`.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         patch: Arc<Patch>,
-        mod_times: ModEnvelopeTimes,
+        times: NoteTimes,
         key_octaves: f32,
         velocity: f32,
         channel: u8,
@@ -193,9 +223,9 @@ impl PatchVoice {
                 0.0
             }
         });
-        let (delay_secs, hold_secs) = mod_times.delay_hold_secs;
+        let (delay_secs, hold_secs) = times.mod_delay_hold_secs;
         let mod_envelope = EnvelopeState::with_delay_hold(
-            &mod_times.envelope,
+            &times.mod_envelope,
             crate::EnvelopeCurve::Linear,
             delay_secs,
             hold_secs,
@@ -223,6 +253,8 @@ impl PatchVoice {
             amp_points: [0.0; SEGMENTS + 1],
             pan_points: [0.0; SEGMENTS + 1],
             send_mod: [0.0; 3],
+            lfo_rate_octaves: [0.0; 2],
+            lfo_delays_secs: times.lfo_delays_secs,
             stereo: false,
             uses_lfo: [patch.uses(ModSource::Lfo1), patch.uses(ModSource::Lfo2)],
             steady_lfos: !patch.modulates(ModTarget::Lfo1Rate)
@@ -234,6 +266,8 @@ impl PatchVoice {
             uses_mod_envelope: patch.uses(ModSource::ModEnvelope),
             varying: [0; MOD_SLOTS],
             varying_count: 0,
+            steady: [0; MOD_SLOTS],
+            steady_count: 0,
             varying_amount: [0.0; MOD_SLOTS],
             amounts: std::array::from_fn(|i| patch.modulation.get(i).map_or(0.0, |m| m.amount)),
             moves_gain: patch.modulates(ModTarget::Amplitude),
@@ -241,13 +275,27 @@ impl PatchVoice {
             patch,
         };
         voice.lfo_held = [voice.draw(), voice.draw()];
-        for (i, m) in voice.patch.modulation.iter().enumerate().take(MOD_SLOTS) {
-            if slot_varies(m) && m.amount != 0.0 {
-                voice.varying[usize::from(voice.varying_count)] = i as u8;
-                voice.varying_count += 1;
+        for i in 0..voice.patch.modulation.len().min(MOD_SLOTS) {
+            if voice.amounts[i] != 0.0 {
+                voice.enlist(i as u8);
             }
         }
         voice
+    }
+
+    /// Puts slot `slot` on the list of varying or of steady slots that run,
+    /// if it is not there yet.
+    fn enlist(&mut self, slot: u8) {
+        let m = &self.patch.modulation[usize::from(slot)];
+        let (list, count) = if slot_varies(m) {
+            (&mut self.varying, &mut self.varying_count)
+        } else {
+            (&mut self.steady, &mut self.steady_count)
+        };
+        if !list[..usize::from(*count)].contains(&slot) {
+            list[usize::from(*count)] = slot;
+            *count += 1;
+        }
     }
 
     /// The state of a voice that has not played a patch yet.
@@ -255,7 +303,7 @@ impl PatchVoice {
         static DEFAULT: std::sync::OnceLock<Arc<Patch>> = std::sync::OnceLock::new();
         // The process keeps this patch: replacing it never frees it.
         let patch = DEFAULT.get_or_init(|| Arc::new(Patch::new(Waveform::Sine)));
-        let times = ModEnvelopeTimes::of(patch);
+        let times = NoteTimes::of(patch);
         PatchVoice::new(Arc::clone(patch), times, 0.75, 1.0, 0, 0, sample_rate, 0)
     }
 
@@ -285,11 +333,7 @@ impl PatchVoice {
             ModTarget::Lfo1Rate | ModTarget::Lfo2Rate => self.steady_lfos = false,
             _ => {}
         }
-        let count = usize::from(self.varying_count);
-        if slot_varies(&m) && !self.varying[..count].contains(&slot) {
-            self.varying[count] = slot;
-            self.varying_count += 1;
-        }
+        self.enlist(slot);
     }
 
     /// Sets the note's own modulation of `target` (non-finite amounts are
@@ -307,6 +351,9 @@ impl PatchVoice {
             match target {
                 ModTarget::Amplitude => self.moves_gain = true,
                 ModTarget::Pan => self.moves_pan = true,
+                // A rate off the LFO's own: the LFOs advance segment by
+                // segment at the moving rate.
+                ModTarget::Lfo1Rate | ModTarget::Lfo2Rate => self.steady_lfos = false,
                 _ => {}
             }
         }
@@ -375,11 +422,11 @@ impl PatchVoice {
     /// but the LFOs and the modulation envelope) add to the targets.
     pub(crate) fn steady_targets(&self, ch: &ChannelControls) -> Targets {
         let mut t = self.offsets;
-        for (m, &amount) in self.patch.modulation.iter().zip(&self.amounts) {
-            if !slot_varies(m) {
-                let value = curved(m, self.source(m.source, [0.0; 2], 0.0, ch));
-                t.add(m.target, amount * value * self.steady_scale(m, ch));
-            }
+        for &i in &self.steady[..usize::from(self.steady_count)] {
+            let m = &self.patch.modulation[usize::from(i)];
+            let value = curved(m, self.source(m.source, [0.0; 2], 0.0, ch));
+            let v = self.amounts[usize::from(i)] * value * self.steady_scale(m, ch);
+            t.add(m.target, if m.absolute { v.abs() } else { v });
         }
         t
     }
@@ -399,9 +446,10 @@ impl PatchVoice {
 
     /// The block's value of a slot's steady scale (1 when it has none or
     /// the scale is itself varying: then `targets` multiplies it in).
+    #[inline]
     pub(crate) fn steady_scale(&self, m: &crate::patch::Modulation, ch: &ChannelControls) -> f32 {
         match m.scale {
-            Some(s) if !is_varying(s) => self.source(s, [0.0; 2], 0.0, ch),
+            Some(s) if !is_varying(s) => curved_scale(m, s, self.source(s, [0.0; 2], 0.0, ch)),
             _ => 1.0,
         }
     }
@@ -426,9 +474,9 @@ impl PatchVoice {
                 v *= curved(m, varying(m.source));
             }
             if let Some(s) = m.scale.filter(|&s| is_varying(s)) {
-                v *= varying(s);
+                v *= curved_scale(m, s, varying(s));
             }
-            t.add(m.target, v);
+            t.add(m.target, if m.absolute { v.abs() } else { v });
         }
         t
     }
@@ -443,7 +491,10 @@ impl PatchVoice {
             if !self.uses_lfo[i] {
                 continue;
             }
-            let lfo: Lfo = self.patch.lfos[i];
+            let lfo = Lfo {
+                delay_secs: self.lfo_delays_secs[i],
+                ..self.patch.lfos[i]
+            };
             let per_frame = lfo.rate_hz / sample_rate;
             let start = self.lfo_phase[i] as f32;
             // The phase at each segment's end, and the shape there: one loop
@@ -518,7 +569,10 @@ impl PatchVoice {
             if !self.uses_lfo[i] {
                 continue;
             }
-            let lfo: Lfo = self.patch.lfos[i];
+            let lfo = Lfo {
+                delay_secs: self.lfo_delays_secs[i],
+                ..self.patch.lfos[i]
+            };
             let hz = f64::from(lfo.rate_hz * fast::exp2(rate_octaves[i].clamp(-10.0, 10.0)));
             let phase = self.lfo_phase[i] + hz * frames as f64 / f64::from(sample_rate);
             if phase >= 1.0 {
