@@ -29,6 +29,15 @@ const MUSESCORE_SF3: &str = "/usr/share/sounds/sf3/MuseScore_General_Lite.sf3";
 /// middle C: any key counts), a drum kit in bank 128, every region's sample
 /// inside the data.
 fn check_general_midi(font: &SoundFont) {
+    // Every modulator of the font is followed.
+    let bank = polyphonica::soundfont::SoundFontBank::new(font);
+    let zones: usize = bank.instruments().iter().map(|i| i.zone_count()).sum();
+    println!(
+        "{}: {zones} zones, {} modulators not followed",
+        font.name,
+        bank.ignored_modulators()
+    );
+    assert_eq!(bank.ignored_modulators(), 0);
     for program in 0..128 {
         let preset = font
             .preset(0, program)

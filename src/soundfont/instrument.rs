@@ -5,13 +5,14 @@
 use std::sync::Arc;
 
 use super::modulators::{zone_modulation, ZoneModulation};
+use super::zone_note::{constant_power, SlotAmounts, ZoneNote};
 use super::{
     EnvelopeSecs, Generator, LoopMode, Region, SampleHeader, SoundFont, SoundFontError, ZoneSound,
 };
 use crate::fx::Sends;
 use crate::patch::{Filter, Lfo, LfoShape, ModSource, ModTarget, Modulation, Patch, MOD_SLOTS};
 use crate::sample::Interpolation;
-use crate::{AdsrEnvelope, EnvelopeCurve, Event, EventTarget, Note, SampleData, VoiceId, Waveform};
+use crate::{AdsrEnvelope, EnvelopeCurve, Note, SampleData, Waveform};
 
 /// The most regions one note of a [`SoundFontInstrument`] plays at once
 /// (a stereo pair is two, a layered sound more); regions past it are left
@@ -109,140 +110,6 @@ struct Zone {
     patch_slots: Vec<Option<u8>>,
 }
 
-/// One note of one zone: the [`Note`] to trigger and the exclusive class
-/// of its zone (notes of the same non-zero class on a channel cut each
-/// other off, as an open and a closed hi-hat do).
-#[derive(Clone, Debug)]
-pub struct ZoneNote {
-    /// The note, at the zone's pitch, level, pan, envelope and sends.
-    pub note: Note,
-    /// The zone's exclusive class (0: none).
-    pub exclusive_class: u16,
-    /// How far the note's velocity and key move its filter's cutoff, in
-    /// octaves: [`ZoneNote::trigger`] sends it as the note's own
-    /// modulation ([`Event::SetNoteModulation`](crate::Event::SetNoteModulation)).
-    pub cutoff_octaves: f32,
-    /// How far the note's velocity and key move its filter's resonance
-    /// (0 to 1 scale, added to the zone's), sent as `cutoff_octaves` is.
-    pub resonance: f32,
-    /// The zone's pan (−1 to 1) and level before the pan law: `note` has
-    /// them through [`constant_power`], for a player that adds its own pan
-    /// (a MIDI channel's) first.
-    pub pan: f32,
-    /// See `pan`.
-    pub level: f32,
-    /// The note's own amounts for slots of its patch's matrix, sent as
-    /// `cutoff_octaves` is.
-    slot_amounts: SlotAmounts,
-}
-
-/// A note's own amounts for slots of its patch's matrix, without
-/// allocating.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-struct SlotAmounts {
-    slots: [(u8, f32); MOD_SLOTS],
-    count: usize,
-}
-
-impl SlotAmounts {
-    fn push(&mut self, slot: u8, amount: f32) {
-        if let Some(free) = self.slots.get_mut(self.count) {
-            *free = (slot, amount);
-            self.count += 1;
-        }
-    }
-}
-
-/// The engine's pan and a gain that together place a voice as a SoundFont
-/// player's constant-power law does (FluidSynth's: the sides at cos and
-/// sin of (pan + 1)·π/4, the centre 3 dB down on each), relative to a
-/// centred voice: the engine's own law (`pan_gains`) keeps the centre at
-/// full level on both sides, so a hard-panned zone gets 3 dB more.
-///
-/// ```
-/// use polyphonica::soundfont::constant_power;
-/// let (pan, gain) = constant_power(0.0);
-/// assert!(pan == 0.0 && (gain - 1.0).abs() < 1e-6);
-/// let (pan, gain) = constant_power(-1.0);
-/// assert_eq!(pan, -1.0);
-/// assert!((gain - std::f32::consts::SQRT_2).abs() < 1e-6);
-/// ```
-pub fn constant_power(pan: f32) -> (f32, f32) {
-    let pan = if pan.is_nan() {
-        0.0
-    } else {
-        pan.clamp(-1.0, 1.0)
-    };
-    let theta = (pan + 1.0) * std::f32::consts::FRAC_PI_4;
-    let (left, right) = (theta.cos(), theta.sin());
-    let gain = std::f32::consts::SQRT_2 * left.max(right);
-    let engine_pan = if pan < 0.0 {
-        right / left - 1.0
-    } else if pan > 0.0 {
-        1.0 - left / right
-    } else {
-        0.0
-    };
-    (engine_pan.clamp(-1.0, 1.0), gain)
-}
-
-impl ZoneNote {
-    /// Starts the note on `target`, with its cutoff offset.
-    ///
-    /// # Errors
-    /// The target's, when it refuses a command.
-    pub fn trigger<T: EventTarget>(self, target: &mut T) -> Result<VoiceId, T::Error> {
-        let ZoneNote {
-            note,
-            cutoff_octaves,
-            resonance,
-            slot_amounts,
-            ..
-        } = self;
-        let id = target.trigger(note)?;
-        for event in completion(id, cutoff_octaves, resonance, &slot_amounts) {
-            target.send(event)?;
-        }
-        Ok(id)
-    }
-
-    /// What completes the note once it plays as `id`: its own cutoff and
-    /// resonance offsets and slot amounts, as events
-    /// ([`ZoneNote::trigger`] sends them; a player that starts notes
-    /// itself sends them after the note, at the same frame).
-    pub fn events(&self, id: VoiceId) -> impl Iterator<Item = Event> + '_ {
-        completion(id, self.cutoff_octaves, self.resonance, &self.slot_amounts)
-    }
-
-    /// The note's own amounts for slots of its patch's matrix (slot,
-    /// amount): its velocity or key scaling a modulator of the zone.
-    pub fn slot_amounts(&self) -> &[(u8, f32)] {
-        &self.slot_amounts.slots[..self.slot_amounts.count]
-    }
-}
-
-/// The events that complete a zone's note playing as `id` (see
-/// [`ZoneNote::events`]).
-fn completion(
-    id: VoiceId,
-    cutoff_octaves: f32,
-    resonance: f32,
-    slot_amounts: &SlotAmounts,
-) -> impl Iterator<Item = Event> + '_ {
-    let offsets = [
-        (ModTarget::Cutoff, cutoff_octaves),
-        (ModTarget::Resonance, resonance),
-    ];
-    let offsets = offsets
-        .into_iter()
-        .filter(|&(_, amount)| amount != 0.0)
-        .map(move |(target, amount)| Event::SetNoteModulation { id, target, amount });
-    let slots = slot_amounts.slots[..slot_amounts.count]
-        .iter()
-        .map(move |&(slot, amount)| Event::SetNoteSlotAmount { id, slot, amount });
-    offsets.chain(slots)
-}
-
 impl SoundFontBank {
     /// Reads a SoundFont file and builds its instruments.
     ///
@@ -290,6 +157,22 @@ impl SoundFontBank {
             name: font.name.clone(),
             instruments,
         }
+    }
+
+    /// How many modulators its instruments do not follow
+    /// ([`SoundFontInstrument::ignored_modulators`], summed).
+    ///
+    /// ```no_run
+    /// use polyphonica::soundfont::SoundFontBank;
+    /// let bank = SoundFontBank::from_file("/usr/share/sounds/sf2/FluidR3_GM.sf2")?;
+    /// assert_eq!(bank.ignored_modulators(), 0);
+    /// # Ok::<(), polyphonica::soundfont::SoundFontError>(())
+    /// ```
+    pub fn ignored_modulators(&self) -> usize {
+        self.instruments
+            .iter()
+            .map(|i| i.ignored_modulators())
+            .sum()
     }
 
     /// Every instrument, in the font's order.
@@ -346,6 +229,13 @@ impl SoundFontInstrument {
     pub fn zone_count(&self) -> usize {
         self.zones.len()
     }
+
+    /// How many of its zones' modulators are not followed (each counted
+    /// once per zone that has it): see the README's SoundFont section for
+    /// which. 0 for every preset of the fonts the tests play.
+    pub fn ignored_modulators(&self) -> usize {
+        self.zones.iter().map(|z| z.modulation.ignored).sum()
+    }
 }
 
 impl Zone {
@@ -356,7 +246,9 @@ impl Zone {
         if sound.end <= sound.start {
             return None;
         }
-        let (start, end) = (sound.start as usize, sound.end as usize);
+        // The window is the whole sample, so that a note whose modulators
+        // move its start or its end can play from or to there.
+        let (start, end) = (header.start as usize, header.end as usize);
         let mut sample = SampleData::from_pcm16(font.sample_data(), start..end, header.sample_rate)
             .ok()?
             .with_interpolation(options.interpolation);
@@ -381,6 +273,32 @@ impl Zone {
         })
     }
 
+    /// `note` starting, looping and ending where `sound` (the note's) does
+    /// in the zone's sample: a note's modulators can move all three. Never
+    /// allocates.
+    fn place_in_sample(&self, mut note: Note, sound: &ZoneSound) -> Note {
+        let window_start = self.header.start;
+        note.sample_start_frame = sound.start.saturating_sub(window_start) as usize;
+        if sound.end < self.header.end {
+            note.sample_end_frame = Some(sound.end.saturating_sub(window_start) as usize);
+        }
+        if let Waveform::Sample(sample) = &note.waveform {
+            let looped = (
+                sound.loop_start.saturating_sub(window_start) as usize,
+                sound.loop_end.saturating_sub(window_start) as usize,
+            );
+            let own = sample.loop_frames().is_some_and(|l| l != looped)
+                && looped.0 < looped.1
+                && looped.1 <= sample.frames();
+            if own {
+                if let Ok(s) = sample.clone().with_loop(looped.0, looped.1) {
+                    note.waveform = Waveform::Sample(s);
+                }
+            }
+        }
+        note
+    }
+
     fn note(&self, key: u8, velocity: u8) -> ZoneNote {
         let patch = &self.patch;
         let velocity = match self.region.get(Generator::Velocity) {
@@ -388,7 +306,7 @@ impl Zone {
             _ => velocity,
         };
         let m = self.modulation.for_note(key, velocity);
-        let sound = self.region.sound_for_note(&self.header, key, &m.envelopes);
+        let sound = self.region.sound_for_note(&self.header, key, &m.generators);
         let cents = 1200.0 * (sound.playback_rate_hz / f64::from(self.header.sample_rate)).log2()
             + f64::from(m.pitch_cents);
         let frequency_hz = BASE_HZ * (cents / 1200.0).exp2() as f32;
@@ -426,6 +344,7 @@ impl Zone {
             delay_hold_secs: Some(delay_hold(&e)),
             mod_envelope: Some(adsr(&me)),
             mod_delay_hold_secs: Some(delay_hold(&me)),
+            lfo_delays_secs: Some([sound.mod_lfo.delay_secs, sound.vibrato_lfo.delay_secs]),
             amplitude: (level * pan_gain).min(1.0),
             pan: engine_pan,
             velocity: f32::from(velocity) / 127.0,
@@ -433,15 +352,19 @@ impl Zone {
             sends,
             ..Note::from_patch(patch, frequency_hz)
         };
+        let note = self.place_in_sample(note, &sound);
         let mut slot_amounts = SlotAmounts::default();
         for (zone_slot, amount) in self.modulation.scaled_slots(key, velocity) {
             if let Some(&Some(slot)) = self.patch_slots.get(zone_slot) {
+                let target = patch.modulation()[usize::from(slot)].target;
+                let amount = resonance_from_cb(target, amount, sound.filter_q_db);
                 slot_amounts.push(slot, amount);
             }
         }
         ZoneNote {
             note,
             slot_amounts,
+            lfo_rate_octaves: m.lfo_rate_cents.map(|c| c / 1200.0),
             exclusive_class: sound.exclusive_class,
             cutoff_octaves: if filtered {
                 m.cutoff_cents / 1200.0
@@ -537,8 +460,10 @@ fn zone_patch(
         push(slot, None);
     }
     for (i, &slot) in m.slots.iter().enumerate() {
-        if filtered || slot.target != ModTarget::Cutoff {
-            push(slot, Some(i));
+        let filters = matches!(slot.target, ModTarget::Cutoff | ModTarget::Resonance);
+        if filtered || !filters {
+            let amount = resonance_from_cb(slot.target, slot.amount, sound.filter_q_db);
+            push(Modulation { amount, ..slot }, Some(i));
         }
     }
     let mut patch_slots = vec![None; m.slots.len()];
@@ -572,6 +497,18 @@ fn at_least_2_ms(secs: f32) -> f32 {
     } else {
         secs
     }
+}
+
+/// A slot's amount for `target`: as it is, but for the resonance, whose
+/// modulators move the resonance peak (`amount`, in centibels) from the
+/// zone's (`q_db`): the change of the filter's resonance that makes, so
+/// that the slot is exact at full modulation.
+fn resonance_from_cb(target: ModTarget, amount: f32, q_db: f32) -> f32 {
+    if target != ModTarget::Resonance {
+        return amount;
+    }
+    let moved = (q_db + amount / 10.0).clamp(0.0, 96.0);
+    q_to_resonance(moved) - q_to_resonance(q_db)
 }
 
 /// The gain a zone's resonant filter costs it: half the height of the

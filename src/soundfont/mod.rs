@@ -50,18 +50,18 @@ mod riff;
 #[cfg(feature = "sf3")]
 mod sf3;
 mod sound;
+mod zone_note;
 
 use std::path::Path;
 use std::sync::Arc;
 
 pub use error::SoundFontError;
 pub use generators::{Generator, DEFAULTS, GENERATOR_COUNT};
-pub use instrument::{
-    constant_power, BankOptions, SoundFontBank, SoundFontInstrument, ZoneNote, MAX_LAYERS,
-};
+pub use instrument::{BankOptions, SoundFontBank, SoundFontInstrument, MAX_LAYERS};
 pub use sound::{
     centibels_to_gain, cents_to_hz, timecents_to_secs, EnvelopeSecs, LfoSecs, LoopMode, ZoneSound,
 };
+pub use zone_note::{constant_power, ZoneNote};
 
 use riff::{chunks, list};
 

@@ -7,17 +7,22 @@
 //! the modulation envelope reaches. Where a note's velocity or key scales
 //! a slot's modulator (its amount source, or its source when a controller
 //! is the amount source), each note brings its own amount for the slot.
-//! Not followed: destinations the engine has no target for (the LFOs'
-//! rates and delays, the modulation LFO's depth on the volume, sample
-//! offsets), two controllers at once, and the absolute-value transform on
-//! a slot.
+//! Not followed (each counted in [`ZoneModulation::ignored`]): two
+//! controllers at once on how deep an LFO or the modulation envelope
+//! reaches (a slot has a source and one scale), modulators of generators
+//! that are not to be modulated (ranges, the sample, its mode, the
+//! exclusive class, the root key), linked modulators (SoundFont 2.04's
+//! modulators feeding modulators) and sources the standard does not
+//! define. An attenuation, a volume swing
+//! or a resonance driven by a controller is exact at the curve's ends and
+//! linear (in gain, in the filter's resonance) between them.
 //!
 //! What the channel does itself is left out: volume and expression (CC7,
 //! CC11), pan (CC10), the reverb and chorus sends (CC91, CC93) and the
 //! pitch wheel with its range are the MIDI layer's (`MidiSynth`), as a
 //! General MIDI channel has them.
 
-use super::sound::EnvelopeOffsets;
+use super::sound::GeneratorOffsets;
 use super::{Generator, Modulator, Region};
 use crate::patch::{CurveShape, ModCurve, ModSource, ModTarget, Modulation};
 
@@ -76,6 +81,8 @@ pub(super) struct ZoneModulation {
     /// modulator has both a note's source and a controller, or a depth to
     /// move): each note brings its own amount for them.
     note_scaled: Vec<NoteScaled>,
+    /// How many of the zone's modulators are not followed.
+    pub(super) ignored: usize,
     /// Whether a slot moves the filter's cutoff (the zone then has a filter
     /// even when its own cutoff is wide open).
     pub(super) moves_cutoff: bool,
@@ -107,11 +114,14 @@ pub(super) struct NoteModulation {
     pub(super) pan: f32,
     /// Reverb and chorus sends, 0 to 1 (added).
     pub(super) sends: (f32, f32),
-    /// Both envelopes' times, sustains and key scalings, added to the
-    /// zone's generators.
-    pub(super) envelopes: EnvelopeOffsets,
+    /// Everything else (both envelopes' times, sustains and key
+    /// scalings, the sample's start and loop, the scale tuning), added to
+    /// the zone's generators.
+    pub(super) generators: GeneratorOffsets,
     /// The filter's resonance peak, in centibels (added).
     pub(super) filter_q_cb: f32,
+    /// The modulation LFO's and the vibrato LFO's rates, in cents.
+    pub(super) lfo_rate_cents: [f32; 2],
 }
 
 /// The modulators of `region`: the defaults, the instrument's (each
@@ -133,34 +143,64 @@ pub(super) fn zone_modulation(region: &Region, velocity_to_filter: bool) -> Zone
         if m.amount == 0 || channel_handles(&m) {
             continue;
         }
-        let (primary, amount_source) = (Source::decode(m.source), Source::decode(m.amount_source));
-        if amount_source.is_none() && m.amount_source & 0xFF != 0 {
-            continue; // An amount source this module cannot follow.
-        }
-        let depth = depth_of(m.destination).is_some();
-        match (primary, amount_source) {
-            (Some(p), a) if p.per_note() && a.is_none_or(|a| a.per_note()) && !depth => {
-                zone.per_note.push(m)
-            }
-            (Some(p), None) => zone.add_slot(&m, p, None),
-            (Some(p), Some(a)) if a.per_note() => zone.add_slot(&m, p, Some(a)),
-            (Some(p), Some(a)) if p.per_note() => zone.add_slot(&m, a, Some(p)),
-            // Two controllers at once: too rare to follow.
-            _ => {}
+        if !zone.add(&m) {
+            zone.ignored += 1;
         }
     }
     zone
 }
 
 impl ZoneModulation {
+    /// Sorts `m` in: evaluated per note or a slot; `false` if it is not
+    /// followed (see the module docs).
+    fn add(&mut self, m: &Modulator) -> bool {
+        let (primary, amount_source) = (Source::decode(m.source), Source::decode(m.amount_source));
+        if amount_source.is_none() && m.amount_source & 0xFF != 0 {
+            return false; // An amount source this module cannot follow.
+        }
+        let depth = is_depth(m.destination);
+        let note_only =
+            |p: Source, a: Option<Source>| p.per_note() && a.is_none_or(|a| a.per_note());
+        match (primary, amount_source) {
+            (Some(p), a) if note_only(p, a) && !depth => {
+                self.per_note.push(*m);
+                follows_per_note(m.destination)
+            }
+            (Some(p), None) => self.add_slot(m, p, None),
+            (Some(p), Some(a)) if a.per_note() => self.add_slot(m, p, Some(a)),
+            (Some(p), Some(a)) if p.per_note() => self.add_slot(m, a, Some(p)),
+            // Two controllers: the second scales the slot, through its
+            // curve (but a depth, already scaled by its LFO or envelope,
+            // has no room for it).
+            (Some(p), Some(a)) if !depth => {
+                let scale = a.mod_source();
+                let slot = p
+                    .mod_source()
+                    .and_then(|s| slot_for(s, m.destination, f32::from(m.amount)));
+                match (slot, scale) {
+                    (Some(slot), Some(scale)) => {
+                        let mut slot = with_curve(slot, p.curve).with_scale(scale);
+                        if !a.curve.is_identity_for(scale) {
+                            slot = slot.with_scale_curve(a.curve);
+                        }
+                        self.push(slot, m);
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
+
     /// Adds `m` as a matrix slot that reads `source` through its curve,
     /// its amount scaled note by note by `by` (the note's velocity or key)
     /// if there is one: exact, but for an attenuation driven by a
     /// controller, which is exact at the curve's ends and linear in gain
     /// between them.
-    fn add_slot(&mut self, m: &Modulator, source: Source, by: Option<Source>) {
+    fn add_slot(&mut self, m: &Modulator, source: Source, by: Option<Source>) -> bool {
         let Some(s) = source.mod_source() else {
-            return;
+            return false;
         };
         let amount = f32::from(m.amount);
         if let Some(slot) = slot_for(s, m.destination, amount) {
@@ -172,8 +212,10 @@ impl ZoneModulation {
                     by,
                 });
             }
-            self.push(slot.with_curve(source.curve));
+            self.push(with_curve(slot, source.curve), m);
+            return true;
         }
+        false
     }
 
     /// Each note-scaled slot (its index in `slots`) and its amount for a
@@ -190,7 +232,14 @@ impl ZoneModulation {
         })
     }
 
-    fn push(&mut self, slot: Modulation) {
+    /// Adds the slot of `m`, adding the absolute value of what it would
+    /// if `m` asks for it (its transform 2).
+    fn push(&mut self, slot: Modulation, m: &Modulator) {
+        let slot = if m.transform == 2 {
+            slot.absolute()
+        } else {
+            slot
+        };
         if slot.target == ModTarget::Cutoff {
             self.moves_cutoff = true;
         }
@@ -217,7 +266,9 @@ impl ZoneModulation {
                 d if d == Generator::Pan as u16 => out.pan += y / 500.0,
                 d if d == Generator::ReverbEffectsSend as u16 => out.sends.0 += y / 1000.0,
                 d if d == Generator::ChorusEffectsSend as u16 => out.sends.1 += y / 1000.0,
-                d => out.envelopes.add(d, y),
+                d if d == Generator::FreqModLfo as u16 => out.lfo_rate_cents[0] += y,
+                d if d == Generator::FreqVibLfo as u16 => out.lfo_rate_cents[1] += y,
+                d => out.generators.add(d, y),
             }
         }
         out
@@ -233,9 +284,14 @@ fn slot_for(source: ModSource, destination: u16, amount: f32) -> Option<Modulati
         d if d == Generator::FineTune as u16 => slot(ModTarget::Pitch, 0.01),
         d if d == Generator::CoarseTune as u16 => slot(ModTarget::Pitch, 1.0),
         d if d == Generator::InitialFilterFc as u16 => slot(ModTarget::Cutoff, 1.0 / 1200.0),
+        // In centibels of resonance peak here: the zone turns them into the
+        // filter's resonance about its own (`resonance_from_cb`).
+        d if d == Generator::InitialFilterQ as u16 => slot(ModTarget::Resonance, 1.0),
         d if d == Generator::Pan as u16 => slot(ModTarget::Pan, 1.0 / 500.0),
         d if d == Generator::ReverbEffectsSend as u16 => slot(ModTarget::ReverbSend, 0.001),
         d if d == Generator::ChorusEffectsSend as u16 => slot(ModTarget::ChorusSend, 0.001),
+        d if d == Generator::FreqModLfo as u16 => slot(ModTarget::Lfo1Rate, 1.0 / 1200.0),
+        d if d == Generator::FreqVibLfo as u16 => slot(ModTarget::Lfo2Rate, 1.0 / 1200.0),
         d if d == Generator::InitialAttenuation as u16 => {
             // Full attenuation at full source, as a gain.
             let full = 10f32.powf(-amount / 200.0) - 1.0;
@@ -245,12 +301,70 @@ fn slot_for(source: ModSource, destination: u16, amount: f32) -> Option<Modulati
                 full.max(-1.0),
             ))
         }
+        d if d == Generator::ModLfoToVolume as u16 => {
+            // A swing of ±x dB (x = amount / 10) as a gain of
+            // 1 ± (1 − 10^(−x/20)), as the zone's own depth is.
+            let db = amount / 10.0;
+            let swing = -db.signum() * (1.0 - 10f32.powf(-db.abs() / 20.0));
+            let slot = Modulation::new(source, ModTarget::Amplitude, swing);
+            Some(slot.with_scale(ModSource::Lfo1))
+        }
         // How deep an LFO or the modulation envelope reaches: the source
         // scales the LFO's or envelope's slot.
         d => depth_of(d).map(|(by, target, scale)| {
             Modulation::new(source, target, amount * scale).with_scale(by)
         }),
     }
+}
+
+/// `slot` reading its source through `curve`, unless the curve reads it
+/// as it is (a rising line of the source's polarity: most controllers'),
+/// which the engine then need not evaluate.
+fn with_curve(slot: Modulation, curve: ModCurve) -> Modulation {
+    if curve.is_identity_for(slot.source) {
+        slot
+    } else {
+        slot.with_curve(curve)
+    }
+}
+
+/// Whether a note's velocity and key modulators of `destination` are
+/// followed: what the note starts with, and the generators
+/// [`Region::sound_for_note`] reads that the note plays (its envelopes and
+/// LFO delays, its sample's start, loop and end, its tuning).
+fn follows_per_note(destination: u16) -> bool {
+    use Generator as G;
+    let followed = [
+        G::StartAddrsOffset,
+        G::EndAddrsOffset,
+        G::EndAddrsCoarseOffset,
+        G::DelayModLfo,
+        G::DelayVibLfo,
+        G::StartloopAddrsOffset,
+        G::EndloopAddrsOffset,
+        G::StartAddrsCoarseOffset,
+        G::StartloopAddrsCoarseOffset,
+        G::EndloopAddrsCoarseOffset,
+        G::InitialFilterFc,
+        G::InitialFilterQ,
+        G::ChorusEffectsSend,
+        G::ReverbEffectsSend,
+        G::Pan,
+        G::FreqModLfo,
+        G::FreqVibLfo,
+        G::InitialAttenuation,
+        G::CoarseTune,
+        G::FineTune,
+        G::ScaleTuning,
+    ];
+    let envelopes = G::DelayModEnv as u16..=G::KeynumToVolEnvDecay as u16;
+    envelopes.contains(&destination) || followed.iter().any(|&g| g as u16 == destination)
+}
+
+/// Whether `destination` is how deep an LFO or the modulation envelope
+/// reaches (a slot's amount, not something the note starts with).
+fn is_depth(destination: u16) -> bool {
+    depth_of(destination).is_some() || destination == Generator::ModLfoToVolume as u16
 }
 
 /// What a modulation-depth generator scales: the LFO or envelope, the
@@ -376,12 +490,10 @@ mod tests {
         assert!((cut + 2400.0 * 11.91 / 96.0).abs() < 5.0, "{cut}");
         let fluidsynths = zone_modulation(&region_with(Vec::new()), false);
         assert_eq!(fluidsynths.for_note(60, 64).cutoff_cents, 0.0);
-        // The wheel and the pressure deepen the vibrato by 50 cents.
-        let linear = ModCurve::new(CurveShape::Linear);
+        // The wheel and the pressure deepen the vibrato by 50 cents (read
+        // as they are: their curve is a rising line).
         for by in [ModSource::ModWheel, ModSource::Pressure] {
-            let slot = Modulation::new(by, ModTarget::Pitch, 0.5)
-                .with_scale(ModSource::Lfo2)
-                .with_curve(linear);
+            let slot = Modulation::new(by, ModTarget::Pitch, 0.5).with_scale(ModSource::Lfo2);
             assert!(zone.slots.contains(&slot), "{:?}", zone.slots);
         }
     }
@@ -410,8 +522,7 @@ mod tests {
         let at64 = zone.for_note(60, 64).attenuation_cb;
         assert!((at64 / 10.0 - 5.96).abs() < 0.1, "{at64}");
         assert!(zone.moves_cutoff);
-        let cc74 = Modulation::new(ModSource::Controller(74), ModTarget::Cutoff, 2.0)
-            .with_curve(ModCurve::new(CurveShape::Linear));
+        let cc74 = Modulation::new(ModSource::Controller(74), ModTarget::Cutoff, 2.0);
         assert!(zone.slots.contains(&cc74));
         assert!((zone.for_note(127, 127).pan - 1.0).abs() < 1e-6);
         assert!((zone.for_note(0, 127).pan + 1.0).abs() < 1e-6);
@@ -466,8 +577,7 @@ mod tests {
         assert!(zone.moves_cutoff);
         let linear = ModCurve::new(CurveShape::Linear);
         let deeper = Modulation::new(ModSource::Velocity, ModTarget::Cutoff, 2.5)
-            .with_scale(ModSource::ModEnvelope)
-            .with_curve(linear);
+            .with_scale(ModSource::ModEnvelope);
         assert!(zone.slots.contains(&deeper), "{:?}", zone.slots);
         // 1.27 semitones × (1 − key/127), the key read through a falling
         // line.
@@ -477,10 +587,10 @@ mod tests {
         assert!(zone.slots.contains(&key_vibrato), "{:?}", zone.slots);
         let note = zone.for_note(60, 100);
         let want = -3986.0 * 100.0 / 127.0;
-        let attack = note.envelopes.of(Generator::AttackVolEnv);
+        let attack = note.generators.of(Generator::AttackVolEnv);
         assert!((attack as f32 - want).abs() <= 0.5, "{note:?}");
-        assert_eq!(note.envelopes.of(Generator::DecayVolEnv), 0);
-        assert_eq!(note.envelopes.of(Generator::ReleaseVolEnv), 0);
+        assert_eq!(note.generators.of(Generator::DecayVolEnv), 0);
+        assert_eq!(note.generators.of(Generator::ReleaseVolEnv), 0);
         assert!((note.filter_q_cb + 160.0 * 100.0 / 127.0).abs() < 0.01);
     }
 }

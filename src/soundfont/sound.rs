@@ -3,7 +3,7 @@
 //! sends, converted from the SoundFont's generators (timecents, centibels,
 //! absolute cents, tenths of a percent) as section 8.1.3 defines them.
 
-use super::{Generator, Region, SampleHeader};
+use super::{Generator, Region, SampleHeader, GENERATOR_COUNT};
 
 /// How a region's sample loops (generator 54, `sampleModes`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,33 +141,45 @@ pub fn centibels_to_gain(centibels: i32) -> f32 {
     10f32.powf(-(centibels.max(0) as f32) / 200.0)
 }
 
-/// What a note's velocity and key modulators add to a region's envelope
-/// generators (`delayModEnv` to `keynumToVolEnvDecay`, 25 to 40), in the
-/// generators' own units: timecents, timecents per key, and the sustains'
-/// tenths of a percent and centibels. The sums are clamped as the
-/// generators are.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub(crate) struct EnvelopeOffsets([f32; 16]);
+/// What a note's velocity and key modulators add to a region's generators
+/// (the envelopes' times, sustains and key scalings, the sample's start and
+/// loop, the scale tuning), in the generators' own units. The sums are
+/// clamped as the generators are.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct GeneratorOffsets {
+    by_generator: [f32; GENERATOR_COUNT],
+    /// Whether anything was added (most notes: nothing).
+    any: bool,
+}
 
-impl EnvelopeOffsets {
-    const FIRST: u16 = Generator::DelayModEnv as u16;
+impl Default for GeneratorOffsets {
+    fn default() -> Self {
+        GeneratorOffsets {
+            by_generator: [0.0; GENERATOR_COUNT],
+            any: false,
+        }
+    }
+}
 
-    /// Adds `amount` to the generator `destination` (nothing, if it is not
-    /// an envelope generator).
+impl GeneratorOffsets {
+    /// Adds `amount` to the generator `destination` (nothing, if there is
+    /// no such generator).
     pub(crate) fn add(&mut self, destination: u16, amount: f32) {
-        let index = usize::from(destination.wrapping_sub(Self::FIRST));
-        if let Some(offset) = self.0.get_mut(index) {
+        if let Some(offset) = self.by_generator.get_mut(usize::from(destination)) {
             *offset += amount;
+            self.any = true;
         }
     }
 
-    /// What is added to `generator`, rounded to its units (0 for a
-    /// generator that is not an envelope's).
+    /// What is added to `generator`, rounded to its units.
+    #[cfg(test)]
     pub(crate) fn of(&self, generator: Generator) -> i32 {
-        let index = (generator as u16).wrapping_sub(Self::FIRST);
-        self.0
-            .get(usize::from(index))
-            .map_or(0, |&x| x.round().clamp(-65_536.0, 65_536.0) as i32)
+        self.of_index(generator as usize)
+    }
+
+    fn of_index(&self, index: usize) -> i32 {
+        let x = self.by_generator[index];
+        x.round().clamp(-65_536.0, 65_536.0) as i32
     }
 }
 
@@ -177,18 +189,25 @@ impl Region {
     /// units. Out-of-range generator values are clamped as the standard's
     /// table of ranges says.
     pub fn sound(&self, header: &SampleHeader, key: u8) -> ZoneSound {
-        self.sound_for_note(header, key, &EnvelopeOffsets::default())
+        self.sound_for_note(header, key, &GeneratorOffsets::default())
     }
 
-    /// [`Region::sound`] with a note's modulators added to the envelope
-    /// generators.
+    /// [`Region::sound`] with a note's modulators added to the generators
+    /// (see [`GeneratorOffsets`]).
     pub(crate) fn sound_for_note(
         &self,
         header: &SampleHeader,
         key: u8,
-        offsets: &EnvelopeOffsets,
+        offsets: &GeneratorOffsets,
     ) -> ZoneSound {
-        let g = |gen: Generator| i32::from(self.get(gen)) + offsets.of(gen);
+        // The generators with the note's offsets, when it has any.
+        let summed: Option<[i32; GENERATOR_COUNT]> = offsets
+            .any
+            .then(|| std::array::from_fn(|i| i32::from(self.generators[i]) + offsets.of_index(i)));
+        let g = |gen: Generator| match &summed {
+            Some(summed) => summed[gen as usize],
+            None => i32::from(self.get(gen)),
+        };
         // A zone's `keynum` stands in for the key played, everywhere.
         let key = match g(Generator::Keynum) {
             k @ 0..=127 => k,

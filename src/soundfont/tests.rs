@@ -429,6 +429,10 @@ fn a_key_scaled_hold_follows_the_key_played() {
     assert!((hold(63) - 2f32.powf(-0.25)).abs() < 1e-4, "{}", hold(63));
 }
 
+/// The modulator sources of a note's velocity and key (linear, rising).
+const VELOCITY: u16 = 2;
+const KEY: u16 = 3;
+
 /// A modulator of `destination` by `source` (scaled by `amount_source`).
 fn modulator(source: u16, destination: Generator, amount: i16, amount_source: u16) -> Modulator {
     Modulator {
@@ -456,8 +460,6 @@ fn velocity_and_key_modulators_time_both_envelopes_note_by_note() {
     ] {
         region.generators[generator as usize] = amount;
     }
-    const VELOCITY: u16 = 2;
-    const KEY: u16 = 3;
     region.instrument_modulators = vec![
         // MuseScore's piano: key × velocity shortens the mod envelope's
         // release, here by up to 2400 timecents (two octaves of time).
@@ -557,4 +559,143 @@ fn a_notes_velocity_and_key_scale_its_own_modulator_slots() {
             .count();
         assert_eq!(sent, 2);
     }
+}
+
+#[test]
+fn velocity_and_key_modulators_move_the_sample_the_lfos_and_the_tuning() {
+    use crate::patch::{ModSource, ModTarget};
+    use crate::{Event, Waveform};
+    let mut font = SoundFont::parse(&tiny_font()).unwrap();
+    // Region 0 (keys 40-63, no loop): MuseScore's key to the start (here
+    // up to 40 frames in), velocity to the vibrato's rate (up to an
+    // octave), velocity to the scale tuning (from 100 to 50 cents a key).
+    font.presets[0].regions[0].instrument_modulators = vec![
+        modulator(KEY, Generator::StartAddrsOffset, 40, 0),
+        modulator(VELOCITY, Generator::FreqVibLfo, 1200, 0),
+        modulator(VELOCITY, Generator::ScaleTuning, -50, 0),
+        // Two controllers: CC74 opens the filter by up to 2 octaves, as
+        // far as CC71 lets it.
+        modulator(0x80 | 74, Generator::InitialFilterFc, 2400, 0x80 | 71),
+        // A controller on the modulation LFO's rate: one octave.
+        modulator(0x80 | 76, Generator::FreqModLfo, 1200, 0),
+        // And another on its depth on the volume: ±6 dB.
+        modulator(0x80 | 77, Generator::ModLfoToVolume, 60, 0),
+    ];
+    // Region 1 (keys 64-80, loop 10-90): velocity moves the loop's start
+    // 20 frames later.
+    font.presets[0].regions[1].instrument_modulators =
+        vec![modulator(VELOCITY, Generator::StartloopAddrsOffset, 20, 0)];
+    let bank = SoundFontBank::new(&font);
+    let instrument = bank.instrument(0, 5).unwrap();
+    let zone = instrument.notes(48, 127).next().unwrap();
+    assert_eq!(
+        zone.note.sample_start_frame,
+        (40.0f32 * 48.0 / 127.0).round() as usize
+    );
+    // 12 keys below the root at 50 cents a key: 6 semitones down.
+    let rate = 22_050.0 / 2f32.sqrt();
+    assert!((zone.note.frequency_hz / 440.0 - rate / 22_050.0).abs() < 1e-4);
+    let id = crate::VoiceId::from_raw(3);
+    let vibrato = zone.events(id).find_map(|e| match e {
+        Event::SetNoteModulation {
+            target: ModTarget::Lfo2Rate,
+            amount,
+            ..
+        } => Some(amount),
+        _ => None,
+    });
+    assert_eq!(vibrato, Some(1.0));
+    let patch = zone.note.patch.as_ref().unwrap();
+    let slots = patch.modulation();
+    let cc = slots
+        .iter()
+        .find(|m| m.source == ModSource::Controller(74))
+        .unwrap();
+    assert_eq!(
+        (cc.scale, cc.target, cc.amount),
+        (Some(ModSource::Controller(71)), ModTarget::Cutoff, 2.0)
+    );
+    let swing = slots
+        .iter()
+        .find(|m| m.source == ModSource::Controller(77))
+        .unwrap();
+    assert_eq!(
+        (swing.scale, swing.target),
+        (Some(ModSource::Lfo1), ModTarget::Amplitude)
+    );
+    assert!((swing.amount + 1.0 - 10f32.powf(-6.0 / 20.0)).abs() < 1e-6);
+    assert!(slots.iter().any(|m| m.source == ModSource::Controller(76)
+        && m.target == ModTarget::Lfo1Rate
+        && m.amount == 1.0));
+    // The loop: 10-90 in the sample, 10 frames later at velocity 63, as
+    // it was at velocity 1.
+    for velocity in [63u8, 1] {
+        let note = instrument.notes(70, velocity).next().unwrap().note;
+        let Waveform::Sample(sample) = &note.waveform else {
+            panic!("a sample")
+        };
+        let moved = (20.0 * f32::from(velocity) / 127.0).round() as usize;
+        assert_eq!(
+            sample.loop_frames(),
+            Some((10 + moved, 90)),
+            "velocity {velocity}"
+        );
+    }
+}
+
+#[test]
+fn a_controller_moves_the_resonance_and_what_is_not_followed_is_counted() {
+    use crate::patch::{CurveShape, ModSource, ModTarget};
+    let mut font = SoundFont::parse(&tiny_font()).unwrap();
+    font.presets[0].regions[0].instrument_modulators = vec![
+        // MuseScore's: the breath controller (falling) on the resonance,
+        // 8 cB; CC74 on the cutoff gives the zone a filter.
+        modulator(0x0100 | 0x80 | 2, Generator::InitialFilterQ, 80, 0),
+        modulator(0x80 | 74, Generator::InitialFilterFc, 1200, 0),
+        // Followed: the absolute value of a bipolar controller on the pan;
+        // a second controller, through its concave curve, scaling a first.
+        Modulator {
+            transform: 2,
+            ..modulator(0x0200 | 0x80 | 75, Generator::Pan, 500, 0)
+        },
+        modulator(0x80 | 76, Generator::Pan, 500, 0x0400 | 0x80 | 77),
+        // Not followed: velocity on the exclusive class (not to be
+        // modulated), two controllers on the vibrato's depth.
+        modulator(VELOCITY, Generator::ExclusiveClass, 1, 0),
+        modulator(0x80 | 78, Generator::VibLfoToPitch, 50, 0x80 | 79),
+    ];
+    let bank = SoundFontBank::new(&font);
+    let instrument = bank.instrument(0, 5).unwrap();
+    assert_eq!(instrument.ignored_modulators(), 2);
+    assert_eq!(bank.ignored_modulators(), 2);
+    let zone = instrument.notes(48, 100).next().unwrap();
+    let patch = zone.note.patch.as_ref().unwrap();
+    let q = patch
+        .modulation()
+        .iter()
+        .find(|m| m.source == ModSource::Controller(2))
+        .unwrap();
+    // From a flat filter (resonance 0) to a peak 8 dB high: Q 10^(4.99/20),
+    // resonance 1 − 1/(√2·Q).
+    let peak_q = 10f32.powf((8.0 - 3.01) / 20.0);
+    let want = 1.0 - 1.0 / (std::f32::consts::SQRT_2 * peak_q);
+    assert_eq!(q.target, ModTarget::Resonance);
+    assert!(
+        (q.amount - want).abs() < 1e-4,
+        "{} against {want}",
+        q.amount
+    );
+    assert!(q.curve.unwrap().falling);
+    let slot_of = |cc: u8| {
+        *patch
+            .modulation()
+            .iter()
+            .find(|m| m.source == ModSource::Controller(cc))
+            .unwrap()
+    };
+    let absolute = slot_of(75);
+    assert!(absolute.absolute && absolute.curve.unwrap().bipolar);
+    let scaled = slot_of(76);
+    assert_eq!(scaled.scale, Some(ModSource::Controller(77)));
+    assert_eq!(scaled.scale_curve.unwrap().shape, CurveShape::Concave);
 }
