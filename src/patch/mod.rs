@@ -506,20 +506,6 @@ impl Patch {
             && self.hold_secs == 0.0
             && self.envelope_curve == EnvelopeCurve::Linear
     }
-
-    /// Whether any slot reads `source`.
-    pub(crate) fn uses(&self, source: ModSource) -> bool {
-        self.modulation
-            .iter()
-            .any(|m| (m.source == source || m.scale == Some(source)) && m.amount != 0.0)
-    }
-
-    /// Whether any slot moves `target`.
-    pub(crate) fn modulates(&self, target: ModTarget) -> bool {
-        self.modulation
-            .iter()
-            .any(|m| m.target == target && m.amount != 0.0)
-    }
 }
 
 /// `x` clamped to `lo..=hi`; NaN counts as `lo.max(0.0).min(hi)`.

@@ -256,38 +256,43 @@ impl PatchVoice {
             lfo_rate_octaves: [0.0; 2],
             lfo_delays_secs: times.lfo_delays_secs,
             stereo: false,
-            uses_lfo: [patch.uses(ModSource::Lfo1), patch.uses(ModSource::Lfo2)],
-            steady_lfos: !patch.modulates(ModTarget::Lfo1Rate)
-                && !patch.modulates(ModTarget::Lfo2Rate)
-                && patch
-                    .lfos
-                    .iter()
-                    .all(|l| l.shape != LfoShape::SampleAndHold),
-            uses_mod_envelope: patch.uses(ModSource::ModEnvelope),
+            // These five are set by the slots that run (`run_slot`).
+            uses_lfo: [false; 2],
+            steady_lfos: patch
+                .lfos
+                .iter()
+                .all(|l| l.shape != LfoShape::SampleAndHold),
+            uses_mod_envelope: false,
             varying: [0; MOD_SLOTS],
             varying_count: 0,
             steady: [0; MOD_SLOTS],
             steady_count: 0,
             varying_amount: [0.0; MOD_SLOTS],
             amounts: std::array::from_fn(|i| patch.modulation.get(i).map_or(0.0, |m| m.amount)),
-            moves_gain: patch.modulates(ModTarget::Amplitude),
-            moves_pan: patch.modulates(ModTarget::Pan),
+            moves_gain: false,
+            moves_pan: false,
             patch,
         };
         voice.lfo_held = [voice.draw(), voice.draw()];
         for i in 0..voice.patch.modulation.len().min(MOD_SLOTS) {
             if voice.amounts[i] != 0.0 {
-                voice.enlist(i as u8);
+                voice.run_slot(i as u8);
             }
         }
         voice
     }
 
-    /// Puts slot `slot` on the list of varying or of steady slots that run,
-    /// if it is not there yet.
-    fn enlist(&mut self, slot: u8) {
-        let m = &self.patch.modulation[usize::from(slot)];
-        let (list, count) = if slot_varies(m) {
+    /// Makes slot `slot` (which has an amount) run: what it reads is
+    /// computed, what it moves leaves the fast paths, and it goes on the
+    /// list of varying or of steady slots (once).
+    fn run_slot(&mut self, slot: u8) {
+        let m = self.patch.modulation[usize::from(slot)];
+        let reads = |s: ModSource| m.source == s || m.scale == Some(s);
+        self.uses_lfo[0] |= reads(ModSource::Lfo1);
+        self.uses_lfo[1] |= reads(ModSource::Lfo2);
+        self.uses_mod_envelope |= reads(ModSource::ModEnvelope);
+        self.moved(m.target);
+        let (list, count) = if slot_varies(&m) {
             (&mut self.varying, &mut self.varying_count)
         } else {
             (&mut self.steady, &mut self.steady_count)
@@ -312,28 +317,26 @@ impl PatchVoice {
     /// ±100). A slot the patch left at 0 starts running what it reads.
     pub(crate) fn set_slot_amount(&mut self, slot: u8, amount: f32) {
         let i = usize::from(slot);
-        let Some(&m) = self.patch.modulation.get(i) else {
-            return;
-        };
-        if !amount.is_finite() {
+        if i >= self.patch.modulation.len() || !amount.is_finite() {
             return;
         }
         let amount = amount.clamp(-100.0, 100.0);
         self.amounts[i] = amount;
-        if amount == 0.0 {
-            return;
+        if amount != 0.0 {
+            self.run_slot(slot);
         }
-        let reads = |s: ModSource| m.source == s || m.scale == Some(s);
-        self.uses_lfo[0] |= reads(ModSource::Lfo1);
-        self.uses_lfo[1] |= reads(ModSource::Lfo2);
-        self.uses_mod_envelope |= reads(ModSource::ModEnvelope);
-        match m.target {
+    }
+
+    /// `target` moves for this note: a gain, pan or LFO rate that never
+    /// moved keeps its fast path until then.
+    fn moved(&mut self, target: ModTarget) {
+        match target {
             ModTarget::Amplitude => self.moves_gain = true,
             ModTarget::Pan => self.moves_pan = true,
+            // The LFOs then advance segment by segment at the moving rate.
             ModTarget::Lfo1Rate | ModTarget::Lfo2Rate => self.steady_lfos = false,
             _ => {}
         }
-        self.enlist(slot);
     }
 
     /// Sets the note's own modulation of `target` (non-finite amounts are
@@ -345,17 +348,8 @@ impl PatchVoice {
         }
         let amount = amount.clamp(-100.0, 100.0);
         *self.offsets.slot(target) = amount;
-        // A gain or pan the note's own modulation never moved keeps the
-        // fast path of a steady gain and pan.
         if amount != 0.0 {
-            match target {
-                ModTarget::Amplitude => self.moves_gain = true,
-                ModTarget::Pan => self.moves_pan = true,
-                // A rate off the LFO's own: the LFOs advance segment by
-                // segment at the moving rate.
-                ModTarget::Lfo1Rate | ModTarget::Lfo2Rate => self.steady_lfos = false,
-                _ => {}
-            }
+            self.moved(target);
         }
     }
 
