@@ -68,8 +68,17 @@ fn patch_of(shape: [u8; 6], v: [f32; 8], sample: &SampleData) -> Patch {
         ModSource::PitchBend,
         ModSource::Controller(shape[5] % 128),
         ModSource::Random,
+        ModSource::Constant,
+        ModSource::Link(shape[2] % 4),
+        ModSource::Link(shape[3] % 4),
     ];
-    let targets = ModTarget::NAMES;
+    // Every named target, and the links (a slot feeding a link read before
+    // it is refused, and the patch goes on without it).
+    let targets: Vec<ModTarget> = ModTarget::NAMES
+        .iter()
+        .filter_map(|name| ModTarget::from_name(name))
+        .chain((0..4).map(ModTarget::Link))
+        .collect();
     let waveform = match shape[1] % 4 {
         0 => Waveform::Sawtooth,
         1 => Waveform::Pulse { duty_cycle: v[7] },
@@ -105,9 +114,9 @@ fn patch_of(shape: [u8; 6], v: [f32; 8], sample: &SampleData) -> Patch {
         .with_mod_envelope(AdsrEnvelope::new(v[0], v[1], v[2], v[3]))
         .with_delay_hold(v[4] * 0.01, v[5] * 0.0001);
     for k in 0..usize::from(shape[5] % 17) {
-        let target =
-            ModTarget::from_name(targets[(k * 7 + usize::from(shape[4])) % targets.len()]).unwrap();
+        let target = targets[(k * 7 + usize::from(shape[4])) % targets.len()];
         let source = sources[(k * 5 + usize::from(shape[3])) % sources.len()];
+        let before = patch.clone();
         patch = if k % 3 == 0 {
             patch.with_scaled_modulation(source, sources[k % sources.len()], target, v[k % 8])
         } else if k % 3 == 1 {
@@ -128,7 +137,7 @@ fn patch_of(shape: [u8; 6], v: [f32; 8], sample: &SampleData) -> Patch {
         } else {
             patch.with_modulation(source, target, v[k % 8])
         }
-        .unwrap_or_else(|_| patch_of([shape[0], 0, 1, 0, 0, 0], v, sample));
+        .unwrap_or(before);
     }
     patch
 }

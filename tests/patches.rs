@@ -478,6 +478,20 @@ fn patches_allocate_nothing_on_the_audio_side() {
                             .with_scale(ModSource::ModEnvelope),
                     )
                     .unwrap()
+                    // A steady and a moving link.
+                    .with_slot(Modulation::new(ModSource::Lfo1, ModTarget::Link(0), 0.5))
+                    .unwrap()
+                    .with_slot(Modulation::new(
+                        ModSource::Constant,
+                        ModTarget::Link(1),
+                        0.5,
+                    ))
+                    .unwrap()
+                    .with_slot(
+                        Modulation::new(ModSource::Link(0), ModTarget::Pitch, 0.2)
+                            .with_scale(ModSource::Link(1)),
+                    )
+                    .unwrap()
                     .with_sends(Sends {
                         delay: 0.2,
                         ..Sends::default()
@@ -863,6 +877,126 @@ fn a_slots_curve_shapes_its_source() {
         println!("{name}: gain {got:.4} (want {want:.4})");
         assert!((got - want).abs() < 0.005, "{name}: {got}");
     }
+}
+
+#[test]
+fn links_sum_slots_for_a_curve_or_a_third_factor() {
+    use polyphonica::patch::PatchError;
+    // The gain of a square through `slots`, against the plain square, with
+    // controllers 74 at 0.5, 75 at 0.25, 1 (the wheel) and 2 at 0.5.
+    let render = |patch: Patch| {
+        let patch = Arc::new(patch.with_envelope(HOLD));
+        let mut engine = RealtimeEngine::new(RATE);
+        for (cc, value) in [(74, 0.5), (75, 0.25), (1, 0.5), (2, 0.5)] {
+            EventTarget::set_controller(&mut engine, 0, cc, value).unwrap();
+        }
+        engine
+            .trigger(Note::from_patch(&patch, 440.0).with_amplitude(0.25))
+            .unwrap();
+        render_mono(&mut engine, 48_000, 256)
+    };
+    let with = |slots: &[Modulation], waveform| {
+        slots
+            .iter()
+            .fold(Patch::new(waveform), |p, &s| p.with_slot(s).unwrap())
+    };
+    let plain = peak(&render(Patch::new(Waveform::Square))[2400..4800]);
+    let slot = Modulation::new;
+    let half_concave = 0.125_42;
+    let gains = [
+        (
+            // 0.5 × 0.5 + 0.25 × 1 = 0.5 in link 0, through the concave
+            // curve: 0.1254 off the gain.
+            "two controllers summed, read through a concave curve",
+            vec![
+                slot(ModSource::Controller(74), ModTarget::Link(0), 0.5),
+                slot(ModSource::Controller(75), ModTarget::Link(0), 1.0),
+                slot(ModSource::Link(0), ModTarget::Amplitude, -1.0)
+                    .with_curve(ModCurve::new(CurveShape::Concave)),
+            ],
+            1.0 - half_concave,
+        ),
+        (
+            "a constant 0.5 in link 3, times -0.5 on the gain",
+            vec![
+                slot(ModSource::Constant, ModTarget::Link(3), 0.5),
+                slot(ModSource::Link(3), ModTarget::Amplitude, -0.5),
+            ],
+            0.75,
+        ),
+        (
+            // Three factors: the wheel (0.5) × cc2 (0.5) × cc74 (0.5).
+            "wheel × cc2 in a link, scaled by cc74",
+            vec![
+                slot(ModSource::ModWheel, ModTarget::Link(1), 1.0)
+                    .with_scale(ModSource::Controller(2)),
+                slot(ModSource::Link(1), ModTarget::Amplitude, -4.0)
+                    .with_scale(ModSource::Controller(74)),
+            ],
+            0.5,
+        ),
+    ];
+    for (name, slots, want) in gains {
+        let got = peak(&render(with(&slots, Waveform::Square))[2400..4800]) / plain;
+        println!("{name}: gain {got:.4} (want {want:.4})");
+        assert!((got - want).abs() < 0.005, "{name}: {got}");
+    }
+
+    // Vibratos, by zero crossings of a sine at 440 Hz: the lowest and the
+    // highest pitch, in semitones.
+    let lfo = Lfo::new(LfoShape::Sine, 5.0);
+    let swing = |slots: &[Modulation]| {
+        let patch = with(slots, Waveform::Sine)
+            .with_lfo(1, lfo)
+            .with_lfo(2, lfo);
+        let hz = instantaneous_hz(&render(patch));
+        let semis = |f: f64| 12.0 * (f / 440.0).log2();
+        hz.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &(_, f)| {
+            (lo.min(semis(f)), hi.max(semis(f)))
+        })
+    };
+    let vibratos = [
+        (
+            // LFO 2 × the wheel (0.5) × cc2 (0.5) × 2 semitones: ±0.5.
+            "a vibrato as deep as the wheel times cc2",
+            vec![
+                slot(ModSource::ModWheel, ModTarget::Link(0), 1.0)
+                    .with_scale(ModSource::Controller(2)),
+                slot(ModSource::Link(0), ModTarget::Pitch, 2.0).with_scale(ModSource::Lfo2),
+            ],
+            (-0.5, 0.5),
+        ),
+        (
+            // An LFO fed into a link that moves within the block: 0.5 +
+            // 0.5 × LFO 1 is 0 to 1, read as it is.
+            "LFO 1 and a constant in a link, one way only",
+            vec![
+                slot(ModSource::Lfo1, ModTarget::Link(2), 0.5),
+                slot(ModSource::Constant, ModTarget::Link(2), 0.5),
+                slot(ModSource::Link(2), ModTarget::Pitch, 1.0),
+            ],
+            (0.0, 1.0),
+        ),
+    ];
+    for (name, slots, (want_lo, want_hi)) in vibratos {
+        let (lo, hi) = swing(&slots);
+        println!("{name}: {lo:+.3}..{hi:+.3} semitones (want {want_lo:+.1}..{want_hi:+.1})");
+        assert!(
+            (lo - want_lo).abs() < 0.02 && (hi - want_hi).abs() < 0.02,
+            "{name}"
+        );
+    }
+
+    // A link is fed before it is read, and there are four.
+    let read_first = Patch::new(Waveform::Sine)
+        .with_slot(slot(ModSource::Link(0), ModTarget::Pitch, 1.0))
+        .unwrap()
+        .with_slot(slot(ModSource::Velocity, ModTarget::Link(0), 1.0));
+    assert_eq!(read_first.unwrap_err(), PatchError::LinkOrder);
+    let itself = slot(ModSource::Link(1), ModTarget::Link(1), 1.0);
+    assert!(Patch::new(Waveform::Sine).with_slot(itself).is_err());
+    let fifth = slot(ModSource::Velocity, ModTarget::Link(4), 1.0);
+    assert!(Patch::new(Waveform::Sine).with_slot(fifth).is_err());
 }
 
 #[test]

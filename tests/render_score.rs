@@ -303,6 +303,9 @@ modulation = [
   { source = "velocity", target = "cutoff", amount = 1.5, curve = "concave" },
   { source = "key", target = "cutoff", amount = 1.0, curve = "falling bipolar switch" },
   { source = "cc74", target = "pan", amount = 0.5, scale = "cc75", scale_curve = "convex", absolute = true },
+  { source = "mod_wheel", target = "link0", amount = 1.0, scale = "cc2" },
+  { source = "constant", target = "link0", amount = 0.1 },
+  { source = "link0", target = "pitch", amount = 0.5, scale = "lfo1" },
 ]
 reverb = 0.3
 delay = 0.1
@@ -360,12 +363,18 @@ fn every_key_of_the_design_score_parses_and_plays() {
             (ModSource::Velocity, ModTarget::Cutoff, 1.5),
             (ModSource::Key, ModTarget::Cutoff, 1.0),
             (ModSource::Controller(74), ModTarget::Pan, 0.5),
+            (ModSource::ModWheel, ModTarget::Link(0), 1.0),
+            (ModSource::Constant, ModTarget::Link(0), 0.1),
+            (ModSource::Link(0), ModTarget::Pitch, 0.5),
         ]
     );
     let curves: Vec<_> = lead.modulation().iter().map(|m| m.curve).collect();
     let switch = ModCurve::new(CurveShape::Switch).falling().bipolar();
     let concave = Some(ModCurve::new(CurveShape::Concave));
-    assert_eq!(curves, [None, None, concave, Some(switch), None]);
+    assert_eq!(
+        curves,
+        [None, None, concave, Some(switch), None, None, None, None]
+    );
     let last = lead.modulation()[4];
     let convex = Some(ModCurve::new(CurveShape::Convex));
     assert_eq!(
@@ -435,6 +444,14 @@ fn patch_mistakes_are_reported_where_they_are() {
         (
             "[instruments.a]\nmodulation = [{ source = \"cc200\", target = \"pan\", amount = 1 }]\n",
             "2:26: unknown modulation source \"cc200\"",
+        ),
+        (
+            "[instruments.a]\nmodulation = [{ source = \"link0\", target = \"pan\", amount = 1 },\n  { source = \"cc1\", target = \"link0\", amount = 1 }]\n",
+            "3:3: a slot feeds a link that it or an earlier slot reads (feed a link before reading it)",
+        ),
+        (
+            "[instruments.a]\nmodulation = [{ source = \"link4\", target = \"pan\", amount = 1 }]\n",
+            "2:26: unknown modulation source \"link4\"",
         ),
         (
             "[instruments.a]\nmodulation = [{ source = \"cc1\", target = \"pan\", amount = 1, curve = \"bipolar falling\" }]\n",

@@ -39,7 +39,7 @@ mod modulation;
 
 pub use filter::{Filter, FilterMode};
 pub use modulation::{
-    CurveShape, Lfo, LfoShape, ModCurve, ModSource, ModTarget, Modulation, MAX_LFO_HZ,
+    CurveShape, Lfo, LfoShape, ModCurve, ModSource, ModTarget, Modulation, MAX_LFO_HZ, MOD_LINKS,
 };
 
 use crate::fx::Sends;
@@ -67,6 +67,10 @@ pub enum PatchError {
     TooManySources,
     /// A second sample source: a patch plays at most one sample.
     TwoSamples,
+    /// A slot feeds a link that it, or a slot before it, reads (a link is
+    /// fed before it is read), or names a link past the last
+    /// ([`MOD_LINKS`]).
+    LinkOrder,
 }
 
 impl std::fmt::Display for PatchError {
@@ -75,6 +79,12 @@ impl std::fmt::Display for PatchError {
             PatchError::MatrixFull => write!(f, "a patch has at most {MOD_SLOTS} modulations"),
             PatchError::TooManySources => write!(f, "a patch has at most {MAX_SOURCES} sources"),
             PatchError::TwoSamples => write!(f, "a patch plays at most one sample"),
+            PatchError::LinkOrder => write!(
+                f,
+                "a slot feeds a link that it or an earlier slot reads (feed a link \
+                 before reading it), or names a link past link{}",
+                MOD_LINKS - 1
+            ),
         }
     }
 }
@@ -353,10 +363,36 @@ impl Patch {
     /// ```
     ///
     /// # Errors
-    /// [`PatchError::MatrixFull`] when all [`MOD_SLOTS`] are taken.
+    /// [`PatchError::MatrixFull`] when all [`MOD_SLOTS`] are taken;
+    /// [`PatchError::LinkOrder`] when the slot feeds a link that it or an
+    /// earlier slot reads, or names a link past the last.
     pub fn with_slot(mut self, slot: Modulation) -> Result<Self, PatchError> {
         if self.modulation.len() >= MOD_SLOTS {
             return Err(PatchError::MatrixFull);
+        }
+        let read = |m: &Modulation| {
+            [Some(m.source), m.scale]
+                .into_iter()
+                .flatten()
+                .filter_map(|s| match s {
+                    ModSource::Link(n) => Some(n),
+                    _ => None,
+                })
+        };
+        let fed = match slot.target {
+            ModTarget::Link(n) => Some(n),
+            _ => None,
+        };
+        let past_last = read(&slot).chain(fed).any(|n| usize::from(n) >= MOD_LINKS);
+        let read_first = |n| {
+            self.modulation
+                .iter()
+                .chain([&slot])
+                .flat_map(read)
+                .any(|r| r == n)
+        };
+        if past_last || fed.is_some_and(read_first) {
+            return Err(PatchError::LinkOrder);
         }
         self.modulation.push(Modulation {
             amount: finite_clamp(slot.amount, -100.0, 100.0),

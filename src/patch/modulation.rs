@@ -129,17 +129,32 @@ pub enum ModSource {
     Controller(u8),
     /// A number drawn when the note starts, 0 to 1.
     Random,
+    /// Always 1: a slot of this source adds its amount (times its scale),
+    /// a constant offset.
+    Constant,
+    /// What the slots feeding link `n` (`0..MOD_LINKS`, see
+    /// [`ModTarget::Link`]) add up to now; read through a curve, its range
+    /// is 0 to 1. A number past the last link reads the last.
+    Link(u8),
 }
+
+/// Links in a patch's modulation matrix: sums that slots feed
+/// ([`ModTarget::Link`]) and other slots read ([`ModSource::Link`]), so a
+/// modulation can have more than two factors, or a curve over a sum.
+pub const MOD_LINKS: usize = 4;
 
 impl ModSource {
     /// The source a score names: `velocity`, `key`, `mod_envelope`, `lfo1`,
     /// `lfo2`, `mod_wheel`, `pressure`, `poly_pressure`, `pitch_bend`,
-    /// `vibrato`, `random` or `cc0` … `cc127`.
+    /// `vibrato`, `random`, `constant`, `cc0` … `cc127` or `link0` …
+    /// `link3`.
     ///
     /// ```
     /// use polyphonica::patch::ModSource;
     /// assert_eq!(ModSource::from_name("cc74"), Some(ModSource::Controller(74)));
     /// assert_eq!(ModSource::from_name("cc128"), None);
+    /// assert_eq!(ModSource::from_name("link2"), Some(ModSource::Link(2)));
+    /// assert_eq!(ModSource::from_name("link4"), None);
     /// ```
     pub fn from_name(name: &str) -> Option<Self> {
         Some(match name {
@@ -154,19 +169,23 @@ impl ModSource {
             "pitch_bend" => ModSource::PitchBend,
             "vibrato" => ModSource::Vibrato,
             "random" => ModSource::Random,
-            _ => {
-                let n: u8 = name.strip_prefix("cc")?.parse().ok()?;
-                if n > 127 {
-                    return None;
+            "constant" => ModSource::Constant,
+            _ => match name.strip_prefix("link") {
+                Some(n) => ModSource::Link(link_named(n)?),
+                None => {
+                    let n: u8 = name.strip_prefix("cc")?.parse().ok()?;
+                    if n > 127 {
+                        return None;
+                    }
+                    ModSource::Controller(n)
                 }
-                ModSource::Controller(n)
-            }
+            },
         })
     }
 
     /// Every name [`from_name`](Self::from_name) takes, `cc<N>` standing for
-    /// the controllers.
-    pub const NAMES: [&'static str; 12] = [
+    /// the controllers and `link<N>` for the links.
+    pub const NAMES: [&'static str; 14] = [
         "velocity",
         "key",
         "mod_envelope",
@@ -179,7 +198,15 @@ impl ModSource {
         "vibrato",
         "cc<N>",
         "random",
+        "constant",
+        "link<N>",
     ];
+}
+
+/// The link a score names after `link`: `0` … `3`.
+fn link_named(n: &str) -> Option<u8> {
+    let n: u8 = n.parse().ok()?;
+    (usize::from(n) < MOD_LINKS).then_some(n)
 }
 
 /// What a modulation moves, and the unit of its amount.
@@ -207,25 +234,47 @@ pub enum ModTarget {
     ChorusSend,
     /// The delay send, added (kept in 0–1).
     DelaySend,
+    /// Link `n` (`0..MOD_LINKS`): what slots after this one read as
+    /// [`ModSource::Link`]. A number past the last feeds the last.
+    ///
+    /// ```
+    /// use polyphonica::patch::{CurveShape, ModCurve, ModSource, ModTarget, Modulation, Patch};
+    /// use polyphonica::Waveform;
+    /// // A vibrato as deep as the mod wheel times controller 2 (three
+    /// // factors: the LFO, the wheel, the controller).
+    /// let patch = Patch::new(Waveform::Sawtooth)
+    ///     .with_slot(Modulation::new(ModSource::ModWheel, ModTarget::Link(0), 1.0)
+    ///         .with_scale(ModSource::Controller(2)))?
+    ///     .with_slot(Modulation::new(ModSource::Link(0), ModTarget::Pitch, 0.5)
+    ///         .with_scale(ModSource::Lfo2))?;
+    /// assert_eq!(patch.modulation().len(), 2);
+    /// # Ok::<(), polyphonica::patch::PatchError>(())
+    /// ```
+    Link(u8),
 }
 
 impl ModTarget {
     /// The target a score names: `pitch`, `cutoff`, `resonance`,
     /// `amplitude`, `pan`, `pulse_width`, `lfo1_rate`, `lfo2_rate`,
-    /// `reverb_send`, `chorus_send` or `delay_send`.
+    /// `reverb_send`, `chorus_send`, `delay_send` or `link0` … `link3`.
     ///
     /// ```
     /// use polyphonica::patch::ModTarget;
     /// assert_eq!(ModTarget::from_name("cutoff"), Some(ModTarget::Cutoff));
+    /// assert_eq!(ModTarget::from_name("link1"), Some(ModTarget::Link(1)));
     /// assert_eq!(ModTarget::from_name("volume"), None);
     /// ```
     pub fn from_name(name: &str) -> Option<Self> {
+        if let Some(n) = name.strip_prefix("link") {
+            return link_named(n).map(ModTarget::Link);
+        }
         let i = Self::NAMES.iter().position(|&n| n == name)?;
-        Some(Self::ALL[i])
+        Self::ALL.get(i).copied()
     }
 
-    /// Every name [`from_name`](Self::from_name) takes.
-    pub const NAMES: [&'static str; 11] = [
+    /// Every name [`from_name`](Self::from_name) takes, `link<N>` standing
+    /// for the links.
+    pub const NAMES: [&'static str; 12] = [
         "pitch",
         "cutoff",
         "resonance",
@@ -237,6 +286,7 @@ impl ModTarget {
         "reverb_send",
         "chorus_send",
         "delay_send",
+        "link<N>",
     ];
 
     const ALL: [ModTarget; 11] = [
@@ -256,6 +306,11 @@ impl ModTarget {
 
 /// One slot of the modulation matrix: `source × amount → target`, or
 /// `source × scale × amount → target` when a second source scales it.
+///
+/// Slots run in the matrix's order. A slot whose target is a link
+/// ([`ModTarget::Link`]) adds to it; a later slot whose source or scale
+/// is that link reads the sum, so a link is fed before it is read
+/// ([`Patch::with_slot`](super::Patch::with_slot) refuses otherwise).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Modulation {
     /// Where it comes from.
@@ -357,8 +412,9 @@ pub enum CurveShape {
 /// or −1..1 when bipolar.
 ///
 /// A source's range: 0 to 1 for the velocity, controllers, pressures,
-/// the modulation envelope and the random draw; −1 to 1 for the LFOs and
-/// the pitch wheel; MIDI keys 0 to 127 for the key.
+/// the modulation envelope, the random draw, the links and the constant;
+/// −1 to 1 for the LFOs and the pitch wheel; MIDI keys 0 to 127 for the
+/// key.
 ///
 /// ```
 /// use polyphonica::patch::{CurveShape, ModCurve};

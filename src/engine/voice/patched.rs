@@ -179,9 +179,10 @@ impl Voice {
         let first = pv.age_frames == 0;
         if first {
             let lfo = pv.advance_lfos(0, rate_mod, sr);
-            pv.set_varying_amounts(ch);
+            let steady = pv.steady_targets(ch);
+            pv.set_varying_amounts(ch, &steady);
             let level = mod_level(pv, 0);
-            let t = pv.targets(&pv.steady_targets(ch), lfo, level);
+            let t = pv.targets(&steady, lfo, level);
             rate_mod = t.lfo_rate;
             let (log2_cutoff, k) = pv.coefficients(&t);
             pv.g_now = prewarp(fast::exp2(log2_cutoff), sr);
@@ -192,8 +193,8 @@ impl Voice {
         pv.amp_points[0] = pv.amp_points[SEGMENTS];
         pv.pan_points[0] = pv.pan_points[SEGMENTS];
         let mut last = Targets::default();
-        pv.set_varying_amounts(ch);
         let steady = pv.steady_targets(ch);
+        pv.set_varying_amounts(ch, &steady);
         // LFOs whose rate no slot moves run for the whole block at once,
         // each segment's value independent of the last.
         let lfo_block = pv.steady_lfos.then(|| pv.lfo_block(frames, sr));

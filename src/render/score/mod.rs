@@ -61,11 +61,15 @@
 //!   { source = "cc74", target = "cutoff", amount = 2.0, curve = "concave" },   # through a curve
 //!   { source = "pitch_bend", target = "cutoff", amount = 1.0, absolute = true }, # up either way
 //!   # scale_curve = "...": the scale through a curve
+//!   { source = "mod_wheel", target = "link0", amount = 1.0, scale = "cc2" },  # into a link
+//!   { source = "link0", target = "pitch", amount = 0.5, scale = "lfo1" },     # read after it
 //! ]
-//! # sources: velocity, key, mod_envelope, lfo1, lfo2, mod_wheel, pressure, poly_pressure, pitch_bend, cc<N>, random
+//! # sources: velocity, key, mod_envelope, lfo1, lfo2, mod_wheel, pressure, poly_pressure, pitch_bend, cc<N>, random,
+//! #   constant (always 1), link0 … link3 (what the slots before feed the link)
 //! # curves: linear, concave, convex, switch, after "falling" and "bipolar" if they apply
 //! #   ("falling bipolar convex"): the SoundFont standard's, over the source's range (ModCurve)
-//! # targets: pitch, cutoff, resonance, amplitude, pan, pulse_width, lfo1_rate, lfo2_rate, reverb_send, chorus_send, delay_send
+//! # targets: pitch, cutoff, resonance, amplitude, pan, pulse_width, lfo1_rate, lfo2_rate, reverb_send, chorus_send, delay_send,
+//! #   link0 … link3
 //! velocity = 1.0       # the notes' default velocity (a note can set its own)
 //! ```
 //!

@@ -7,7 +7,10 @@ use super::{ChannelControls, FilterFamily, SEGMENTS};
 use crate::dsp::envelope::EnvelopeState;
 use crate::dsp::fast;
 use crate::dsp::filter::{LadderState, SvfMode, SvfState, CONTROL_FRAMES};
-use crate::patch::{FilterMode, Lfo, LfoShape, ModSource, ModTarget, Patch, MAX_UNISON, MOD_SLOTS};
+use crate::patch::{
+    FilterMode, Lfo, LfoShape, ModSource, ModTarget, Modulation, Patch, MAX_UNISON, MOD_LINKS,
+    MOD_SLOTS,
+};
 use crate::Waveform;
 
 /// The per-note state of a patched voice.
@@ -73,6 +76,19 @@ pub(crate) struct PatchVoice {
     /// Whether any slot moves the gain or the pan.
     pub(crate) moves_gain: bool,
     pub(crate) moves_pan: bool,
+    /// The slots that run (bit `i` for slot `i`): those with an amount.
+    running: u32,
+    /// Whether a slot that varies within a block feeds each link (its
+    /// readers then vary too).
+    link_varies: [bool; MOD_LINKS],
+}
+
+const _: () = assert!(MOD_SLOTS <= 32, "PatchVoice::running has a bit per slot");
+
+/// The index of link `n` (a number past the last is the last).
+#[inline(always)]
+fn link(n: u8) -> usize {
+    usize::from(n).min(MOD_LINKS - 1)
 }
 
 /// The values of the matrix's targets at one moment.
@@ -86,6 +102,8 @@ pub(crate) struct Targets {
     pub(crate) pulse_width: f32,
     pub(crate) lfo_rate: [f32; 2],
     pub(crate) sends: [f32; 3],
+    /// What the slots so far feed each link.
+    pub(crate) links: [f32; MOD_LINKS],
 }
 
 impl Targets {
@@ -103,6 +121,7 @@ impl Targets {
             ModTarget::ReverbSend => &mut self.sends[0],
             ModTarget::ChorusSend => &mut self.sends[1],
             ModTarget::DelaySend => &mut self.sends[2],
+            ModTarget::Link(n) => &mut self.links[link(n)],
         }
     }
 
@@ -120,22 +139,25 @@ impl Targets {
             ModTarget::ReverbSend => self.sends[0] += v,
             ModTarget::ChorusSend => self.sends[1] += v,
             ModTarget::DelaySend => self.sends[2] += v,
+            ModTarget::Link(n) => self.links[link(n)] += v,
         }
     }
 }
 
 /// Whether a source moves within a block (the others change only at
-/// events, which split blocks).
-fn is_varying(source: ModSource) -> bool {
-    matches!(
-        source,
-        ModSource::Lfo1 | ModSource::Lfo2 | ModSource::ModEnvelope
-    )
+/// events, which split blocks), `link_varies` saying which links do.
+#[inline(always)]
+fn is_varying(source: ModSource, link_varies: &[bool; MOD_LINKS]) -> bool {
+    match source {
+        ModSource::Lfo1 | ModSource::Lfo2 | ModSource::ModEnvelope => true,
+        ModSource::Link(n) => link_varies[link(n)],
+        _ => false,
+    }
 }
 
 /// `value`, of a slot's source, through the slot's curve if it has one.
 #[inline(always)]
-fn curved(m: &crate::patch::Modulation, value: f32) -> f32 {
+fn curved(m: &Modulation, value: f32) -> f32 {
     match m.curve {
         None => value,
         Some(curve) => curve.at(m.source.place(value)),
@@ -145,7 +167,7 @@ fn curved(m: &crate::patch::Modulation, value: f32) -> f32 {
 /// `value`, of a slot's scale, through the slot's scale curve if it has
 /// one.
 #[inline(always)]
-fn curved_scale(m: &crate::patch::Modulation, scale: ModSource, value: f32) -> f32 {
+fn curved_scale(m: &Modulation, scale: ModSource, value: f32) -> f32 {
     match m.scale_curve {
         None => value,
         Some(curve) => curve.at(scale.place(value)),
@@ -154,8 +176,8 @@ fn curved_scale(m: &crate::patch::Modulation, scale: ModSource, value: f32) -> f
 
 /// Whether a slot's value moves within a block (its source or its scale
 /// does).
-fn slot_varies(m: &crate::patch::Modulation) -> bool {
-    is_varying(m.source) || m.scale.is_some_and(is_varying)
+fn slot_varies(m: &Modulation, link_varies: &[bool; MOD_LINKS]) -> bool {
+    is_varying(m.source, link_varies) || m.scale.is_some_and(|s| is_varying(s, link_varies))
 }
 
 /// A note's modulation envelope with its delay and hold, and its LFOs'
@@ -271,34 +293,53 @@ impl PatchVoice {
             amounts: std::array::from_fn(|i| patch.modulation.get(i).map_or(0.0, |m| m.amount)),
             moves_gain: false,
             moves_pan: false,
+            running: 0,
+            link_varies: [false; MOD_LINKS],
             patch,
         };
         voice.lfo_held = [voice.draw(), voice.draw()];
         for i in 0..voice.patch.modulation.len().min(MOD_SLOTS) {
             if voice.amounts[i] != 0.0 {
-                voice.run_slot(i as u8);
+                voice.running |= 1 << i;
             }
         }
+        voice.list_slots();
         voice
     }
 
-    /// Makes slot `slot` (which has an amount) run: what it reads is
-    /// computed, what it moves leaves the fast paths, and it goes on the
-    /// list of varying or of steady slots (once).
+    /// Makes slot `slot` (which has an amount) run (see `list_slots`).
     fn run_slot(&mut self, slot: u8) {
-        let m = self.patch.modulation[usize::from(slot)];
-        let reads = |s: ModSource| m.source == s || m.scale == Some(s);
-        self.uses_lfo[0] |= reads(ModSource::Lfo1);
-        self.uses_lfo[1] |= reads(ModSource::Lfo2);
-        self.uses_mod_envelope |= reads(ModSource::ModEnvelope);
-        self.moved(m.target);
-        let (list, count) = if slot_varies(&m) {
-            (&mut self.varying, &mut self.varying_count)
-        } else {
-            (&mut self.steady, &mut self.steady_count)
-        };
-        if !list[..usize::from(*count)].contains(&slot) {
-            list[usize::from(*count)] = slot;
+        if self.running & 1 << slot == 0 {
+            self.running |= 1 << slot;
+            self.list_slots();
+        }
+    }
+
+    /// Lists the running slots, in the matrix's order, as varying or
+    /// steady (a slot reading a link that a varying slot feeds varies too);
+    /// what they read is computed and what they move leaves the fast paths.
+    fn list_slots(&mut self) {
+        self.link_varies = [false; MOD_LINKS];
+        (self.varying_count, self.steady_count) = (0, 0);
+        for i in 0..self.patch.modulation.len().min(MOD_SLOTS) {
+            if self.running & 1 << i == 0 {
+                continue;
+            }
+            let m = self.patch.modulation[i];
+            let reads = |s: ModSource| m.source == s || m.scale == Some(s);
+            self.uses_lfo[0] |= reads(ModSource::Lfo1);
+            self.uses_lfo[1] |= reads(ModSource::Lfo2);
+            self.uses_mod_envelope |= reads(ModSource::ModEnvelope);
+            self.moved(m.target);
+            let (list, count) = if slot_varies(&m, &self.link_varies) {
+                if let ModTarget::Link(n) = m.target {
+                    self.link_varies[link(n)] = true;
+                }
+                (&mut self.varying, &mut self.varying_count)
+            } else {
+                (&mut self.steady, &mut self.steady_count)
+            };
+            list[usize::from(*count)] = i as u8;
             *count += 1;
         }
     }
@@ -395,6 +436,7 @@ impl PatchVoice {
         lfo: [f32; 2],
         mod_level: f32,
         ch: &ChannelControls,
+        links: &[f32; MOD_LINKS],
     ) -> f32 {
         match source {
             ModSource::Velocity => self.velocity,
@@ -409,30 +451,34 @@ impl PatchVoice {
             ModSource::PitchBend => ch.bend,
             ModSource::Controller(n) => ch.cc[usize::from(n.min(127))],
             ModSource::Random => self.random,
+            ModSource::Constant => 1.0,
+            ModSource::Link(n) => links[link(n)],
         }
     }
 
     /// What the slots whose source and scale hold still over a block (all
-    /// but the LFOs and the modulation envelope) add to the targets.
+    /// but the LFOs, the modulation envelope and the links they feed) add
+    /// to the targets, and to the links, in the matrix's order.
     pub(crate) fn steady_targets(&self, ch: &ChannelControls) -> Targets {
         let mut t = self.offsets;
         for &i in &self.steady[..usize::from(self.steady_count)] {
             let m = &self.patch.modulation[usize::from(i)];
-            let value = curved(m, self.source(m.source, [0.0; 2], 0.0, ch));
-            let v = self.amounts[usize::from(i)] * value * self.steady_scale(m, ch);
+            let value = curved(m, self.source(m.source, [0.0; 2], 0.0, ch, &t.links));
+            let v = self.amounts[usize::from(i)] * value * self.steady_scale(m, ch, &t.links);
             t.add(m.target, if m.absolute { v.abs() } else { v });
         }
         t
     }
 
-    /// Sets each varying slot's amount times its steady part for a block.
-    pub(crate) fn set_varying_amounts(&mut self, ch: &ChannelControls) {
+    /// Sets each varying slot's amount times its steady part for a block
+    /// (`steady`: what the steady slots add, links included).
+    pub(crate) fn set_varying_amounts(&mut self, ch: &ChannelControls, steady: &Targets) {
         for k in 0..usize::from(self.varying_count) {
             let i = usize::from(self.varying[k]);
             let m = self.patch.modulation[i];
-            let mut a = self.amounts[i] * self.steady_scale(&m, ch);
-            if !is_varying(m.source) {
-                a *= curved(&m, self.source(m.source, [0.0; 2], 0.0, ch));
+            let mut a = self.amounts[i] * self.steady_scale(&m, ch, &steady.links);
+            if !is_varying(m.source, &self.link_varies) {
+                a *= curved(&m, self.source(m.source, [0.0; 2], 0.0, ch, &steady.links));
             }
             self.varying_amount[i] = a;
         }
@@ -441,9 +487,16 @@ impl PatchVoice {
     /// The block's value of a slot's steady scale (1 when it has none or
     /// the scale is itself varying: then `targets` multiplies it in).
     #[inline]
-    pub(crate) fn steady_scale(&self, m: &crate::patch::Modulation, ch: &ChannelControls) -> f32 {
+    pub(crate) fn steady_scale(
+        &self,
+        m: &Modulation,
+        ch: &ChannelControls,
+        links: &[f32; MOD_LINKS],
+    ) -> f32 {
         match m.scale {
-            Some(s) if !is_varying(s) => curved_scale(m, s, self.source(s, [0.0; 2], 0.0, ch)),
+            Some(s) if !is_varying(s, &self.link_varies) => {
+                curved_scale(m, s, self.source(s, [0.0; 2], 0.0, ch, links))
+            }
             _ => 1.0,
         }
     }
@@ -459,15 +512,16 @@ impl PatchVoice {
             let varying = |s: ModSource| match s {
                 ModSource::Lfo1 => lfo[0],
                 ModSource::Lfo2 => lfo[1],
+                ModSource::Link(n) => t.links[link(n)],
                 _ => mod_level,
             };
             // The steady half of a slot (its source or its scale) is in
             // `varying_amount`, fixed for the block.
             let mut v = self.varying_amount[usize::from(i)];
-            if is_varying(m.source) {
+            if is_varying(m.source, &self.link_varies) {
                 v *= curved(m, varying(m.source));
             }
-            if let Some(s) = m.scale.filter(|&s| is_varying(s)) {
+            if let Some(s) = m.scale.filter(|&s| is_varying(s, &self.link_varies)) {
                 v *= curved_scale(m, s, varying(s));
             }
             t.add(m.target, if m.absolute { v.abs() } else { v });
