@@ -231,7 +231,8 @@ impl SoundFontInstrument {
     }
 
     /// How many of its zones' modulators are not followed (each counted
-    /// once per zone that has it): see the README's SoundFont section for
+    /// once per zone that has it, with the slots of a zone past the
+    /// matrix's [`MOD_SLOTS`]): see the README's SoundFont section for
     /// which. 0 for every preset of the fonts the tests play.
     pub fn ignored_modulators(&self) -> usize {
         self.zones.iter().map(|z| z.modulation.ignored).sum()
@@ -262,8 +263,9 @@ impl Zone {
                 .ok()?
                 .with_loop_in_release(sound.loop_mode == LoopMode::Continuous);
         }
-        let modulation = zone_modulation(region, options.velocity_to_filter);
-        let (patch, patch_slots) = zone_patch(sample, &sound, &modulation);
+        let mut modulation = zone_modulation(region, options.velocity_to_filter);
+        let (patch, patch_slots, dropped) = zone_patch(sample, &sound, &modulation);
+        modulation.ignored += dropped;
         Some(Zone {
             region: region.clone(),
             header,
@@ -307,9 +309,12 @@ impl Zone {
         };
         let m = self.modulation.for_note(key, velocity);
         let sound = self.region.sound_for_note(&self.header, key, &m.generators);
+        // (Kept within 20 octaves of the base, which the engine then keeps
+        // below the Nyquist frequency: absurd modulators cannot make it
+        // infinite.)
         let cents = 1200.0 * (sound.playback_rate_hz / f64::from(self.header.sample_rate)).log2()
             + f64::from(m.pitch_cents);
-        let frequency_hz = BASE_HZ * (cents / 1200.0).exp2() as f32;
+        let frequency_hz = BASE_HZ * (cents.clamp(-24_000.0, 24_000.0) / 1200.0).exp2() as f32;
         let (e, me) = (sound.volume_envelope, sound.mod_envelope);
         let sends = Sends {
             reverb: (sound.reverb_send + m.sends.0).clamp(0.0, 1.0),
@@ -379,13 +384,14 @@ impl Zone {
 }
 
 /// A zone as a patch, with its envelopes as `sound` (made at one key) has
-/// them (a note brings its own: [`Zone::note`]), and where each of the
-/// zone's modulation slots (`m.slots`) went in its matrix.
+/// them (a note brings its own: [`Zone::note`]), where each of the zone's
+/// modulation slots (`m.slots`) went in its matrix, and how many found no
+/// room there.
 fn zone_patch(
     sample: SampleData,
     sound: &ZoneSound,
     m: &ZoneModulation,
-) -> (Patch, Vec<Option<u8>>) {
+) -> (Patch, Vec<Option<u8>>, usize) {
     let (e, me) = (sound.volume_envelope, sound.mod_envelope);
     let ((delay, hold), (mod_delay, mod_hold)) = (delay_hold(&e), delay_hold(&me));
     let mut patch = Patch::new(Waveform::Sample(sample))
@@ -467,15 +473,16 @@ fn zone_patch(
         }
     }
     let mut patch_slots = vec![None; m.slots.len()];
+    let dropped = slots.len().saturating_sub(MOD_SLOTS);
     for (index, (slot, zones)) in slots.into_iter().take(MOD_SLOTS).enumerate() {
         patch = patch
             .with_slot(slot)
-            .expect("at most MOD_SLOTS slots are added");
+            .expect("at most MOD_SLOTS slots, each link fed before it is read");
         if let Some(i) = zones {
             patch_slots[i] = Some(index as u8);
         }
     }
-    (patch, patch_slots)
+    (patch, patch_slots, dropped)
 }
 
 /// A SoundFont envelope's attack, decay, sustain and release.

@@ -44,6 +44,7 @@
 mod error;
 mod generators;
 mod instrument;
+mod linked;
 mod modulators;
 mod parse;
 mod riff;
@@ -157,7 +158,39 @@ impl Modulator {
             && self.amount_source == other.amount_source
             && self.transform == other.transform
     }
+
+    /// The modulator this one feeds, as an index into its zone's list
+    /// (SoundFont 2.04's linked modulators, section 9.5.4: a destination
+    /// of `0x8000 | index`), if it feeds one rather than a generator.
+    pub(super) fn feeds(&self) -> Option<usize> {
+        (self.destination & LINK != 0).then_some(usize::from(self.destination & !LINK))
+    }
+
+    /// Whether its source is the sum of the modulators that feed it (the
+    /// general controller 127, "link").
+    pub(super) fn reads_links(&self) -> bool {
+        self.source & 0xFF == 0x7F
+    }
+
+    /// Whether it is part of a graph of linked modulators.
+    pub(super) fn is_linked(&self) -> bool {
+        self.feeds().is_some() || self.reads_links()
+    }
+
+    /// The same modulator feeding the modulator at `index` instead
+    /// (`None`: none, so it is not followed).
+    pub(super) fn feeding(self, index: Option<usize>) -> Self {
+        let index = index.and_then(|i| u16::try_from(i).ok()).unwrap_or(!LINK);
+        Modulator {
+            destination: LINK | index.min(!LINK),
+            ..self
+        }
+    }
 }
+
+/// The bit of a modulator's destination that makes it feed another
+/// modulator rather than a generator.
+const LINK: u16 = 0x8000;
 
 /// A sample header, clamped into the sample data when the font loads: the
 /// end at most the data's end, the start at most the end, the loop inside

@@ -7,13 +7,19 @@
 //! the modulation envelope reaches. Where a note's velocity or key scales
 //! a slot's modulator (its amount source, or its source when a controller
 //! is the amount source), each note brings its own amount for the slot.
-//! Not followed (each counted in [`ZoneModulation::ignored`]): two
-//! controllers at once on how deep an LFO or the modulation envelope
-//! reaches (a slot has a source and one scale), modulators of generators
-//! that are not to be modulated (ranges, the sample, its mode, the
-//! exclusive class, the root key), linked modulators (SoundFont 2.04's
-//! modulators feeding modulators) and sources the standard does not
-//! define. An attenuation, a volume swing
+//! A modulator of more factors than a slot has (two controllers on how
+//! deep an LFO reaches: the LFO, the controller, the amount's controller)
+//! puts the product of two of them in a link of the matrix
+//! ([`ModTarget::Link`]) for its slot to read. Linked modulators
+//! (SoundFont 2.04's modulators feeding modulators) are in [`super::linked`].
+//! Not followed (each counted in [`ZoneModulation::ignored`]): modulators
+//! of generators that are not to be modulated (ranges, the sample, its
+//! mode, the exclusive class, the root key), a controller on what a note
+//! only reads as it starts (its envelopes' times, its sample's start),
+//! sources the standard does not define, and what needs more links than a
+//! patch has ([`MOD_LINKS`](crate::patch::MOD_LINKS)). A modulator whose
+//! source is "no controller" counts it as 1, as the standard says. An
+//! attenuation, a volume swing
 //! or a resonance driven by a controller is exact at the curve's ends and
 //! linear (in gain, in the filter's resonance) between them.
 //!
@@ -24,7 +30,7 @@
 
 use super::sound::GeneratorOffsets;
 use super::{Generator, Modulator, Region};
-use crate::patch::{CurveShape, ModCurve, ModSource, ModTarget, Modulation};
+use crate::patch::{CurveShape, ModCurve, ModSource, ModTarget, Modulation, MOD_LINKS};
 
 /// The standard's default modulators (SoundFont 2.04, section 8.4.1–10)
 /// that this module handles, but for velocity to filter cutoff
@@ -86,6 +92,13 @@ pub(super) struct ZoneModulation {
     /// Whether a slot moves the filter's cutoff (the zone then has a filter
     /// even when its own cutoff is wide open).
     pub(super) moves_cutoff: bool,
+    /// How many of the matrix's links the slots use.
+    pub(super) links_used: u8,
+    /// The zone's linked modulators (each link naming an index among
+    /// them), and those that feed a generator from a note's velocity and
+    /// key alone: evaluated at note-on.
+    pub(super) list: Vec<Modulator>,
+    pub(super) per_note_roots: Vec<usize>,
 }
 
 /// A slot of [`ZoneModulation::slots`] whose amount a note's velocity or
@@ -131,22 +144,45 @@ pub(super) fn zone_modulation(region: &Region, velocity_to_filter: bool) -> Zone
     if velocity_to_filter {
         list.push(VELOCITY_TO_FILTER);
     }
+    // Where each of the instrument's and the preset's modulators lands in
+    // `list`, for the links between them.
+    let mut instrument_at = Vec::with_capacity(region.instrument_modulators.len());
     for m in &region.instrument_modulators {
-        match list.iter_mut().find(|d| d.same_kind(m)) {
-            Some(d) => *d = *m,
-            None => list.push(*m),
+        match list.iter().position(|d| !m.is_linked() && d.same_kind(m)) {
+            Some(d) => {
+                list[d] = *m;
+                instrument_at.push(d);
+            }
+            None => {
+                instrument_at.push(list.len());
+                list.push(*m);
+            }
         }
     }
+    let preset_from = list.len();
     list.extend(region.preset_modulators.iter().copied());
+    let preset_count = region.preset_modulators.len();
+    // The links, from indices in the zone's own list to indices in `list`.
+    for (i, m) in list.iter_mut().enumerate() {
+        if let Some(k) = m.feeds() {
+            let to = if i < preset_from {
+                instrument_at.get(k).copied()
+            } else {
+                (k < preset_count).then_some(preset_from + k)
+            };
+            *m = m.feeding(to);
+        }
+    }
     let mut zone = ZoneModulation::default();
-    for m in list {
-        if m.amount == 0 || channel_handles(&m) {
+    for m in &list {
+        if m.is_linked() || m.amount == 0 || channel_handles(m) {
             continue;
         }
-        if !zone.add(&m) {
+        if !zone.add(m) {
             zone.ignored += 1;
         }
     }
+    zone.add_linked(&list);
     zone
 }
 
@@ -154,10 +190,10 @@ impl ZoneModulation {
     /// Sorts `m` in: evaluated per note or a slot; `false` if it is not
     /// followed (see the module docs).
     fn add(&mut self, m: &Modulator) -> bool {
-        let (primary, amount_source) = (Source::decode(m.source), Source::decode(m.amount_source));
-        if amount_source.is_none() && m.amount_source & 0xFF != 0 {
+        let primary = Source::decode(m.source);
+        let Some(amount_source) = amount_source(m) else {
             return false; // An amount source this module cannot follow.
-        }
+        };
         let depth = is_depth(m.destination);
         let note_only =
             |p: Source, a: Option<Source>| p.per_note() && a.is_none_or(|a| a.per_note());
@@ -170,27 +206,60 @@ impl ZoneModulation {
             (Some(p), Some(a)) if a.per_note() => self.add_slot(m, p, Some(a)),
             (Some(p), Some(a)) if p.per_note() => self.add_slot(m, a, Some(p)),
             // Two controllers: the second scales the slot, through its
-            // curve (but a depth, already scaled by its LFO or envelope,
-            // has no room for it).
-            (Some(p), Some(a)) if !depth => {
-                let scale = a.mod_source();
-                let slot = p
-                    .mod_source()
-                    .and_then(|s| slot_for(s, m.destination, f32::from(m.amount)));
-                match (slot, scale) {
-                    (Some(slot), Some(scale)) => {
-                        let mut slot = with_curve(slot, p.curve).with_scale(scale);
-                        if !a.curve.is_identity_for(scale) {
-                            slot = slot.with_scale_curve(a.curve);
-                        }
-                        self.push(slot, m);
-                        true
-                    }
-                    _ => false,
-                }
-            }
+            // curve (on a depth, with the LFO or envelope a third factor).
+            (Some(p), Some(a)) => (|| {
+                let source = (p.mod_source()?, p.curve);
+                self.product(m, source, Some((a.mod_source()?, a.curve)))
+            })()
+            .is_some(),
             _ => false,
         }
+    }
+
+    /// Adds `m` as what reads `source` through its curve, times `scale`
+    /// through its if there is one: one slot, or two when the destination
+    /// brings a factor of its own (an LFO's or the modulation envelope's
+    /// depth), the first putting `source × scale` in a link that the
+    /// second reads. `None` (and nothing added) if the engine has no such
+    /// target or no link is left.
+    pub(super) fn product(
+        &mut self,
+        m: &Modulator,
+        source: (ModSource, ModCurve),
+        scale: Option<(ModSource, ModCurve)>,
+    ) -> Option<()> {
+        let amount = f32::from(m.amount);
+        let slot = slot_for(source.0, m.destination, amount)?;
+        let Some((scale, scale_curve)) = scale else {
+            self.push(with_curve(slot, source.1), m);
+            return Some(());
+        };
+        let scaled = |slot: Modulation| {
+            let slot = with_curve(slot, source.1).with_scale(scale);
+            if scale_curve.is_identity_for(scale) {
+                slot
+            } else {
+                slot.with_scale_curve(scale_curve)
+            }
+        };
+        if slot.scale.is_none() {
+            self.push(scaled(slot), m);
+        } else {
+            let link = self.new_link()?;
+            let into = Modulation::new(source.0, ModTarget::Link(link), 1.0);
+            self.slots.push(scaled(into));
+            self.push(slot_for(ModSource::Link(link), m.destination, amount)?, m);
+        }
+        Some(())
+    }
+
+    /// A link of the matrix no slot uses yet, if one is left.
+    pub(super) fn new_link(&mut self) -> Option<u8> {
+        let link = self.links_used;
+        (usize::from(link) < MOD_LINKS).then(|| {
+            self.links_used += 1;
+            link
+        })
     }
 
     /// Adds `m` as a matrix slot that reads `source` through its curve,
@@ -204,7 +273,8 @@ impl ZoneModulation {
         };
         let amount = f32::from(m.amount);
         if let Some(slot) = slot_for(s, m.destination, amount) {
-            if let Some(by) = by {
+            // ("No controller" is 1, for every note.)
+            if let Some(by) = by.filter(|b| !b.is_none()) {
                 self.note_scaled.push(NoteScaled {
                     slot: self.slots.len(),
                     destination: m.destination,
@@ -234,7 +304,7 @@ impl ZoneModulation {
 
     /// Adds the slot of `m`, adding the absolute value of what it would
     /// if `m` asks for it (its transform 2).
-    fn push(&mut self, slot: Modulation, m: &Modulator) {
+    pub(super) fn push(&mut self, slot: Modulation, m: &Modulator) {
         let slot = if m.transform == 2 {
             slot.absolute()
         } else {
@@ -256,29 +326,48 @@ impl ZoneModulation {
                 None => 1.0,
             };
             let y = f32::from(m.amount) * value(m.source) * value(m.amount_source);
-            let y = if m.transform == 2 { y.abs() } else { y };
-            match m.destination {
-                d if d == Generator::FineTune as u16 => out.pitch_cents += y,
-                d if d == Generator::CoarseTune as u16 => out.pitch_cents += 100.0 * y,
-                d if d == Generator::InitialFilterFc as u16 => out.cutoff_cents += y,
-                d if d == Generator::InitialFilterQ as u16 => out.filter_q_cb += y,
-                d if d == Generator::InitialAttenuation as u16 => out.attenuation_cb += y,
-                d if d == Generator::Pan as u16 => out.pan += y / 500.0,
-                d if d == Generator::ReverbEffectsSend as u16 => out.sends.0 += y / 1000.0,
-                d if d == Generator::ChorusEffectsSend as u16 => out.sends.1 += y / 1000.0,
-                d if d == Generator::FreqModLfo as u16 => out.lfo_rate_cents[0] += y,
-                d if d == Generator::FreqVibLfo as u16 => out.lfo_rate_cents[1] += y,
-                d => out.generators.add(d, y),
-            }
+            out.add(m.destination, if m.transform == 2 { y.abs() } else { y });
+        }
+        for &root in &self.per_note_roots {
+            let y = super::linked::output(&self.list, root, key, velocity);
+            out.add(self.list[root].destination, y);
         }
         out
     }
 }
 
+impl NoteModulation {
+    /// Adds `y`, in the units of the generator `destination`, to it.
+    fn add(&mut self, destination: u16, y: f32) {
+        match destination {
+            d if d == Generator::FineTune as u16 => self.pitch_cents += y,
+            d if d == Generator::CoarseTune as u16 => self.pitch_cents += 100.0 * y,
+            d if d == Generator::InitialFilterFc as u16 => self.cutoff_cents += y,
+            d if d == Generator::InitialFilterQ as u16 => self.filter_q_cb += y,
+            d if d == Generator::InitialAttenuation as u16 => self.attenuation_cb += y,
+            d if d == Generator::Pan as u16 => self.pan += y / 500.0,
+            d if d == Generator::ReverbEffectsSend as u16 => self.sends.0 += y / 1000.0,
+            d if d == Generator::ChorusEffectsSend as u16 => self.sends.1 += y / 1000.0,
+            d if d == Generator::FreqModLfo as u16 => self.lfo_rate_cents[0] += y,
+            d if d == Generator::FreqVibLfo as u16 => self.lfo_rate_cents[1] += y,
+            d => self.generators.add(d, y),
+        }
+    }
+}
+
+/// The amount source of `m`: `Some(None)` for "no controller", `None` for
+/// one this module cannot follow.
+pub(super) fn amount_source(m: &Modulator) -> Option<Option<Source>> {
+    if m.amount_source & 0xFF == 0 {
+        return Some(None);
+    }
+    Source::decode(m.amount_source).map(Some)
+}
+
 /// The slot that moves the target of the generator `destination` by
 /// `amount` (in the generator's units) per unit of `source`, if the
 /// engine has that target.
-fn slot_for(source: ModSource, destination: u16, amount: f32) -> Option<Modulation> {
+pub(super) fn slot_for(source: ModSource, destination: u16, amount: f32) -> Option<Modulation> {
     let slot = |target, scale: f32| Some(Modulation::new(source, target, amount * scale));
     match destination {
         d if d == Generator::FineTune as u16 => slot(ModTarget::Pitch, 0.01),
@@ -320,7 +409,7 @@ fn slot_for(source: ModSource, destination: u16, amount: f32) -> Option<Modulati
 /// `slot` reading its source through `curve`, unless the curve reads it
 /// as it is (a rising line of the source's polarity: most controllers'),
 /// which the engine then need not evaluate.
-fn with_curve(slot: Modulation, curve: ModCurve) -> Modulation {
+pub(super) fn with_curve(slot: Modulation, curve: ModCurve) -> Modulation {
     if curve.is_identity_for(slot.source) {
         slot
     } else {
@@ -332,7 +421,7 @@ fn with_curve(slot: Modulation, curve: ModCurve) -> Modulation {
 /// followed: what the note starts with, and the generators
 /// [`Region::sound_for_note`] reads that the note plays (its envelopes and
 /// LFO delays, its sample's start, loop and end, its tuning).
-fn follows_per_note(destination: u16) -> bool {
+pub(super) fn follows_per_note(destination: u16) -> bool {
     use Generator as G;
     let followed = [
         G::StartAddrsOffset,
@@ -363,7 +452,7 @@ fn follows_per_note(destination: u16) -> bool {
 
 /// Whether `destination` is how deep an LFO or the modulation envelope
 /// reaches (a slot's amount, not something the note starts with).
-fn is_depth(destination: u16) -> bool {
+pub(super) fn is_depth(destination: u16) -> bool {
     depth_of(destination).is_some() || destination == Generator::ModLfoToVolume as u16
 }
 
@@ -402,44 +491,58 @@ fn channel_handles(m: &Modulator) -> bool {
 
 /// A modulator's source operator, decoded (section 8.2.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Source {
+pub(super) struct Source {
     /// A MIDI controller (`index` its number) or a general one.
     cc: bool,
     index: u16,
     /// Direction, polarity and shape.
-    curve: ModCurve,
+    pub(super) curve: ModCurve,
+}
+
+/// The curve of the source operator `raw` (its direction, polarity and
+/// shape), if the standard defines its shape.
+pub(super) fn curve_of(raw: u16) -> Option<ModCurve> {
+    let shape = match (raw >> 10) & 0x3F {
+        0 => CurveShape::Linear,
+        1 => CurveShape::Concave,
+        2 => CurveShape::Convex,
+        3 => CurveShape::Switch,
+        _ => return None,
+    };
+    Some(ModCurve {
+        shape,
+        falling: raw & 0x100 != 0,
+        bipolar: raw & 0x200 != 0,
+    })
 }
 
 impl Source {
-    /// The operator `raw`, or `None` for "no controller" and the
-    /// controllers this module cannot follow (links, the wheel's range).
-    fn decode(raw: u16) -> Option<Source> {
+    /// The operator `raw`, or `None` for the controllers this module
+    /// cannot follow (a link, read by [`super::linked`]; the wheel's
+    /// range).
+    pub(super) fn decode(raw: u16) -> Option<Source> {
         let (cc, index) = (raw & 0x80 != 0, raw & 0x7F);
-        let shape = match (raw >> 10) & 0x3F {
-            0 => CurveShape::Linear,
-            1 => CurveShape::Concave,
-            2 => CurveShape::Convex,
-            3 => CurveShape::Switch,
-            _ => return None,
-        };
-        let curve = ModCurve {
-            shape,
-            falling: raw & 0x100 != 0,
-            bipolar: raw & 0x200 != 0,
-        };
-        let known = cc || matches!(index, 2 | 3 | 10 | 13 | 14);
+        let curve = curve_of(raw)?;
+        let known = cc || matches!(index, 0 | 2 | 3 | 10 | 13 | 14);
         known.then_some(Source { cc, index, curve })
     }
 
-    /// Whether a note's velocity or key drives it.
-    fn per_note(&self) -> bool {
-        !self.cc && matches!(self.index, 2 | 3)
+    /// Whether it is "no controller", whose value is 1.
+    pub(super) fn is_none(&self) -> bool {
+        !self.cc && self.index == 0
+    }
+
+    /// Whether it is the same for the whole note: its velocity, its key or
+    /// no controller.
+    pub(super) fn per_note(&self) -> bool {
+        !self.cc && matches!(self.index, 0 | 2 | 3)
     }
 
     /// The value for a note of `key` at `velocity`: the normalised input
-    /// through direction, curve and polarity.
-    fn value(&self, key: u8, velocity: u8) -> f32 {
+    /// through direction, curve and polarity (1 for no controller).
+    pub(super) fn value(&self, key: u8, velocity: u8) -> f32 {
         let x = match self.index {
+            0 => return 1.0,
             2 => f32::from(velocity),
             _ => f32::from(key),
         } / 127.0;
@@ -448,8 +551,9 @@ impl Source {
 
     /// The engine's source for it (whose range [`ModCurve`] reads as the
     /// standard normalises the controller), if there is one.
-    fn mod_source(&self) -> Option<ModSource> {
+    pub(super) fn mod_source(&self) -> Option<ModSource> {
         Some(match (self.cc, self.index) {
+            (false, 0) => ModSource::Constant,
             (true, 1) => ModSource::ModWheel,
             (true, n) => ModSource::Controller(n as u8),
             (false, 2) => ModSource::Velocity,

@@ -299,13 +299,67 @@ fn resolve_instrument(
 
 /// A zone's modulators over its global zone's: one the zone has with the
 /// same sources, destination and transform replaces the global one
-/// (section 9.5.1).
+/// (section 9.5.1). Linked modulators (2.04, section 9.5.4) neither
+/// replace nor are replaced; each still feeds the modulator it fed, at its
+/// place in the merged list.
 fn merge_modulators(global: &[Modulator], local: &[Modulator]) -> Vec<Modulator> {
-    let mut out: Vec<Modulator> = global
-        .iter()
-        .filter(|g| !local.iter().any(|l| l.same_kind(g)))
-        .copied()
+    let replaced =
+        |g: &Modulator| !g.is_linked() && local.iter().any(|l| !l.is_linked() && l.same_kind(g));
+    let kept: Vec<usize> = (0..global.len())
+        .filter(|&i| !replaced(&global[i]))
         .collect();
-    out.extend_from_slice(local);
+    let mut out: Vec<Modulator> = kept
+        .iter()
+        .map(|&i| match global[i].feeds() {
+            Some(k) => global[i].feeding(kept.iter().position(|&j| j == k)),
+            None => global[i],
+        })
+        .collect();
+    out.extend(local.iter().map(|l| match l.feeds() {
+        Some(k) => l.feeding((k < local.len()).then_some(kept.len() + k)),
+        None => *l,
+    }));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(source: u16, destination: u16) -> Modulator {
+        Modulator {
+            source,
+            destination,
+            amount: 100,
+            amount_source: 0,
+            transform: 0,
+        }
+    }
+
+    #[test]
+    fn merged_modulators_keep_their_links() {
+        const LINKED: u16 = 0x8000;
+        let pan = Generator::Pan as u16;
+        // Global: 0 (CC20) feeds 1 (a link reader on the pan); 2 (CC7 on
+        // the pan) is replaced by the zone's own of its kind.
+        let global = [m(0x80 | 20, LINKED | 1), m(0x7F, pan), m(0x80 | 7, pan)];
+        // Local: 0 is that replacement; 1 (CC21) feeds 2 (a reader); 3
+        // feeds a modulator the zone does not have.
+        let local = [
+            m(0x80 | 7, pan),
+            m(0x80 | 21, LINKED | 2),
+            m(0x7F, pan),
+            m(0x80 | 22, LINKED | 9),
+        ];
+        let merged = merge_modulators(&global, &local);
+        let sources: Vec<u16> = merged.iter().map(|m| m.source).collect();
+        assert_eq!(
+            sources,
+            [0x80 | 20, 0x7F, 0x80 | 7, 0x80 | 21, 0x7F, 0x80 | 22]
+        );
+        // Each feeds the reader it fed, where it now is; the last nothing.
+        assert_eq!(merged[0].feeds(), Some(1));
+        assert_eq!(merged[3].feeds(), Some(4));
+        assert!(merged[5].feeds().is_some_and(|k| k >= merged.len()));
+    }
 }

@@ -430,11 +430,16 @@ fn a_key_scaled_hold_follows_the_key_played() {
 }
 
 /// The modulator sources of a note's velocity and key (linear, rising).
-const VELOCITY: u16 = 2;
-const KEY: u16 = 3;
+pub(super) const VELOCITY: u16 = 2;
+pub(super) const KEY: u16 = 3;
 
 /// A modulator of `destination` by `source` (scaled by `amount_source`).
-fn modulator(source: u16, destination: Generator, amount: i16, amount_source: u16) -> Modulator {
+pub(super) fn modulator(
+    source: u16,
+    destination: Generator,
+    amount: i16,
+    amount_source: u16,
+) -> Modulator {
     Modulator {
         source,
         destination: destination as u16,
@@ -659,15 +664,16 @@ fn a_controller_moves_the_resonance_and_what_is_not_followed_is_counted() {
             ..modulator(0x0200 | 0x80 | 75, Generator::Pan, 500, 0)
         },
         modulator(0x80 | 76, Generator::Pan, 500, 0x0400 | 0x80 | 77),
-        // Not followed: velocity on the exclusive class (not to be
-        // modulated), two controllers on the vibrato's depth.
-        modulator(VELOCITY, Generator::ExclusiveClass, 1, 0),
+        // Followed through a link: two controllers on the vibrato's
+        // depth. Not followed: velocity on the exclusive class (not to be
+        // modulated).
         modulator(0x80 | 78, Generator::VibLfoToPitch, 50, 0x80 | 79),
+        modulator(VELOCITY, Generator::ExclusiveClass, 1, 0),
     ];
     let bank = SoundFontBank::new(&font);
     let instrument = bank.instrument(0, 5).unwrap();
-    assert_eq!(instrument.ignored_modulators(), 2);
-    assert_eq!(bank.ignored_modulators(), 2);
+    assert_eq!(instrument.ignored_modulators(), 1);
+    assert_eq!(bank.ignored_modulators(), 1);
     let zone = instrument.notes(48, 100).next().unwrap();
     let patch = zone.note.patch.as_ref().unwrap();
     let q = patch
@@ -698,4 +704,45 @@ fn a_controller_moves_the_resonance_and_what_is_not_followed_is_counted() {
     let scaled = slot_of(76);
     assert_eq!(scaled.scale, Some(ModSource::Controller(77)));
     assert_eq!(scaled.scale_curve.unwrap().shape, CurveShape::Concave);
+    // CC78 × CC79 into link 0, which LFO 2 scales on the pitch: 50 cents.
+    let into = slot_of(78);
+    assert_eq!(
+        (into.scale, into.target, into.amount),
+        (Some(ModSource::Controller(79)), ModTarget::Link(0), 1.0)
+    );
+    let depth = patch
+        .modulation()
+        .iter()
+        .find(|m| m.source == ModSource::Link(0))
+        .unwrap();
+    assert_eq!(
+        (depth.scale, depth.target, depth.amount),
+        (Some(ModSource::Lfo2), ModTarget::Pitch, 0.5)
+    );
+}
+
+#[test]
+fn a_modulator_pitching_a_note_off_the_scale_still_plays_it() {
+    // Found by `any_modulators_build_and_play_bounded`: velocity (concave)
+    // on the coarse tune, −5142 semitones, absolute value: the note's
+    // frequency overflowed to infinity and the engine refused it.
+    let mut font = SoundFont::parse(&tiny_font()).unwrap();
+    // At velocity 100 that is 1440 semitones up.
+    font.presets[0].regions[0].instrument_modulators = vec![Modulator {
+        transform: 2,
+        ..modulator(0x0400 | VELOCITY, Generator::CoarseTune, -5142, 0)
+    }];
+    let bank = SoundFontBank::new(&font);
+    let zone = bank
+        .instrument(0, 5)
+        .unwrap()
+        .notes(50, 100)
+        .next()
+        .unwrap();
+    assert!(zone.note.frequency_hz.is_finite());
+    let mut engine = crate::RealtimeEngine::new(48_000.0);
+    zone.trigger(&mut engine).unwrap();
+    let mut out = [0.0f32; 1024];
+    engine.process_buffer(&mut out);
+    assert!(out.iter().all(|s| s.is_finite() && s.abs() <= 1.0));
 }
