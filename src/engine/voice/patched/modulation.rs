@@ -81,6 +81,9 @@ pub(crate) struct PatchVoice {
     /// Whether a slot that varies within a block feeds each link (its
     /// readers then vary too).
     link_varies: [bool; MOD_LINKS],
+    /// For each varying slot, whether its source (bit 0) and its scale
+    /// (bit 1) vary.
+    varying_parts: [u8; MOD_SLOTS],
 }
 
 const _: () = assert!(MOD_SLOTS <= 32, "PatchVoice::running has a bit per slot");
@@ -172,12 +175,6 @@ fn curved_scale(m: &Modulation, scale: ModSource, value: f32) -> f32 {
         None => value,
         Some(curve) => curve.at(scale.place(value)),
     }
-}
-
-/// Whether a slot's value moves within a block (its source or its scale
-/// does).
-fn slot_varies(m: &Modulation, link_varies: &[bool; MOD_LINKS]) -> bool {
-    is_varying(m.source, link_varies) || m.scale.is_some_and(|s| is_varying(s, link_varies))
 }
 
 /// A note's modulation envelope with its delay and hold, and its LFOs'
@@ -295,6 +292,7 @@ impl PatchVoice {
             moves_pan: false,
             running: 0,
             link_varies: [false; MOD_LINKS],
+            varying_parts: [0; MOD_SLOTS],
             patch,
         };
         voice.lfo_held = [voice.draw(), voice.draw()];
@@ -331,7 +329,10 @@ impl PatchVoice {
             self.uses_lfo[1] |= reads(ModSource::Lfo2);
             self.uses_mod_envelope |= reads(ModSource::ModEnvelope);
             self.moved(m.target);
-            let (list, count) = if slot_varies(&m, &self.link_varies) {
+            let source_varies = is_varying(m.source, &self.link_varies);
+            let scale_varies = m.scale.is_some_and(|s| is_varying(s, &self.link_varies));
+            self.varying_parts[i] = u8::from(source_varies) | u8::from(scale_varies) << 1;
+            let (list, count) = if source_varies || scale_varies {
                 if let ModTarget::Link(n) = m.target {
                     self.link_varies[link(n)] = true;
                 }
@@ -477,7 +478,7 @@ impl PatchVoice {
             let i = usize::from(self.varying[k]);
             let m = self.patch.modulation[i];
             let mut a = self.amounts[i] * self.steady_scale(&m, ch, &steady.links);
-            if !is_varying(m.source, &self.link_varies) {
+            if self.varying_parts[i] & 1 == 0 {
                 a *= curved(&m, self.source(m.source, [0.0; 2], 0.0, ch, &steady.links));
             }
             self.varying_amount[i] = a;
@@ -517,11 +518,14 @@ impl PatchVoice {
             };
             // The steady half of a slot (its source or its scale) is in
             // `varying_amount`, fixed for the block.
-            let mut v = self.varying_amount[usize::from(i)];
-            if is_varying(m.source, &self.link_varies) {
+            let (mut v, parts) = (
+                self.varying_amount[usize::from(i)],
+                self.varying_parts[usize::from(i)],
+            );
+            if parts & 1 != 0 {
                 v *= curved(m, varying(m.source));
             }
-            if let Some(s) = m.scale.filter(|&s| is_varying(s, &self.link_varies)) {
+            if let Some(s) = m.scale.filter(|_| parts & 2 != 0) {
                 v *= curved_scale(m, s, varying(s));
             }
             t.add(m.target, if m.absolute { v.abs() } else { v });
