@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::modulators::{zone_modulation, ZoneModulation};
+use super::modulators::{volume_swing, zone_modulation, ZoneModulation};
 use super::zone_note::{constant_power, SlotAmounts, ZoneNote};
 use super::{
     EnvelopeSecs, Generator, LoopMode, Region, SampleHeader, SoundFont, SoundFontError, ZoneSound,
@@ -459,11 +459,11 @@ fn zone_patch(
         }
     }
     if sound.mod_lfo_to_volume_db != 0.0 {
-        // A swing of ±d dB as a gain of 1 ± (1 − 10^(−d/20)).
-        let d = sound.mod_lfo_to_volume_db;
-        let amount = -d.signum() * (1.0 - 10f32.powf(-d.abs() / 20.0));
-        let slot = Modulation::new(ModSource::Lfo1, ModTarget::Amplitude, amount);
-        push(slot, None);
+        let swing = volume_swing(sound.mod_lfo_to_volume_db);
+        push(
+            Modulation::new(ModSource::Lfo1, ModTarget::Amplitude, swing),
+            None,
+        );
     }
     for (i, &slot) in m.slots.iter().enumerate() {
         let filters = matches!(slot.target, ModTarget::Cutoff | ModTarget::Resonance);

@@ -18,9 +18,8 @@
 //! followed, and counted. So are graphs more than [`MAX_DEPTH`] deep, and
 //! every linked modulator of a zone that has more than [`MAX_LINKED`].
 
-use super::modulators::{
-    amount_source, curve_of, follows_per_note, is_depth, with_curve, Source, ZoneModulation,
-};
+use super::modulators::{follows_per_note, is_depth, with_curve, ZoneModulation};
+use super::operator::{amount_source, curve_of, Source};
 use super::Modulator;
 use crate::patch::{ModCurve, ModSource, ModTarget, Modulation};
 
@@ -234,7 +233,8 @@ fn range(m: &Modulator) -> (f32, f32) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{modulator, tiny_font, KEY, VELOCITY};
+    use super::super::modulator_tests::{modulator, KEY, VELOCITY};
+    use super::super::tests::tiny_font;
     use super::super::{Generator, Modulator, SoundFont, SoundFontBank};
     use crate::{EventTarget, RealtimeEngine};
 

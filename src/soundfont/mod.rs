@@ -46,6 +46,7 @@ mod generators;
 mod instrument;
 mod linked;
 mod modulators;
+mod operator;
 mod parse;
 mod riff;
 #[cfg(feature = "sf3")]
@@ -377,5 +378,7 @@ fn sf3_samples(
     )))
 }
 
+#[cfg(test)]
+mod modulator_tests;
 #[cfg(test)]
 mod tests;

@@ -28,9 +28,10 @@
 //! pitch wheel with its range are the MIDI layer's (`MidiSynth`), as a
 //! General MIDI channel has them.
 
+use super::operator::{amount_source, Source};
 use super::sound::GeneratorOffsets;
 use super::{Generator, Modulator, Region};
-use crate::patch::{CurveShape, ModCurve, ModSource, ModTarget, Modulation, MOD_LINKS};
+use crate::patch::{ModCurve, ModSource, ModTarget, Modulation, MOD_LINKS};
 
 /// The standard's default modulators (SoundFont 2.04, section 8.4.1–10)
 /// that this module handles, but for velocity to filter cutoff
@@ -355,15 +356,6 @@ impl NoteModulation {
     }
 }
 
-/// The amount source of `m`: `Some(None)` for "no controller", `None` for
-/// one this module cannot follow.
-pub(super) fn amount_source(m: &Modulator) -> Option<Option<Source>> {
-    if m.amount_source & 0xFF == 0 {
-        return Some(None);
-    }
-    Source::decode(m.amount_source).map(Some)
-}
-
 /// The slot that moves the target of the generator `destination` by
 /// `amount` (in the generator's units) per unit of `source`, if the
 /// engine has that target.
@@ -391,11 +383,8 @@ pub(super) fn slot_for(source: ModSource, destination: u16, amount: f32) -> Opti
             ))
         }
         d if d == Generator::ModLfoToVolume as u16 => {
-            // A swing of ±x dB (x = amount / 10) as a gain of
-            // 1 ± (1 − 10^(−x/20)), as the zone's own depth is.
-            let db = amount / 10.0;
-            let swing = -db.signum() * (1.0 - 10f32.powf(-db.abs() / 20.0));
-            let slot = Modulation::new(source, ModTarget::Amplitude, swing);
+            // In centibels, as the zone's own depth.
+            let slot = Modulation::new(source, ModTarget::Amplitude, volume_swing(amount / 10.0));
             Some(slot.with_scale(ModSource::Lfo1))
         }
         // How deep an LFO or the modulation envelope reaches: the source
@@ -404,6 +393,13 @@ pub(super) fn slot_for(source: ModSource, destination: u16, amount: f32) -> Opti
             Modulation::new(source, target, amount * scale).with_scale(by)
         }),
     }
+}
+
+/// The gain per unit of the modulation LFO that swings a zone's level by
+/// ±`db` decibels: 1 ± (1 − 10^(−db/20)), the LFO's peaks `db` down and
+/// about as far up (the zone's own depth, and modulators of it).
+pub(super) fn volume_swing(db: f32) -> f32 {
+    -db.signum() * (1.0 - 10f32.powf(-db.abs() / 20.0))
 }
 
 /// `slot` reading its source through `curve`, unless the curve reads it
@@ -489,86 +485,10 @@ fn channel_handles(m: &Modulator) -> bool {
             && (d == Generator::FineTune as u16 || d == Generator::CoarseTune as u16))
 }
 
-/// A modulator's source operator, decoded (section 8.2.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Source {
-    /// A MIDI controller (`index` its number) or a general one.
-    cc: bool,
-    index: u16,
-    /// Direction, polarity and shape.
-    pub(super) curve: ModCurve,
-}
-
-/// The curve of the source operator `raw` (its direction, polarity and
-/// shape), if the standard defines its shape.
-pub(super) fn curve_of(raw: u16) -> Option<ModCurve> {
-    let shape = match (raw >> 10) & 0x3F {
-        0 => CurveShape::Linear,
-        1 => CurveShape::Concave,
-        2 => CurveShape::Convex,
-        3 => CurveShape::Switch,
-        _ => return None,
-    };
-    Some(ModCurve {
-        shape,
-        falling: raw & 0x100 != 0,
-        bipolar: raw & 0x200 != 0,
-    })
-}
-
-impl Source {
-    /// The operator `raw`, or `None` for the controllers this module
-    /// cannot follow (a link, read by [`super::linked`]; the wheel's
-    /// range).
-    pub(super) fn decode(raw: u16) -> Option<Source> {
-        let (cc, index) = (raw & 0x80 != 0, raw & 0x7F);
-        let curve = curve_of(raw)?;
-        let known = cc || matches!(index, 0 | 2 | 3 | 10 | 13 | 14);
-        known.then_some(Source { cc, index, curve })
-    }
-
-    /// Whether it is "no controller", whose value is 1.
-    pub(super) fn is_none(&self) -> bool {
-        !self.cc && self.index == 0
-    }
-
-    /// Whether it is the same for the whole note: its velocity, its key or
-    /// no controller.
-    pub(super) fn per_note(&self) -> bool {
-        !self.cc && matches!(self.index, 0 | 2 | 3)
-    }
-
-    /// The value for a note of `key` at `velocity`: the normalised input
-    /// through direction, curve and polarity (1 for no controller).
-    pub(super) fn value(&self, key: u8, velocity: u8) -> f32 {
-        let x = match self.index {
-            0 => return 1.0,
-            2 => f32::from(velocity),
-            _ => f32::from(key),
-        } / 127.0;
-        self.curve.at(x)
-    }
-
-    /// The engine's source for it (whose range [`ModCurve`] reads as the
-    /// standard normalises the controller), if there is one.
-    pub(super) fn mod_source(&self) -> Option<ModSource> {
-        Some(match (self.cc, self.index) {
-            (false, 0) => ModSource::Constant,
-            (true, 1) => ModSource::ModWheel,
-            (true, n) => ModSource::Controller(n as u8),
-            (false, 2) => ModSource::Velocity,
-            (false, 3) => ModSource::Key,
-            (false, 10) => ModSource::PolyPressure,
-            (false, 13) => ModSource::Pressure,
-            (false, 14) => ModSource::PitchBend,
-            _ => return None,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::patch::CurveShape;
 
     fn region_with(instrument: Vec<Modulator>) -> Region {
         Region {

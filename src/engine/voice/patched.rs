@@ -16,6 +16,7 @@ use crate::engine::MAX_BLOCK_FRAMES;
 use crate::Waveform;
 
 mod lanes;
+mod lfo;
 mod modulation;
 
 use lanes::{add, oscillate, split_two, Dest};
