@@ -8,6 +8,14 @@ use crate::dsp::filter::CONTROL_FRAMES;
 use crate::patch::{Lfo, LfoShape};
 
 impl PatchVoice {
+    /// LFO `i` (0 or 1) of the patch, delayed as the note asks.
+    fn lfo(&self, i: usize) -> Lfo {
+        Lfo {
+            delay_secs: self.lfo_delays_secs[i],
+            ..self.patch.lfos[i]
+        }
+    }
+
     /// Each LFO's value at the end of each control segment of a block of
     /// `frames`, advancing the LFOs to the block's end (only for LFOs at a
     /// steady rate and of a shape with no random draw: see `steady_lfos`).
@@ -18,10 +26,7 @@ impl PatchVoice {
             if !self.uses_lfo[i] {
                 continue;
             }
-            let lfo = Lfo {
-                delay_secs: self.lfo_delays_secs[i],
-                ..self.patch.lfos[i]
-            };
+            let lfo = self.lfo(i);
             let per_frame = lfo.rate_hz / sample_rate;
             let start = self.lfo_phase[i] as f32;
             // The phase at each segment's end, and the shape there: one loop
@@ -96,10 +101,7 @@ impl PatchVoice {
             if !self.uses_lfo[i] {
                 continue;
             }
-            let lfo = Lfo {
-                delay_secs: self.lfo_delays_secs[i],
-                ..self.patch.lfos[i]
-            };
+            let lfo = self.lfo(i);
             let hz = f64::from(lfo.rate_hz * fast::exp2(rate_octaves[i].clamp(-10.0, 10.0)));
             let phase = self.lfo_phase[i] + hz * frames as f64 / f64::from(sample_rate);
             if phase >= 1.0 {
