@@ -1000,6 +1000,45 @@ fn links_sum_slots_for_a_curve_or_a_third_factor() {
 }
 
 #[test]
+fn the_level_target_moves_the_gain_in_decibels() {
+    // A square's peak against the plain square's, controller 74 at 0.5.
+    let gain = |slots: &[Modulation]| {
+        let render = |patch: Patch| {
+            let patch = Arc::new(patch.with_envelope(HOLD));
+            let mut engine = RealtimeEngine::new(RATE);
+            EventTarget::set_controller(&mut engine, 0, 74, 0.5).unwrap();
+            engine
+                .trigger(Note::from_patch(&patch, 440.0).with_amplitude(0.25))
+                .unwrap();
+            peak(&render_mono(&mut engine, 4800, 256)[2400..])
+        };
+        let patched = slots.iter().fold(Patch::new(Waveform::Square), |p, &s| {
+            p.with_slot(s).unwrap()
+        });
+        render(patched) / render(Patch::new(Waveform::Square))
+    };
+    let level = |amount| Modulation::new(ModSource::Controller(74), ModTarget::LevelDb, amount);
+    let half_db = 20.0 * 0.5f32.log10();
+    let cases = [
+        ("cc74 half of -12 dB", vec![level(2.0 * half_db)], 0.5),
+        ("cc74 half of +12 dB", vec![level(-2.0 * half_db)], 2.0),
+        (
+            "-6 dB of level and +100 % of amplitude",
+            vec![
+                level(2.0 * half_db),
+                Modulation::new(ModSource::Controller(74), ModTarget::Amplitude, 2.0),
+            ],
+            1.0,
+        ),
+    ];
+    for (name, slots, want) in cases {
+        let got = gain(&slots);
+        println!("{name}: gain {got:.4} (want {want:.4})");
+        assert!((got - want).abs() < 0.005 * want, "{name}: {got}");
+    }
+}
+
+#[test]
 fn a_notes_own_slot_amounts_replace_its_patchs() {
     // Slot 0: velocity on amplitude at −1 (silent at velocity 1); slot 1:
     // LFO 1 on pitch at 0 (still); slot 2: the velocity on pitch scaled

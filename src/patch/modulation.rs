@@ -220,6 +220,11 @@ pub enum ModTarget {
     Resonance,
     /// The gain, times `1 + amount·source` (never below 0).
     Amplitude,
+    /// The level, in decibels: the gain times `10^(amount·source / 20)`
+    /// (the sum kept within −144 to +24 dB). A tremolo of ±6 dB is
+    /// `Lfo1 × 6 → LevelDb`: 6 dB up at the LFO's top, 6 down at its
+    /// bottom.
+    LevelDb,
     /// The pan, added (the sum is kept in −1–1).
     Pan,
     /// The pulse width of pulse sources, added (kept in 0.01–0.99).
@@ -255,8 +260,9 @@ pub enum ModTarget {
 
 impl ModTarget {
     /// The target a score names: `pitch`, `cutoff`, `resonance`,
-    /// `amplitude`, `pan`, `pulse_width`, `lfo1_rate`, `lfo2_rate`,
-    /// `reverb_send`, `chorus_send`, `delay_send` or `link0` … `link3`.
+    /// `amplitude`, `level_db`, `pan`, `pulse_width`, `lfo1_rate`,
+    /// `lfo2_rate`, `reverb_send`, `chorus_send`, `delay_send` or `link0` …
+    /// `link3`.
     ///
     /// ```
     /// use polyphonica::patch::ModTarget;
@@ -274,11 +280,12 @@ impl ModTarget {
 
     /// Every name [`from_name`](Self::from_name) takes, `link<N>` standing
     /// for the links.
-    pub const NAMES: [&'static str; 12] = [
+    pub const NAMES: [&'static str; 13] = [
         "pitch",
         "cutoff",
         "resonance",
         "amplitude",
+        "level_db",
         "pan",
         "pulse_width",
         "lfo1_rate",
@@ -289,11 +296,12 @@ impl ModTarget {
         "link<N>",
     ];
 
-    const ALL: [ModTarget; 11] = [
+    const ALL: [ModTarget; 12] = [
         ModTarget::Pitch,
         ModTarget::Cutoff,
         ModTarget::Resonance,
         ModTarget::Amplitude,
+        ModTarget::LevelDb,
         ModTarget::Pan,
         ModTarget::PulseWidth,
         ModTarget::Lfo1Rate,

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::modulators::{volume_swing, zone_modulation, ZoneModulation};
+use super::modulators::{zone_modulation, ZoneModulation};
 use super::zone_note::{constant_power, SlotAmounts, ZoneNote};
 use super::{
     EnvelopeSecs, Generator, LoopMode, Region, SampleHeader, SoundFont, SoundFontError, ZoneSound,
@@ -458,13 +458,13 @@ fn zone_patch(
             push(Modulation::new(source, target, amount), None);
         }
     }
-    if sound.mod_lfo_to_volume_db != 0.0 {
-        let swing = volume_swing(sound.mod_lfo_to_volume_db);
-        push(
-            Modulation::new(ModSource::Lfo1, ModTarget::Amplitude, swing),
-            None,
-        );
-    }
+    // The tremolo: the level `mod_lfo_to_volume_db` up at the LFO's top
+    // and as far down at its bottom (the standard's sign, and FluidSynth's).
+    let tremolo = sound.mod_lfo_to_volume_db;
+    push(
+        Modulation::new(ModSource::Lfo1, ModTarget::LevelDb, tremolo),
+        None,
+    );
     for (i, &slot) in m.slots.iter().enumerate() {
         let filters = matches!(slot.target, ModTarget::Cutoff | ModTarget::Resonance);
         if filtered || !filters {

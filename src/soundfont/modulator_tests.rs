@@ -201,10 +201,9 @@ fn velocity_and_key_modulators_move_the_sample_the_lfos_and_the_tuning() {
         .find(|m| m.source == ModSource::Controller(77))
         .unwrap();
     assert_eq!(
-        (swing.scale, swing.target),
-        (Some(ModSource::Lfo1), ModTarget::Amplitude)
+        (swing.scale, swing.target, swing.amount),
+        (Some(ModSource::Lfo1), ModTarget::LevelDb, 6.0)
     );
-    assert!((swing.amount + 1.0 - 10f32.powf(-6.0 / 20.0)).abs() < 1e-6);
     assert!(slots.iter().any(|m| m.source == ModSource::Controller(76)
         && m.target == ModTarget::Lfo1Rate
         && m.amount == 1.0));
@@ -321,4 +320,51 @@ fn a_modulator_pitching_a_note_off_the_scale_still_plays_it() {
     let mut out = [0.0f32; 1024];
     engine.process_buffer(&mut out);
     assert!(out.iter().all(|s| s.is_finite() && s.abs() <= 1.0));
+}
+
+#[test]
+fn the_modulation_lfo_swings_the_level_up_first_by_its_decibels() {
+    // The looped zone (keys 64-80) with a tremolo of 6 dB (60 cB) on its
+    // modulation LFO (a triangle at 8.176 Hz, rising first): each 2 ms loop
+    // cycle's peak against the plain zone's, over the LFO's first cycle.
+    let peaks = |tremolo_cb: i16| {
+        let mut font = SoundFont::parse(&tiny_font()).unwrap();
+        font.presets[0].regions[1].generators[Generator::ModLfoToVolume as usize] = tremolo_cb;
+        let bank = SoundFontBank::new(&font);
+        let zone = bank.instrument(0, 5).unwrap().notes(70, 50).next().unwrap();
+        let mut engine = crate::RealtimeEngine::new(48_000.0);
+        zone.trigger(&mut engine).unwrap();
+        let mut out = vec![0.0f32; 6_000];
+        for block in out.chunks_mut(256) {
+            engine.process_buffer(block);
+        }
+        // Peaks of 96-frame windows (2 ms), from 10 ms on (past the attack).
+        out[480..]
+            .chunks(96)
+            .map(|w| w.iter().fold(0.0f32, |m, x| m.max(x.abs())))
+            .collect::<Vec<f32>>()
+    };
+    let plain = peaks(0);
+    let steady = plain[plain.len() / 2];
+    let moved = peaks(60);
+    let db: Vec<f32> = moved.iter().map(|p| 20.0 * (p / steady).log10()).collect();
+    let (top, bottom) =
+        db.iter()
+            .enumerate()
+            .fold(((0, f32::MIN), (0, f32::MAX)), |(t, b), (i, &x)| {
+                (
+                    if x > t.1 { (i, x) } else { t },
+                    if x < b.1 { (i, x) } else { b },
+                )
+            });
+    println!(
+        "tremolo 6 dB: top {:+.2} dB at window {}, bottom {:+.2} dB at window {}",
+        top.1, top.0, bottom.1, bottom.0
+    );
+    assert!((top.1 - 6.0).abs() < 0.5, "{top:?}");
+    assert!((bottom.1 + 6.0).abs() < 0.5, "{bottom:?}");
+    assert!(
+        top.0 < bottom.0,
+        "the level rises first: {top:?} {bottom:?}"
+    );
 }

@@ -18,10 +18,11 @@
 //! only reads as it starts (its envelopes' times, its sample's start),
 //! sources the standard does not define, and what needs more links than a
 //! patch has ([`MOD_LINKS`](crate::patch::MOD_LINKS)). A modulator whose
-//! source is "no controller" counts it as 1, as the standard says. An
-//! attenuation, a volume swing
-//! or a resonance driven by a controller is exact at the curve's ends and
-//! linear (in gain, in the filter's resonance) between them.
+//! source is "no controller" counts it as 1, as the standard says.
+//! Attenuations and the modulation LFO's volume swing move the level in
+//! decibels ([`ModTarget::LevelDb`]), exactly; a resonance driven by a
+//! controller is exact at the curve's ends and linear in the filter's
+//! resonance between them.
 //!
 //! What the channel does itself is left out: volume and expression (CC7,
 //! CC11), pan (CC10), the reverb and chorus sends (CC91, CC93) and the
@@ -265,9 +266,7 @@ impl ZoneModulation {
 
     /// Adds `m` as a matrix slot that reads `source` through its curve,
     /// its amount scaled note by note by `by` (the note's velocity or key)
-    /// if there is one: exact, but for an attenuation driven by a
-    /// controller, which is exact at the curve's ends and linear in gain
-    /// between them.
+    /// if there is one (see the module docs for what is exact).
     fn add_slot(&mut self, m: &Modulator, source: Source, by: Option<Source>) -> bool {
         let Some(s) = source.mod_source() else {
             return false;
@@ -373,18 +372,12 @@ pub(super) fn slot_for(source: ModSource, destination: u16, amount: f32) -> Opti
         d if d == Generator::ChorusEffectsSend as u16 => slot(ModTarget::ChorusSend, 0.001),
         d if d == Generator::FreqModLfo as u16 => slot(ModTarget::Lfo1Rate, 1.0 / 1200.0),
         d if d == Generator::FreqVibLfo as u16 => slot(ModTarget::Lfo2Rate, 1.0 / 1200.0),
-        d if d == Generator::InitialAttenuation as u16 => {
-            // Full attenuation at full source, as a gain.
-            let full = 10f32.powf(-amount / 200.0) - 1.0;
-            Some(Modulation::new(
-                source,
-                ModTarget::Amplitude,
-                full.max(-1.0),
-            ))
-        }
+        // Centibels of attenuation, as decibels of level.
+        d if d == Generator::InitialAttenuation as u16 => slot(ModTarget::LevelDb, -0.1),
+        // Centibels of swing at the LFO's top (up, when positive), as
+        // the zone's own depth.
         d if d == Generator::ModLfoToVolume as u16 => {
-            // In centibels, as the zone's own depth.
-            let slot = Modulation::new(source, ModTarget::Amplitude, volume_swing(amount / 10.0));
+            let slot = Modulation::new(source, ModTarget::LevelDb, amount / 10.0);
             Some(slot.with_scale(ModSource::Lfo1))
         }
         // How deep an LFO or the modulation envelope reaches: the source
@@ -393,13 +386,6 @@ pub(super) fn slot_for(source: ModSource, destination: u16, amount: f32) -> Opti
             Modulation::new(source, target, amount * scale).with_scale(by)
         }),
     }
-}
-
-/// The gain per unit of the modulation LFO that swings a zone's level by
-/// ±`db` decibels: 1 ± (1 − 10^(−db/20)), the LFO's peaks `db` down and
-/// about as far up (the zone's own depth, and modulators of it).
-pub(super) fn volume_swing(db: f32) -> f32 {
-    -db.signum() * (1.0 - 10f32.powf(-db.abs() / 20.0))
 }
 
 /// `slot` reading its source through `curve`, unless the curve reads it

@@ -188,7 +188,7 @@ impl Voice {
             let (log2_cutoff, k) = pv.coefficients(&t);
             pv.g_now = prewarp(fast::exp2(log2_cutoff), sr);
             pv.k_now = k;
-            pv.amp_points[SEGMENTS] = t.amplitude;
+            pv.amp_points[SEGMENTS] = t.gain_offset();
             pv.pan_points[SEGMENTS] = t.pan;
         }
         pv.amp_points[0] = pv.amp_points[SEGMENTS];
@@ -223,7 +223,7 @@ impl Voice {
                     scratch.k_points[s][lane + 1] = k;
                 }
             }
-            pv.amp_points[s + 1] = t.amplitude;
+            pv.amp_points[s + 1] = t.gain_offset();
             pv.pan_points[s + 1] = t.pan;
             last = t;
         }

@@ -68,7 +68,7 @@
 //! #   constant (always 1), link0 … link3 (what the slots before feed the link)
 //! # curves: linear, concave, convex, switch, after "falling" and "bipolar" if they apply
 //! #   ("falling bipolar convex"): the SoundFont standard's, over the source's range (ModCurve)
-//! # targets: pitch, cutoff, resonance, amplitude, pan, pulse_width, lfo1_rate, lfo2_rate, reverb_send, chorus_send, delay_send,
+//! # targets: pitch, cutoff, resonance, amplitude, level_db, pan, pulse_width, lfo1_rate, lfo2_rate, reverb_send, chorus_send, delay_send,
 //! #   link0 … link3
 //! velocity = 1.0       # the notes' default velocity (a note can set its own)
 //! ```

@@ -101,6 +101,7 @@ pub(crate) struct Targets {
     pub(crate) cutoff: f32,
     pub(crate) resonance: f32,
     pub(crate) amplitude: f32,
+    pub(crate) level_db: f32,
     pub(crate) pan: f32,
     pub(crate) pulse_width: f32,
     pub(crate) lfo_rate: [f32; 2],
@@ -110,6 +111,18 @@ pub(crate) struct Targets {
 }
 
 impl Targets {
+    /// The matrix's gain less 1: its amplitude (never below a gain of 0)
+    /// and its level in decibels together.
+    #[inline(always)]
+    pub(crate) fn gain_offset(&self) -> f32 {
+        if self.level_db == 0.0 {
+            return self.amplitude;
+        }
+        // 10^(dB/20) = 2^(dB · log2(10) / 20).
+        let db = self.level_db.clamp(-144.0, 24.0);
+        (1.0 + self.amplitude).max(0.0) * fast::exp2(db * (std::f32::consts::LOG2_10 / 20.0)) - 1.0
+    }
+
     /// The value at `target`.
     pub(crate) fn slot(&mut self, target: ModTarget) -> &mut f32 {
         match target {
@@ -117,6 +130,7 @@ impl Targets {
             ModTarget::Cutoff => &mut self.cutoff,
             ModTarget::Resonance => &mut self.resonance,
             ModTarget::Amplitude => &mut self.amplitude,
+            ModTarget::LevelDb => &mut self.level_db,
             ModTarget::Pan => &mut self.pan,
             ModTarget::PulseWidth => &mut self.pulse_width,
             ModTarget::Lfo1Rate => &mut self.lfo_rate[0],
@@ -135,6 +149,7 @@ impl Targets {
             ModTarget::Cutoff => self.cutoff += v,
             ModTarget::Resonance => self.resonance += v,
             ModTarget::Amplitude => self.amplitude += v,
+            ModTarget::LevelDb => self.level_db += v,
             ModTarget::Pan => self.pan += v,
             ModTarget::PulseWidth => self.pulse_width += v,
             ModTarget::Lfo1Rate => self.lfo_rate[0] += v,
@@ -373,7 +388,7 @@ impl PatchVoice {
     /// moved keeps its fast path until then.
     fn moved(&mut self, target: ModTarget) {
         match target {
-            ModTarget::Amplitude => self.moves_gain = true,
+            ModTarget::Amplitude | ModTarget::LevelDb => self.moves_gain = true,
             ModTarget::Pan => self.moves_pan = true,
             // The LFOs then advance segment by segment at the moving rate.
             ModTarget::Lfo1Rate | ModTarget::Lfo2Rate => self.steady_lfos = false,
