@@ -102,6 +102,10 @@ pub struct ZoneSound {
     pub exclusive_class: u16,
 }
 
+/// The shortest release of a zone's volume envelope, in timecents (see
+/// [`Region::sound`]).
+const MIN_VOLUME_RELEASE_TIMECENTS: i32 = -7200;
+
 /// Seconds from timecents (1200 per doubling, 0 = one second); −32768, the
 /// standard's "instantaneous", and anything below −12000 is 1 ms or less.
 ///
@@ -288,6 +292,13 @@ impl Region {
             Generator::KeynumToVolEnvDecay,
         );
         volume_envelope.sustain = centibels_to_gain(g(Generator::SustainVolEnv).clamp(0, 1440));
+        // A release of at least −7200 timecents (about 16 ms), as FluidSynth
+        // keeps it (FLUID_MIN_VOLENVRELEASE) against the click of a note
+        // cut off in the millisecond of the standard's default (−12000).
+        // The three test fonts' zones all release more slowly than that.
+        volume_envelope.release_secs = volume_envelope
+            .release_secs
+            .max(timecents_to_secs(MIN_VOLUME_RELEASE_TIMECENTS));
         let mut mod_envelope = envelope(
             Generator::DelayModEnv,
             Generator::AttackModEnv,

@@ -211,8 +211,11 @@ fn a_region_sounds_at_its_pitch_gain_pan_and_loop() {
         (0, 100, 10, 90)
     );
     // Defaults: envelopes of 2^-10 s (about 1 ms), full sustain, the
-    // filter open.
+    // filter open; but the volume envelope's release is at least 2^-6 s
+    // (−7200 timecents, FluidSynth's floor).
     assert_eq!(high.volume_envelope.attack_secs, 2f32.powi(-10));
+    assert_eq!(high.volume_envelope.release_secs, 2f32.powi(-6));
+    assert_eq!(high.mod_envelope.release_secs, 2f32.powi(-10));
     assert_eq!(high.volume_envelope.sustain, 1.0);
     assert_eq!(high.mod_envelope.sustain, 1.0);
     assert_eq!(high.filter_cutoff_hz, None);
