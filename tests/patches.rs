@@ -879,28 +879,39 @@ fn a_slots_curve_shapes_its_source() {
     }
 }
 
+/// A patch of `waveform` with `slots` in its matrix.
+fn with_slots(waveform: Waveform, slots: &[Modulation]) -> Patch {
+    slots
+        .iter()
+        .fold(Patch::new(waveform), |p, &s| p.with_slot(s).unwrap())
+}
+
+/// `frames` of a note of `patch` (held at full level) at 440 Hz, mono,
+/// with `controllers` of channel 0 set before it starts.
+fn render_at_440(patch: Patch, controllers: &[(u8, f32)], frames: usize) -> Vec<f32> {
+    let patch = Arc::new(patch.with_envelope(HOLD));
+    let mut engine = RealtimeEngine::new(RATE);
+    for &(cc, value) in controllers {
+        EventTarget::set_controller(&mut engine, 0, cc, value).unwrap();
+    }
+    engine
+        .trigger(Note::from_patch(&patch, 440.0).with_amplitude(0.25))
+        .unwrap();
+    render_mono(&mut engine, frames, 256)
+}
+
+/// The gain of a square through `slots` against the plain square's, with
+/// `controllers` set: their peaks over 50 to 100 ms.
+fn square_gain(slots: &[Modulation], controllers: &[(u8, f32)]) -> f32 {
+    let peak_of = |patch| peak(&render_at_440(patch, controllers, 4800)[2400..]);
+    peak_of(with_slots(Waveform::Square, slots)) / peak_of(Patch::new(Waveform::Square))
+}
+
 #[test]
 fn links_sum_slots_for_a_curve_or_a_third_factor() {
     use polyphonica::patch::PatchError;
-    // The gain of a square through `slots`, against the plain square, with
-    // controllers 74 at 0.5, 75 at 0.25, 1 (the wheel) and 2 at 0.5.
-    let render = |patch: Patch| {
-        let patch = Arc::new(patch.with_envelope(HOLD));
-        let mut engine = RealtimeEngine::new(RATE);
-        for (cc, value) in [(74, 0.5), (75, 0.25), (1, 0.5), (2, 0.5)] {
-            EventTarget::set_controller(&mut engine, 0, cc, value).unwrap();
-        }
-        engine
-            .trigger(Note::from_patch(&patch, 440.0).with_amplitude(0.25))
-            .unwrap();
-        render_mono(&mut engine, 48_000, 256)
-    };
-    let with = |slots: &[Modulation], waveform| {
-        slots
-            .iter()
-            .fold(Patch::new(waveform), |p, &s| p.with_slot(s).unwrap())
-    };
-    let plain = peak(&render(Patch::new(Waveform::Square))[2400..4800]);
+    // Controllers 74 at 0.5, 75 at 0.25, 1 (the wheel) and 2 at 0.5.
+    let controllers = [(74, 0.5), (75, 0.25), (1, 0.5), (2, 0.5)];
     let slot = Modulation::new;
     let half_concave = 0.125_42;
     let gains = [
@@ -937,7 +948,7 @@ fn links_sum_slots_for_a_curve_or_a_third_factor() {
         ),
     ];
     for (name, slots, want) in gains {
-        let got = peak(&render(with(&slots, Waveform::Square))[2400..4800]) / plain;
+        let got = square_gain(&slots, &controllers);
         println!("{name}: gain {got:.4} (want {want:.4})");
         assert!((got - want).abs() < 0.005, "{name}: {got}");
     }
@@ -946,10 +957,10 @@ fn links_sum_slots_for_a_curve_or_a_third_factor() {
     // highest pitch, in semitones.
     let lfo = Lfo::new(LfoShape::Sine, 5.0);
     let swing = |slots: &[Modulation]| {
-        let patch = with(slots, Waveform::Sine)
+        let patch = with_slots(Waveform::Sine, slots)
             .with_lfo(1, lfo)
             .with_lfo(2, lfo);
-        let hz = instantaneous_hz(&render(patch));
+        let hz = instantaneous_hz(&render_at_440(patch, &controllers, 48_000));
         let semis = |f: f64| 12.0 * (f / 440.0).log2();
         hz.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &(_, f)| {
             (lo.min(semis(f)), hi.max(semis(f)))
@@ -1001,22 +1012,8 @@ fn links_sum_slots_for_a_curve_or_a_third_factor() {
 
 #[test]
 fn the_level_target_moves_the_gain_in_decibels() {
-    // A square's peak against the plain square's, controller 74 at 0.5.
-    let gain = |slots: &[Modulation]| {
-        let render = |patch: Patch| {
-            let patch = Arc::new(patch.with_envelope(HOLD));
-            let mut engine = RealtimeEngine::new(RATE);
-            EventTarget::set_controller(&mut engine, 0, 74, 0.5).unwrap();
-            engine
-                .trigger(Note::from_patch(&patch, 440.0).with_amplitude(0.25))
-                .unwrap();
-            peak(&render_mono(&mut engine, 4800, 256)[2400..])
-        };
-        let patched = slots.iter().fold(Patch::new(Waveform::Square), |p, &s| {
-            p.with_slot(s).unwrap()
-        });
-        render(patched) / render(Patch::new(Waveform::Square))
-    };
+    // Controller 74 at 0.5.
+    let gain = |slots: &[Modulation]| square_gain(slots, &[(74, 0.5)]);
     let level = |amount| Modulation::new(ModSource::Controller(74), ModTarget::LevelDb, amount);
     let half_db = 20.0 * 0.5f32.log10();
     let cases = [

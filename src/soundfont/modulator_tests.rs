@@ -188,18 +188,18 @@ fn velocity_and_key_modulators_move_the_sample_the_lfos_and_the_tuning() {
     assert_eq!(vibrato, Some(1.0));
     let patch = zone.note.patch.as_ref().unwrap();
     let slots = patch.modulation();
-    let cc = slots
-        .iter()
-        .find(|m| m.source == ModSource::Controller(74))
-        .unwrap();
+    let slot_of = |cc| {
+        slots
+            .iter()
+            .find(|m| m.source == ModSource::Controller(cc))
+            .unwrap()
+    };
+    let cc = slot_of(74);
     assert_eq!(
         (cc.scale, cc.target, cc.amount),
         (Some(ModSource::Controller(71)), ModTarget::Cutoff, 2.0)
     );
-    let swing = slots
-        .iter()
-        .find(|m| m.source == ModSource::Controller(77))
-        .unwrap();
+    let swing = slot_of(77);
     assert_eq!(
         (swing.scale, swing.target, swing.amount),
         (Some(ModSource::Lfo1), ModTarget::LevelDb, 6.0)
